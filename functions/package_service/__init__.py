@@ -1,0 +1,1 @@
+"""Metronome-compatible packages and contract-provisioning service."""

@@ -1,0 +1,81 @@
+"""Products and rate cards: the catalog that packages reference."""
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from .base import Alias, Id, NonEmptyStr, RequestModel, check_unique_alias_names
+
+
+def _pro_service(value: object) -> object:
+    # Metronome accepts both spellings and reports PRO_SERVICE.
+    return "PRO_SERVICE" if value == "PROFESSIONAL_SERVICE" else value
+
+
+ProductType = Annotated[
+    Literal["FIXED", "USAGE", "COMPOSITE", "SUBSCRIPTION", "PRO_SERVICE"], BeforeValidator(_pro_service)
+]
+
+
+class QuantityConversion(RequestModel):
+    conversion_factor: float = Field(gt=0)
+    operation: Literal["MULTIPLY", "DIVIDE"]
+    name: str | None = None
+
+
+class QuantityRounding(RequestModel):
+    decimal_places: float = Field(ge=0)
+    rounding_method: Literal["ROUND_UP", "ROUND_DOWN", "ROUND_HALF_UP"]
+
+
+class ProductCreate(RequestModel):
+    name: NonEmptyStr
+    type: ProductType
+    billable_metric_id: str | None = None
+    composite_product_ids: list[Id] | None = None
+    composite_tags: list[str] | None = None
+    custom_fields: dict[str, str] | None = None
+    exclude_free_usage: bool | None = None
+    include_composite_spend: bool | None = None
+    is_refundable: bool | None = None
+    netsuite_internal_item_id: str | None = None
+    netsuite_overage_item_id: str | None = None
+    presentation_group_key: list[str] | None = None
+    pricing_group_key: list[str] | None = None
+    quantity_conversion: QuantityConversion | None = None
+    quantity_rounding: QuantityRounding | None = None
+    sql_breakdown_granularity: Literal["HOUR", "SERVICE_PERIOD"] | None = None
+    tags: list[str] | None = None
+
+
+class ProductRef(RequestModel):
+    id: Id
+
+
+class ProductArchive(RequestModel):
+    product_id: Id
+
+
+class CreditTypeConversion(RequestModel):
+    custom_credit_type_id: Id
+    fiat_per_custom_credit: float = Field(gt=0)
+
+
+class RateCardCreate(RequestModel):
+    name: NonEmptyStr
+    aliases: list[Alias] | None = None
+    credit_type_conversions: list[CreditTypeConversion] | None = None
+    custom_fields: dict[str, str] | None = None
+    description: str | None = None
+    fiat_credit_type_id: Id | None = None
+
+    @field_validator("aliases")
+    @classmethod
+    def _distinct_aliases(cls, aliases: list[Alias] | None) -> list[Alias] | None:
+        if aliases:
+            check_unique_alias_names(aliases)
+        return aliases
+
+
+class RateCardRef(RequestModel):
+    id: Id

@@ -1,0 +1,426 @@
+"""The contract terms a package carries, field for field as metronome-sdk's `package_create_params`."""
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import (
+    AccessType,
+    Frequency,
+    Id,
+    NonEmptyStr,
+    PositiveRelativeTime,
+    RateType,
+    RelativeTime,
+    RequestModel,
+)
+
+Fraction = float  # bounds checked with Field(ge=0, le=1) where used
+
+
+class CommitSpecifierInput(RequestModel):
+    presentation_group_values: dict[str, str] | None = None
+    pricing_group_values: dict[str, str] | None = None
+    product_id: Id | None = None
+    product_tags: list[str] | None = None
+
+
+class AccessScheduleItem(RequestModel):
+    amount: float
+    duration: PositiveRelativeTime
+    starting_at_offset: RelativeTime
+
+
+class AccessSchedule(RequestModel):
+    schedule_items: list[AccessScheduleItem] = Field(min_length=1)
+    access_type: AccessType | None = None
+    credit_type_id: Id | None = None
+
+
+class InvoiceScheduleItem(RequestModel):
+    date_offset: RelativeTime
+    quantity: float
+    unit_price: float
+
+
+class InvoiceSchedule(RequestModel):
+    schedule_items: list[InvoiceScheduleItem] = Field(min_length=1)
+    credit_type_id: Id | None = None
+    do_not_invoice: bool | None = None
+
+
+class _Drawdown(RequestModel):
+    """What commits and credits share: which usage draws them down."""
+
+    product_id: Id
+    applicable_product_ids: list[Id] | None = None
+    applicable_product_tags: list[str] | None = None
+    custom_fields: dict[str, str] | None = None
+    description: str | None = None
+    name: str | None = None
+    priority: float | None = None
+    rate_type: RateType | None = None
+    specifiers: list[CommitSpecifierInput] | None = None
+
+    @model_validator(mode="after")
+    def _specifiers_alone(self) -> "_Drawdown":
+        if self.specifiers and (self.applicable_product_ids or self.applicable_product_tags):
+            raise ValueError(
+                "specifiers cannot be used together with applicable_product_ids or applicable_product_tags"
+            )
+        return self
+
+
+class Commit(_Drawdown):
+    access_schedule: AccessSchedule
+    type: Literal["PREPAID", "POSTPAID"]
+    invoice_schedule: InvoiceSchedule | None = None
+    rollover_fraction: float | None = Field(default=None, ge=0, le=1)
+    temporary_id: str | None = None
+
+    @model_validator(mode="after")
+    def _postpaid_true_up(self) -> "Commit":
+        if self.type != "POSTPAID":
+            return self
+        if self.invoice_schedule is None:
+            raise ValueError("POSTPAID commits require invoice_schedule")
+        if len(self.access_schedule.schedule_items) != 1 or len(self.invoice_schedule.schedule_items) != 1:
+            raise ValueError("POSTPAID commits take exactly one access and one invoice schedule item")
+        access = self.access_schedule.schedule_items[0].amount
+        invoice = self.invoice_schedule.schedule_items[0]
+        if abs(invoice.quantity * invoice.unit_price - access) > 1e-9:
+            raise ValueError("POSTPAID commits: invoice_schedule total must equal the access_schedule amount")
+        return self
+
+
+class Credit(_Drawdown):
+    access_schedule: AccessSchedule
+
+
+class OverrideSpecifier(RequestModel):
+    any_commit_or_credit_ids: list[str] | None = None
+    billing_frequency: Frequency | None = None
+    commit_ids: list[str] | None = None
+    presentation_group_values: dict[str, str] | None = None
+    pricing_group_values: dict[str, str] | None = None
+    product_id: Id | None = None
+    product_tags: list[str] | None = None
+    recurring_commit_ids: list[str] | None = None
+
+
+class Tier(RequestModel):
+    price: float
+    size: float | None = None
+
+
+class OverwriteRate(RequestModel):
+    rate_type: Literal["FLAT", "PERCENTAGE", "SUBSCRIPTION", "TIERED", "TIERED_PERCENTAGE", "CUSTOM"]
+    credit_type_id: Id | None = None
+    custom_rate: dict[str, object] | None = None
+    is_prorated: bool | None = None
+    price: float | None = None
+    quantity: float | None = None
+    tiers: list[Tier] | None = None
+
+
+class OverrideTier(RequestModel):
+    multiplier: float = Field(ge=0)
+    size: float | None = None
+
+
+OverrideType = Literal["OVERWRITE", "MULTIPLIER", "TIERED"]
+
+
+class Override(RequestModel):
+    override_specifiers: list[OverrideSpecifier] = Field(min_length=1)
+    starting_at_offset: RelativeTime
+    duration: PositiveRelativeTime | None = None
+    entitled: bool | None = None
+    is_commit_specific: bool | None = None
+    multiplier: float | None = Field(default=None, ge=0)
+    overwrite_rate: OverwriteRate | None = None
+    priority: float | None = Field(default=None, gt=0)
+    target: RateType | None = None
+    tiers: list[OverrideTier] | None = None
+    type: OverrideType | None = None
+
+    @property
+    def kind(self) -> OverrideType:
+        """The override's type, inferred from its payload when `type` is omitted."""
+        if self.type:
+            return self.type
+        if self.tiers:
+            return "TIERED"
+        if self.overwrite_rate is not None:
+            return "OVERWRITE"
+        return "MULTIPLIER"
+
+    @model_validator(mode="after")
+    def _payload_matches_type(self) -> "Override":
+        kind = self.kind
+        if kind == "MULTIPLIER" and self.multiplier is None:
+            raise ValueError("MULTIPLIER overrides require multiplier")
+        if kind == "OVERWRITE" and self.overwrite_rate is None:
+            raise ValueError("OVERWRITE overrides require overwrite_rate")
+        if kind == "TIERED" and not self.tiers:
+            raise ValueError("TIERED overrides require at least one tier")
+        if self.target is not None and not self.is_commit_specific:
+            raise ValueError("target can only be used when is_commit_specific is true")
+        return self
+
+
+class RecurringAccessAmount(RequestModel):
+    unit_price: float
+    access_type: AccessType | None = None
+    credit_type_id: Id | None = None
+    quantity: float | None = None
+
+
+class CommitDuration(RequestModel):
+    value: float = Field(gt=0)
+    unit: Literal["PERIODS"] | None = None
+
+
+class RecurringInvoiceAmount(RequestModel):
+    credit_type_id: Id
+    quantity: float
+    unit_price: float
+
+
+class RoundingRule(RequestModel):
+    decimal_places: float
+    rounding_method: Literal["HALF_UP", "FLOOR", "CEILING"]
+
+
+class RecurringCommitProrationRounding(RequestModel):
+    access: RoundingRule | None = None
+    invoice: RoundingRule | None = None
+
+
+class RecurringCreditProrationRounding(RequestModel):
+    access: RoundingRule | None = None
+
+
+class ApplySeatIncreaseConfig(RequestModel):
+    is_prorated: bool
+
+
+class RecurringSubscriptionConfig(RequestModel):
+    apply_seat_increase_config: ApplySeatIncreaseConfig
+    subscription_id: NonEmptyStr
+    allocation: Literal["INDIVIDUAL", "POOLED"] | None = None
+
+
+class _Recurring(RequestModel):
+    access_amount: RecurringAccessAmount
+    commit_duration: CommitDuration
+    priority: float
+    product_id: Id
+    starting_at_offset: RelativeTime
+    applicable_product_ids: list[Id] | None = None
+    applicable_product_tags: list[str] | None = None
+    description: str | None = None
+    duration: PositiveRelativeTime | None = None
+    name: str | None = None
+    proration: Literal["NONE", "FIRST", "LAST", "FIRST_AND_LAST"] | None = None
+    rate_type: RateType | None = None
+    recurrence_frequency: Literal["MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY", "DAILY"] | None = None
+    rollover_fraction: float | None = Field(default=None, ge=0, le=1)
+    specifiers: list[CommitSpecifierInput] | None = None
+    subscription_config: RecurringSubscriptionConfig | None = None
+    temporary_id: str | None = None
+
+    @model_validator(mode="after")
+    def _quantity_or_subscription(self) -> "_Recurring":
+        if self.access_amount.quantity is None and self.subscription_config is None:
+            raise ValueError("access_amount.quantity is required unless subscription_config is set")
+        if self.specifiers and (self.applicable_product_ids or self.applicable_product_tags):
+            raise ValueError(
+                "specifiers cannot be used together with applicable_product_ids or applicable_product_tags"
+            )
+        return self
+
+
+class RecurringCommit(_Recurring):
+    invoice_amount: RecurringInvoiceAmount | None = None
+    proration_rounding: RecurringCommitProrationRounding | None = None
+
+
+class RecurringCredit(_Recurring):
+    proration_rounding: RecurringCreditProrationRounding | None = None
+
+
+class ScheduledChargeSchedule(RequestModel):
+    schedule_items: list[InvoiceScheduleItem] = Field(min_length=1)
+    credit_type_id: Id | None = None
+
+
+class ScheduledCharge(RequestModel):
+    product_id: Id
+    schedule: ScheduledChargeSchedule
+    custom_fields: dict[str, str] | None = None
+    name: str | None = None
+
+
+class SpendSpecifier(RequestModel):
+    sources: list[Literal["THRESHOLD_RECHARGE", "MANUAL"]] = Field(min_length=1)
+    spend_type: Literal["COMMIT_PURCHASE"]
+    discounted: Literal["ANY", "DISCOUNTED_ONLY", "UNDISCOUNTED_ONLY"] | None = None
+
+
+class SpendTracker(RequestModel):
+    alias: NonEmptyStr
+    applicable_spend_specifiers: list[SpendSpecifier] = Field(min_length=1)
+    credit_type_id: Id
+    reset_frequency: Literal["BILLING_PERIOD"]
+
+
+class SubscriptionProration(RequestModel):
+    invoice_behavior: Literal["BILL_IMMEDIATELY", "BILL_ON_NEXT_COLLECTION_DATE"] | None = None
+    is_prorated: bool | None = None
+    rounding: RoundingRule | None = None
+
+
+class SubscriptionRate(RequestModel):
+    billing_frequency: Frequency
+    product_id: Id
+
+
+class BillingCycleConfig(RequestModel):
+    invoice_placement: Literal["ON_SCHEDULED_INVOICE", "ON_USAGE_INVOICE"] | None = None
+
+
+class SeatConfig(RequestModel):
+    seat_group_key: NonEmptyStr
+    initial_unassigned_seats: float | None = Field(default=None, ge=0)
+
+
+class Subscription(RequestModel):
+    collection_schedule: Literal["ADVANCE", "ARREARS"]
+    proration: SubscriptionProration
+    subscription_rate: SubscriptionRate
+    billing_cycle_config: BillingCycleConfig | None = None
+    custom_fields: dict[str, str] | None = None
+    description: str | None = None
+    duration: PositiveRelativeTime | None = None
+    initial_quantity: float | None = Field(default=None, ge=0)
+    name: str | None = None
+    quantity_management_mode: Literal["SEAT_BASED", "QUANTITY_ONLY"] | None = None
+    seat_config: SeatConfig | None = None
+    starting_at_offset: RelativeTime | None = None
+    temporary_id: str | None = None
+
+    @model_validator(mode="after")
+    def _mode_inputs(self) -> "Subscription":
+        mode = self.quantity_management_mode or "QUANTITY_ONLY"
+        if mode == "QUANTITY_ONLY" and self.initial_quantity is None:
+            raise ValueError("initial_quantity is required when quantity_management_mode is QUANTITY_ONLY")
+        if mode == "SEAT_BASED" and self.seat_config is None:
+            raise ValueError("seat_config is required when quantity_management_mode is SEAT_BASED")
+        if self.proration.invoice_behavior == "BILL_IMMEDIATELY" and self.collection_schedule != "ADVANCE":
+            raise ValueError("proration.invoice_behavior BILL_IMMEDIATELY requires collection_schedule ADVANCE")
+        return self
+
+
+class UsageStatementSchedule(RequestModel):
+    frequency: Frequency
+    day: Literal["FIRST_OF_MONTH", "CONTRACT_START", "CUSTOM_DATE"] | None = None
+    invoice_generation_starting_at_offset: RelativeTime | None = None
+
+
+class PrecalculatedTaxConfig(RequestModel):
+    tax_amount: float
+    tax_name: str | None = None
+
+
+class StripeConfig(RequestModel):
+    payment_type: Literal["INVOICE", "PAYMENT_INTENT"]
+    invoice_metadata: dict[str, str] | None = None
+
+
+class PaymentGateConfig(RequestModel):
+    payment_gate_type: Literal["NONE", "STRIPE", "EXTERNAL"]
+    precalculated_tax_config: PrecalculatedTaxConfig | None = None
+    stripe_config: StripeConfig | None = None
+    tax_type: Literal["NONE", "STRIPE", "ANROK", "PRECALCULATED"] | None = None
+
+
+class ThresholdCommit(RequestModel):
+    product_id: Id
+    description: str | None = None
+    name: str | None = None
+    priority: float | None = None
+
+
+class PrepaidThresholdCommit(ThresholdCommit):
+    applicable_product_ids: list[Id] | None = None
+    applicable_product_tags: list[str] | None = None
+    duration: PositiveRelativeTime | None = None
+    rate_type: RateType | None = None
+    rollover_fraction: float | None = Field(default=None, ge=0, le=1)
+    specifiers: list[CommitSpecifierInput] | None = None
+
+
+class DiscountCap(RequestModel):
+    amount: float = Field(ge=0)
+    spend_tracker_alias: NonEmptyStr
+
+
+class DiscountConfiguration(RequestModel):
+    payment_fraction: float = Field(ge=0, le=1)
+    cap: DiscountCap | None = None
+
+
+class CustomFieldFilter(RequestModel):
+    entity: Literal["Commit", "ContractCredit", "ContractCreditOrCommit"]
+    key: str
+    value: str
+
+
+class ThresholdBalanceExclude(RequestModel):
+    custom_field_filters: list[CustomFieldFilter]
+
+
+class ThresholdBalanceSpecifier(RequestModel):
+    exclude: list[ThresholdBalanceExclude]
+
+
+class PrepaidBalanceThresholdConfiguration(RequestModel):
+    commit: PrepaidThresholdCommit
+    is_enabled: bool
+    payment_gate_config: PaymentGateConfig
+    recharge_to_amount: float
+    threshold_amount: float
+    custom_credit_type_id: Id | None = None
+    discount_configuration: DiscountConfiguration | None = None
+    threshold_balance_specifiers: list[ThresholdBalanceSpecifier] | None = None
+
+    @model_validator(mode="after")
+    def _recharge_above_threshold(self) -> "PrepaidBalanceThresholdConfiguration":
+        if self.recharge_to_amount <= self.threshold_amount:
+            raise ValueError("recharge_to_amount must be greater than threshold_amount")
+        return self
+
+
+class SpendThresholdConfiguration(RequestModel):
+    commit: ThresholdCommit
+    is_enabled: bool
+    payment_gate_config: PaymentGateConfig
+    threshold_amount: float = Field(gt=0)
+    discount_configuration: DiscountConfiguration | None = None
+
+
+__all__ = [
+    "Commit",
+    "Credit",
+    "NonEmptyStr",
+    "Override",
+    "PrepaidBalanceThresholdConfiguration",
+    "RecurringCommit",
+    "RecurringCredit",
+    "ScheduledCharge",
+    "SpendThresholdConfiguration",
+    "SpendTracker",
+    "Subscription",
+    "UsageStatementSchedule",
+]

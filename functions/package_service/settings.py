@@ -1,0 +1,22 @@
+"""Environment parsed once into a typed settings model."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    table_name: str = Field(default="package-service", alias="TABLE_NAME")
+    # Unset in AWS; set locally to the embedded DynamoDB (moto server) or DynamoDB Local.
+    dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
+    aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
+    # Largest request body accepted (API Gateway's own cap is 10 MB; a package must fit one item).
+    max_body_bytes: int = Field(default=350_000, alias="MAX_BODY_BYTES")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

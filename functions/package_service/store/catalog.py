@@ -1,0 +1,75 @@
+"""Products and rate cards."""
+
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from ..domain.aliases import AliasAssignment
+from ..domain.base import ArchiveFilter, format_timestamp
+from ..domain.catalog import ProductCreate, RateCardCreate
+from ..domain.catalog_view import present_product, present_rate_card
+from .records import NewRecord, alias_histories, archive_record, get_record, list_records, put_record_guarded
+from .tokens import Principal
+
+PRODUCT = "PRODUCT"
+RATE_CARD = "RATECARD"
+
+
+def _new_doc(principal: Principal, request: ProductCreate | RateCardCreate, now: datetime) -> dict[str, Any]:
+    return {
+        "id": str(uuid4()),
+        "created_at": format_timestamp(now),
+        "created_by": principal.token_name,
+        **request.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def create_product(principal: Principal, request: ProductCreate, now: datetime) -> str:
+    return put_record_guarded(NewRecord(principal.tenant_id, PRODUCT, _new_doc(principal, request, now)))
+
+
+def get_product(principal: Principal, product_id: str) -> dict[str, Any]:
+    record = get_record(principal.tenant_id, PRODUCT, product_id, "product")
+    return present_product(record.doc, record.archived_at)
+
+
+def list_products(
+    principal: Principal, archive_filter: ArchiveFilter, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    records, next_page = list_records(principal.tenant_id, PRODUCT, archive_filter, limit, cursor)
+    return [present_product(r.doc, r.archived_at) for r in records], next_page
+
+
+def archive_product(principal: Principal, product_id: str, now: datetime) -> None:
+    archive_record(principal.tenant_id, PRODUCT, product_id, "product", now)
+
+
+def create_rate_card(principal: Principal, request: RateCardCreate, now: datetime) -> str:
+    doc = _new_doc(principal, request, now)
+    aliases = [
+        (alias.name, AliasAssignment(doc["id"], alias.starting_at, alias.ending_before))
+        for alias in request.aliases or []
+    ]
+    return put_record_guarded(NewRecord(principal.tenant_id, RATE_CARD, doc, aliases=aliases))
+
+
+def _alias_names(docs: list[dict[str, Any]]) -> set[str]:
+    return {alias["name"] for doc in docs for alias in doc.get("aliases", [])}
+
+
+def get_rate_card(principal: Principal, rate_card_id: str) -> dict[str, Any]:
+    record = get_record(principal.tenant_id, RATE_CARD, rate_card_id, "rate card")
+    histories = alias_histories(principal.tenant_id, RATE_CARD, _alias_names([record.doc]))
+    return present_rate_card(record.doc, histories, record.archived_at)
+
+
+def list_rate_cards(
+    principal: Principal, archive_filter: ArchiveFilter, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    records, next_page = list_records(principal.tenant_id, RATE_CARD, archive_filter, limit, cursor)
+    histories = alias_histories(principal.tenant_id, RATE_CARD, _alias_names([r.doc for r in records]))
+    return [present_rate_card(r.doc, histories, r.archived_at) for r in records], next_page
+
+
+def archive_rate_card(principal: Principal, rate_card_id: str, now: datetime) -> None:
+    archive_record(principal.tenant_id, RATE_CARD, rate_card_id, "rate card", now)

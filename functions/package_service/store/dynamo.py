@@ -1,0 +1,104 @@
+"""The DynamoDB client, and the translation of its failures into domain errors."""
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+
+from ..domain.errors import Throttled, Unavailable
+from ..settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+Item = dict[str, Any]
+
+_THROTTLING = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+}
+_UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
+
+
+@lru_cache(maxsize=1)
+def get_client() -> DynamoDBClient:
+    """One client per process, created on first use rather than at import (cold starts stay short)."""
+    settings = get_settings()
+    config = Config(
+        retries={"max_attempts": 3, "mode": "standard"},
+        connect_timeout=2,
+        read_timeout=5,
+        tcp_keepalive=True,
+    )
+    client: DynamoDBClient = boto3.client(
+        "dynamodb",
+        region_name=settings.aws_region,
+        endpoint_url=settings.dynamodb_endpoint_url,
+        config=config,
+    )
+    return client
+
+
+def table_name() -> str:
+    return get_settings().table_name
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Throttling becomes 429 and datastore faults 503: both safe for the client to retry."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _THROTTLING:
+            raise Throttled("the datastore is throttling requests; retry after a short wait") from error
+        if code in _UNAVAILABLE:
+            raise Unavailable("the datastore is temporarily unavailable; retry") from error
+        raise
+    except (ReadTimeoutError, ConnectionError) as error:
+        raise Unavailable("the datastore did not answer in time; retry") from error
+    except BotoCoreError as error:
+        raise Unavailable("the datastore could not be reached; retry") from error
+
+
+def s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def key(pk: str, sk: str) -> Item:
+    return {"pk": s(pk), "sk": s(sk)}
+
+
+BATCH_GET_LIMIT = 100
+
+
+def batch_get(keys: Sequence[Item]) -> list[Item]:
+    """One call per 100 keys; unprocessed keys (throttling) are retried with backoff."""
+    found: list[Item] = []
+    for start in range(0, len(keys), BATCH_GET_LIMIT):
+        found.extend(_batch_get_chunk(keys[start : start + BATCH_GET_LIMIT]))
+    return found
+
+
+def _batch_get_chunk(keys: Sequence[Item]) -> list[Item]:
+    client, table = get_client(), table_name()
+    found: list[Item] = []
+    pending: dict[str, Any] = {table: {"Keys": list(keys)}}
+    for attempt in range(5):
+        with translated_errors():
+            response = client.batch_get_item(RequestItems=pending)
+        found.extend(response.get("Responses", {}).get(table, []))
+        pending = dict(response.get("UnprocessedKeys") or {})
+        if not pending:
+            return found
+        time.sleep(0.05 * 2**attempt)
+    raise Throttled("the datastore is throttling reads; retry after a short wait")

@@ -1,0 +1,104 @@
+"""Packages: one transaction to create (record, uniqueness guard, alias moves, reference checks),
+at most two calls to read (the record, then its products and alias rows in one batch)."""
+
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from ..domain.aliases import AliasAssignment
+from ..domain.base import ArchiveFilter
+from ..domain.package import PackageCreate, referenced_products
+from ..domain.package_view import new_package_document, package_product_ids, present_package
+from .catalog import PRODUCT, RATE_CARD
+from .dynamo import batch_get
+from .records import (
+    NewRecord,
+    ReferenceCheck,
+    StoredRecord,
+    alias_key,
+    alias_pk,
+    archive_record,
+    get_record,
+    history_from_item,
+    list_records,
+    put_record_guarded,
+    record_from_item,
+    record_key,
+)
+from .tokens import Principal
+
+PACKAGE = "PACKAGE"
+
+
+def create_package(principal: Principal, request: PackageCreate, now: datetime) -> str:
+    tenant = principal.tenant_id
+    doc = new_package_document(request, str(uuid4()), now, principal.token_name)
+    references = [
+        ReferenceCheck(record_key(tenant, PRODUCT, product_id), path, f"product {product_id}")
+        for product_id, path in referenced_products(request).items()
+    ]
+    if request.rate_card_id:
+        references.append(
+            ReferenceCheck(
+                record_key(tenant, RATE_CARD, request.rate_card_id),
+                "rate_card_id",
+                f"rate card {request.rate_card_id}",
+            )
+        )
+    if request.rate_card_alias:
+        references.append(
+            ReferenceCheck(
+                alias_key(tenant, RATE_CARD, request.rate_card_alias),
+                "rate_card_alias",
+                f"rate card alias {request.rate_card_alias!r}",
+                must_be_active=False,
+            )
+        )
+    aliases = [
+        (alias.name, AliasAssignment(doc["id"], alias.starting_at, alias.ending_before))
+        for alias in request.aliases or []
+    ]
+    return put_record_guarded(
+        NewRecord(
+            tenant,
+            PACKAGE,
+            doc,
+            uniqueness_key=request.uniqueness_key,
+            aliases=aliases,
+            references=references,
+        )
+    )
+
+
+def _present(tenant: str, records: list[StoredRecord]) -> list[dict[str, Any]]:
+    """Expand products and alias schedules for a set of packages with one batch read."""
+    product_ids = set().union(*(package_product_ids(r.doc) for r in records)) if records else set()
+    alias_names = {a["name"] for r in records for a in r.doc.get("aliases", [])}
+    keys = [record_key(tenant, PRODUCT, pid) for pid in sorted(product_ids)]
+    keys += [alias_key(tenant, PACKAGE, name) for name in sorted(alias_names)]
+    names: dict[str, str] = {}
+    histories: dict[str, list[AliasAssignment]] = {}
+    prefix = alias_pk(tenant, PACKAGE, "")
+    for item in batch_get(keys):
+        if item["pk"]["S"].startswith(prefix):
+            histories[item["pk"]["S"][len(prefix) :]] = history_from_item(item)
+        else:
+            product = record_from_item(item)
+            names[product.id] = product.doc["name"]
+    return [present_package(r.doc, names, histories, r.archived_at) for r in records]
+
+
+def get_package(principal: Principal, package_id: str) -> dict[str, Any]:
+    record = get_record(principal.tenant_id, PACKAGE, package_id, "package")
+    return _present(principal.tenant_id, [record])[0]
+
+
+def list_packages(
+    principal: Principal, archive_filter: ArchiveFilter, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    records, next_page = list_records(principal.tenant_id, PACKAGE, archive_filter, limit, cursor)
+    return _present(principal.tenant_id, records), next_page
+
+
+def archive_package(principal: Principal, package_id: str, now: datetime) -> None:
+    archive_record(principal.tenant_id, PACKAGE, package_id, "package", now)

@@ -1,0 +1,35 @@
+"""Embedded DynamoDB (moto server on loopback) and table creation from template.yaml."""
+
+import logging
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+
+from .template import table_definitions
+
+DEFAULT_TABLE_NAME = "package-service-local"
+_DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def start_embedded_dynamodb(port: int = 0) -> tuple[ThreadedMotoServer, str]:
+    """Start moto's server on 127.0.0.1 (a free port unless one is given); returns it and its URL."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request access log
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, bound_port = server.get_host_and_port()
+    return server, f"http://{host}:{bound_port}"
+
+
+def create_tables(endpoint_url: str | None, table_name: str, region: str = "us-east-1") -> None:
+    """Create the template's table under `table_name` unless it exists (idempotent)."""
+    extra: dict[str, Any] = {"endpoint_url": endpoint_url, **_DUMMY_CREDENTIALS} if endpoint_url else {}
+    client = boto3.client("dynamodb", region_name=region, **extra)
+    (definition,) = table_definitions().values()  # one table: every record type shares it
+    try:
+        client.create_table(TableName=table_name, **definition)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})

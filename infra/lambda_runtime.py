@@ -1,0 +1,69 @@
+"""Run the template's functions in-process, the way Lambda would: its handler, its environment."""
+
+import importlib
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .template import functions, parameter_defaults, resolve
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class LocalContext:
+    """The parts of the Lambda context object that Powertools reads."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_seconds: int = 10
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = "local"
+    log_stream_name: str = "local"
+    _deadline: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def configure_environment(table_name: str, endpoint_url: str | None) -> None:
+    """Export every function's environment (Globals merged, Refs resolved) plus local settings."""
+    refs = {**parameter_defaults(), "DataTable": table_name}
+    for props in functions().values():
+        for name, value in props["Environment"]["Variables"].items():
+            os.environ[name] = str(resolve(value, refs))
+    os.environ["TABLE_NAME"] = table_name
+    if endpoint_url:
+        os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint_url
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_REGION", "us-east-1")
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
+    # No X-Ray daemon or CloudWatch agent here: traces off, metrics not flushed to stdout.
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+
+def load_handler(logical_id: str) -> tuple[Handler, LocalContext]:
+    props = functions()[logical_id]
+    module_name, _, attribute = props["Handler"].rpartition(".")
+    handler: Handler = getattr(importlib.import_module(module_name), attribute)
+    context = LocalContext(
+        function_name=logical_id,
+        memory_limit_in_mb=int(props.get("MemorySize", 128)),
+        timeout_seconds=int(props.get("Timeout", 3)),
+    )
+    return handler, context
+
+
+def invoke(logical_id: str, event: dict[str, Any]) -> Any:
+    handler, context = load_handler(logical_id)
+    return handler(event, context)

@@ -1,0 +1,114 @@
+"""`make run`: the whole service on 127.0.0.1 with no AWS account and no Docker.
+
+Environment:
+  PORT                   front door port (default 3000)
+  LOCAL_API_TOKENS       tenant=token,tenant2=token2 to seed (default: one generated dev token)
+  DYNAMODB_ENDPOINT_URL  use this DynamoDB (DynamoDB Local, AWS) instead of the embedded one
+  TABLE_NAME             table to use/create (default package-service-local)
+  LOCAL_AUTHORIZER_TTL   override the template's authorizer cache TTL (seconds)
+"""
+
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .dynamodb import DEFAULT_TABLE_NAME, create_tables, start_embedded_dynamodb
+from .template import ROOT
+
+sys.path.insert(0, str(ROOT / "functions"))
+
+
+def parse_tokens(spec: str) -> dict[str, str]:
+    """`tenant=token,tenant2=token2` -> {token: tenant}."""
+    tokens = {}
+    for pair in filter(None, (p.strip() for p in spec.split(","))):
+        tenant, sep, token = pair.partition("=")
+        if not sep or not tenant or not token:
+            raise SystemExit(f"LOCAL_API_TOKENS: {pair!r} is not tenant=token")
+        tokens[token] = tenant
+    return tokens
+
+
+@dataclass
+class LocalStack:
+    """Embedded DynamoDB + front door. Used by `make run` and by the end-to-end tests."""
+
+    port: int = 3000
+    endpoint_url: str | None = None
+    table_name: str = DEFAULT_TABLE_NAME
+    authorizer_ttl: int | None = None
+    _servers: list[Any] = field(default_factory=list)
+
+    def start(self) -> str:
+        from .lambda_runtime import configure_environment
+
+        if self.endpoint_url is None:
+            moto_server, self.endpoint_url = start_embedded_dynamodb()
+            self._servers.append(moto_server)
+        configure_environment(self.table_name, self.endpoint_url)
+        create_tables(self.endpoint_url, self.table_name)
+
+        from .front_door import FrontDoor, make_http_server
+
+        self.front_door = FrontDoor(self.authorizer_ttl)
+        http = make_http_server(self.front_door, "127.0.0.1", self.port)
+        self.port = http.server_address[1]
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        self._servers.append(http)
+        return self.base_url
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def add_token(self, tenant: str, token: str | None = None, name: str | None = None) -> str:
+        from package_service.store.tokens import create_token
+
+        return create_token(tenant, name or tenant, token)
+
+    def stop(self) -> None:
+        for server in reversed(self._servers):
+            server.shutdown() if hasattr(server, "shutdown") else server.stop()
+        self._servers.clear()
+
+
+def main() -> None:
+    ttl = os.environ.get("LOCAL_AUTHORIZER_TTL")
+    stack = LocalStack(
+        port=int(os.environ.get("PORT", "3000")),
+        endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+        table_name=os.environ.get("TABLE_NAME", DEFAULT_TABLE_NAME),
+        authorizer_ttl=int(ttl) if ttl else None,
+    )
+    base_url = stack.start()
+    seeded = parse_tokens(os.environ.get("LOCAL_API_TOKENS", ""))
+    for token, tenant in seeded.items():
+        stack.add_token(tenant, token)
+    if not seeded:
+        seeded = {stack.add_token("dev", name="dev"): "dev"}
+    token, tenant = next(iter(seeded.items()))
+    print(
+        f"""
+Package service listening on {base_url}  (DynamoDB: {stack.endpoint_url}, table {stack.table_name})
+Tenants: {", ".join(sorted(set(seeded.values())))}.  Token for {tenant!r}: {token}
+
+  curl -s -X POST {base_url}/v1/packages/list -H 'Authorization: Bearer {token}' -d '{{}}'
+
+  from metronome import Metronome
+  client = Metronome(bearer_token="{token}", base_url="{base_url}")
+  client.v1.packages.create(name="Starter plan")
+
+OpenAPI + Swagger UI: {base_url}/swagger   (JSON: {base_url}/swagger?format=json)
+Ctrl-C to stop.""",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()
