@@ -14,7 +14,7 @@ class Settings(BaseSettings):
     dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
     aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
     # Largest request body accepted (API Gateway's own cap is 10 MB; a package must fit one item).
-    max_body_bytes: int = Field(default=350_000, alias="MAX_BODY_BYTES")
+    max_body_bytes: int = Field(default=1_000_000, alias="MAX_BODY_BYTES")
 
 
 @lru_cache(maxsize=1)

@@ -3,10 +3,12 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from ..domain.base import Id, ListRequest, RequestModel
 from ..domain.package import PackageCreate, check_package_rules
+from ..observability import metrics
 from ..store import packages
 from .common import Cursor, Limit, now, page, principal
 
@@ -20,7 +22,9 @@ class PackageRef(RequestModel):
 @router.post("/v1/packages/create", summary="Create a package", tags=["Packages"])
 def create_package(body: Annotated[PackageCreate, Body()]) -> dict[str, Any]:
     check_package_rules(body)
-    return {"data": {"id": packages.create_package(principal(router), body, now())}}
+    package_id = packages.create_package(principal(router), body, now())
+    metrics.add_metric(name="PackagesCreated", unit=MetricUnit.Count, value=1)
+    return {"data": {"id": package_id}}
 
 
 @router.post("/v1/packages/get", summary="Get a package", tags=["Packages"])

@@ -1,0 +1,57 @@
+# Two commands do everything on a fresh machine:  `make run`  and  `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SAMENV := .venv-sam
+SAM    := $(SAMENV)/bin/sam
+
+.PHONY: setup run test unit integration e2e lint openapi template-check bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml functions/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# The SAM CLI pins many packages, so it lives in its own virtual environment.
+$(SAMENV)/.installed:
+	$(PYTHON) -m venv $(SAMENV)
+	$(SAMENV)/bin/pip install -q aws-sam-cli
+	touch $@
+
+run: setup  ## start the service on 127.0.0.1:$${PORT:-3000} with an embedded DynamoDB
+	$(PY) -m infra.local_stack
+
+test: setup lint template-check  ## everything CI runs: lint, types, template, unit, integration, e2e
+	$(PY) -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+unit: setup
+	$(PY) -m pytest -q tests/unit
+
+integration: setup
+	$(PY) -m pytest -q tests/integration
+
+e2e: setup
+	$(PY) -m pytest -q tests/e2e
+
+lint: setup
+	$(VENV)/bin/ruff check functions infra tests bench
+	$(VENV)/bin/ruff format --check functions infra tests bench
+	$(VENV)/bin/mypy
+
+openapi: setup  ## regenerate the committed openapi.json from the code
+	$(PY) -m infra.openapi > openapi.json
+
+template-check: $(SAMENV)/.installed
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint
+	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel --cached >/dev/null
+	@echo "sam validate --lint and sam build: ok"
+
+bench: setup
+	$(PY) -m bench.run
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
