@@ -174,6 +174,10 @@ def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHT
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((host, port), RequestHandler)
-    server.daemon_threads = True
+    server = _Server((host, port), RequestHandler)
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default backlog of 5 resets bursts of concurrent clients

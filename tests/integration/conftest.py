@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
+from package_service.settings import get_settings
+from package_service.store.dynamo import get_client
 
 from infra.dynamodb import create_tables
 from infra.lambda_runtime import LocalContext
-from package_service.settings import get_settings
-from package_service.store.dynamo import get_client
 
 TABLE = "package-service-test"
 

@@ -101,7 +101,11 @@ def test_uniqueness_keys_are_per_tenant(api: Api, other_tenant: Api) -> None:
         ({"scheduled_charges_on_usage_invoices": "SOME"}, "scheduled_charges_on_usage_invoices"),
         ({"aliases": [{"name": "a"}, {"name": "a"}]}, "aliases"),
         (
-            {"aliases": [{"name": "a", "starting_at": "2027-02-01T00:00:00Z", "ending_before": "2027-01-01T00:00:00Z"}]},
+            {
+                "aliases": [
+                    {"name": "a", "starting_at": "2027-02-01T00:00:00Z", "ending_before": "2027-01-01T00:00:00Z"}
+                ]
+            },
             "aliases[0]",
         ),
         ({"aliases": [{"name": "a", "starting_at": "2027-02-01T00:00:00"}]}, "aliases[0].starting_at"),
@@ -124,7 +128,11 @@ def test_invalid_packages_are_400_naming_the_field_and_store_nothing(
 
 
 def _override(**fields: Any) -> dict[str, Any]:
-    return {"override_specifiers": [{"product_tags": ["ai"]}], "starting_at_offset": {"unit": "DAYS", "value": 0}, **fields}
+    return {
+        "override_specifiers": [{"product_tags": ["ai"]}],
+        "starting_at_offset": {"unit": "DAYS", "value": 0},
+        **fields,
+    }
 
 
 @pytest.mark.parametrize(
@@ -174,11 +182,15 @@ def test_products_must_exist_in_the_tenant(api: Api, other_tenant: Api, catalog:
         "scheduled_charges": [
             {
                 "product_id": catalog["usage"],
-                "schedule": {"schedule_items": [{"date_offset": {"unit": "DAYS", "value": 0}, "quantity": 1, "unit_price": 1}]},
+                "schedule": {
+                    "schedule_items": [{"date_offset": {"unit": "DAYS", "value": 0}, "quantity": 1, "unit_price": 1}]
+                },
             },
             {
                 "product_id": foreign,
-                "schedule": {"schedule_items": [{"date_offset": {"unit": "DAYS", "value": 0}, "quantity": 1, "unit_price": 1}]},
+                "schedule": {
+                    "schedule_items": [{"date_offset": {"unit": "DAYS", "value": 0}, "quantity": 1, "unit_price": 1}]
+                },
             },
         ],
     }
@@ -193,7 +205,10 @@ def test_archived_products_cannot_be_referenced(api: Api, catalog: dict[str, str
     api.ok("/v1/contract-pricing/products/archive", {"product_id": catalog["usage"]})
     reply = api.post(
         "/v1/packages/create",
-        {"name": "P", "overrides": [_override(multiplier=0.5) | {"override_specifiers": [{"product_id": catalog["usage"]}]}]},
+        {
+            "name": "P",
+            "overrides": [_override(multiplier=0.5) | {"override_specifiers": [{"product_id": catalog["usage"]}]}],
+        },
     )
     assert reply.status == 400
     assert reply.message.startswith("overrides[0].override_specifiers[0].product_id")
@@ -263,7 +278,8 @@ def test_archive_filter_pages_stay_full(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "field"), [({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"next_page": "garbage"}, "next_page")]
+    ("query", "field"),
+    [({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"next_page": "garbage"}, "next_page")],
 )
 def test_bad_paging_is_400(api: Api, query: dict[str, str], field: str) -> None:
     reply = api.post("/v1/packages/list", {}, query=query)

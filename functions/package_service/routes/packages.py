@@ -3,8 +3,8 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.metrics import MetricUnit
 
 from ..domain.base import Id, ListRequest, RequestModel
 from ..domain.package import PackageCreate, check_package_rules

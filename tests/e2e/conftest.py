@@ -1,0 +1,63 @@
+"""Starts `python -m infra.local_stack` (what `make run` runs) and hands out SDK clients."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from metronome import Metronome
+
+from infra.template import ROOT
+
+TOKENS = {"acme": "e2e-acme-token", "globex": "e2e-globex-token"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "LOCAL_API_TOKENS": ",".join(f"{tenant}={token}" for tenant, token in TOKENS.items()),
+        "LOCAL_AUTHORIZER_TTL": "0",
+    }
+    env.pop("DYNAMODB_ENDPOINT_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"local stack exited: {process.stdout.read().decode() if process.stdout else ''}")
+        try:
+            httpx.get(f"{url}/swagger", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("local stack did not start within 60s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def client(base_url: str) -> Metronome:
+    return Metronome(bearer_token=TOKENS["acme"], base_url=base_url, max_retries=0)
+
+
+@pytest.fixture(scope="session")
+def other_client(base_url: str) -> Metronome:
+    return Metronome(bearer_token=TOKENS["globex"], base_url=base_url, max_retries=0)
