@@ -61,15 +61,22 @@ class Api:
     token_name: str = "acme-token"
     calls: Counter[str] = field(default_factory=Counter)
 
-    def post(self, path: str, body: Any = None, query: dict[str, str] | None = None, raw: str | None = None) -> Reply:
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        raw: str | None = None,
+        content_type: str = "application/json",
+    ) -> Reply:
         from package_service.handlers.api import handler
 
         event = {
             "resource": "/v1/{proxy+}",
             "path": path,
             "httpMethod": "POST",
-            "headers": {"Content-Type": "application/json"},
-            "multiValueHeaders": {"Content-Type": ["application/json"]},
+            "headers": {"Content-Type": content_type},
+            "multiValueHeaders": {"Content-Type": [content_type]},
             "queryStringParameters": query,
             "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
             "pathParameters": {"proxy": path.removeprefix("/v1/")},

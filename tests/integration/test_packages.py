@@ -330,3 +330,10 @@ def test_a_package_too_large_for_one_item_is_413(api: Api, catalog: dict[str, st
     assert reply.status == 413, reply.body
     assert "once stored" in reply.message
     assert scan_count() == before
+
+
+def test_bodies_are_json_whatever_the_content_type_says(api: Api) -> None:
+    # curl -d sends application/x-www-form-urlencoded; the body is still JSON.
+    reply = api.post("/v1/packages/create", {"name": "From curl"}, content_type="application/x-www-form-urlencoded")
+    assert reply.status == 200, reply.body
+    assert get(api, reply.data["id"])["name"] == "From curl"
