@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from .domain.errors import DomainError
 from .observability import logger
-from .routes import catalog, packages
+from .routes import catalog, contracts, customers, packages
 from .routes.common import describe_validation_errors, error_response
 
 TITLE = "Package service (Metronome-compatible)"
@@ -21,6 +21,8 @@ DESCRIPTION = (
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(packages.router)
 app.include_router(catalog.router)
+app.include_router(customers.router)
+app.include_router(contracts.router)
 _SECURITY: dict[str, Any] = {
     "security_schemes": {"bearerAuth": HTTPBearer(scheme="bearer")},
     "security": [{"bearerAuth": []}],

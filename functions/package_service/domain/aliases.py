@@ -19,6 +19,8 @@ class AliasAssignment:
     holder_id: str
     starting_at: datetime | None = None
     ending_before: datetime | None = None
+    # A package's rate card alias, copied here so provisioning by package alias needs one read less.
+    rate_card_alias: str | None = None
 
     @property
     def window(self) -> Window:
@@ -29,6 +31,7 @@ class AliasAssignment:
             "holder_id": self.holder_id,
             "starting_at": self.starting_at.isoformat() if self.starting_at else None,
             "ending_before": self.ending_before.isoformat() if self.ending_before else None,
+            "rate_card_alias": self.rate_card_alias,
         }
 
     @classmethod
@@ -38,6 +41,7 @@ class AliasAssignment:
             holder_id=str(item["holder_id"]),
             starting_at=datetime.fromisoformat(start) if start else None,
             ending_before=datetime.fromisoformat(end) if end else None,
+            rate_card_alias=item.get("rate_card_alias"),
         )
 
 
@@ -67,10 +71,16 @@ def effective_windows(history: list[AliasAssignment], holder_id: str) -> list[tu
     return [(None if start == _BEGINNING else start, None if end == _END else end) for start, end in sorted(result)]
 
 
-def holder_at(history: list[AliasAssignment], when: datetime) -> str | None:
-    """Who holds the alias at `when`: the newest assignment whose window contains it."""
+def assignment_at(history: list[AliasAssignment], when: datetime) -> AliasAssignment | None:
+    """The assignment in force at `when`: the newest one whose window contains it."""
     for assignment in reversed(history):
         start, end = assignment.window
         if start <= when < end:
-            return assignment.holder_id
+            return assignment
     return None
+
+
+def holder_at(history: list[AliasAssignment], when: datetime) -> str | None:
+    """Who holds the alias at `when`."""
+    assignment = assignment_at(history, when)
+    return assignment.holder_id if assignment else None

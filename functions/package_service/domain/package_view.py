@@ -55,7 +55,7 @@ def credit_type(credit_type_id: str | None) -> dict[str, str]:
     return {"id": credit_type_id, "name": credit_type_id}
 
 
-class _View:
+class TermView:
     def __init__(self, product_names: ProductNames) -> None:
         self.product_names = product_names
 
@@ -167,7 +167,7 @@ def present_package(
     histories: dict[str, list[AliasAssignment]],
     archived_at: str | None,
 ) -> Doc:
-    view = _View(product_names)
+    view = TermView(product_names)
     shapers: dict[str, Callable[[Doc], Doc]] = {
         "commits": view.commit_or_credit,
         "credits": view.commit_or_credit,

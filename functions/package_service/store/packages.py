@@ -55,7 +55,7 @@ def create_package(principal: Principal, request: PackageCreate, now: datetime) 
             )
         )
     aliases = [
-        (alias.name, AliasAssignment(doc["id"], alias.starting_at, alias.ending_before))
+        (alias.name, AliasAssignment(doc["id"], alias.starting_at, alias.ending_before, request.rate_card_alias))
         for alias in request.aliases or []
     ]
     return put_record_guarded(
@@ -86,6 +86,13 @@ def _present(tenant: str, records: list[StoredRecord]) -> list[dict[str, Any]]:
             product = record_from_item(item)
             names[product.id] = product.doc["name"]
     return [present_package(r.doc, names, histories, r.archived_at) for r in records]
+
+
+def product_names(tenant: str, product_ids: set[str]) -> dict[str, str]:
+    return {
+        record.id: record.doc["name"]
+        for record in map(record_from_item, batch_get([record_key(tenant, PRODUCT, p) for p in sorted(product_ids)]))
+    }
 
 
 def get_package(principal: Principal, package_id: str) -> dict[str, Any]:

@@ -38,6 +38,10 @@ def alias_pk(tenant: str, kind: str, name: str) -> str:
     return f"T#{tenant}#{kind}ALIAS#{name}"
 
 
+def listing_partition(tenant: str, kind: str) -> str:
+    return f"T#{tenant}#{kind}"
+
+
 def record_key(tenant: str, kind: str, record_id: str) -> Item:
     return key(record_pk(tenant, kind, record_id), RECORD_SK)
 
@@ -51,22 +55,42 @@ class StoredRecord:
     id: str
     doc: dict[str, Any]
     archived_at: str | None
+    item: Item  # the raw item, for attributes a kind keeps beside its document
 
 
 def record_from_item(item: Item) -> StoredRecord:
     doc = json.loads(item["doc"]["S"])
     archived = item.get("archived_at", {}).get("S")
-    return StoredRecord(id=doc["id"], doc=doc, archived_at=archived)
+    return StoredRecord(id=doc["id"], doc=doc, archived_at=archived, item=item)
 
 
 @dataclass
 class ReferenceCheck:
-    """A record the new one refers to; the transaction fails if it is missing or archived."""
+    """A record the new one relies on; the transaction fails if its condition no longer holds."""
 
     item_key: Item
     field_path: str
     description: str
     must_be_active: bool = True
+    # A custom condition replaces the existence check; failing it means a concurrent change.
+    condition: str | None = None
+    names: dict[str, str] | None = None
+    values: Item | None = None
+
+    def operation(self, table: str) -> Item:
+        condition = self.condition or "attribute_exists(pk)" + (
+            " AND attribute_not_exists(archived_at)" if self.must_be_active else ""
+        )
+        check: Item = {"TableName": table, "Key": self.item_key, "ConditionExpression": condition}
+        if self.names:
+            check["ExpressionAttributeNames"] = self.names
+        if self.values:
+            check["ExpressionAttributeValues"] = self.values
+        return {"ConditionCheck": check}
+
+
+class ConcurrentChange(Exception):
+    """Something read before the transaction changed before it committed: read again and retry."""
 
 
 @dataclass
@@ -77,13 +101,19 @@ class NewRecord:
     uniqueness_key: str | None = None
     aliases: list[tuple[str, AliasAssignment]] = field(default_factory=list)
     references: list[ReferenceCheck] = field(default_factory=list)
+    attributes: Item = field(default_factory=dict)  # stored beside the document
+    listing_partition: str | None = None  # gsi1pk; default: all records of the kind in the tenant
+    extra_items: list[Item] = field(default_factory=list)  # more transaction items (index rows...)
 
 
 def _assignment_value(assignment: AliasAssignment) -> Item:
     return {"M": {k: ({"S": v} if v is not None else {"NULL": True}) for k, v in assignment.to_item().items()}}
 
 
-def _transaction(record: NewRecord) -> tuple[list[Item], list[str]]:
+Meaning = str | ReferenceCheck  # what a transaction item's failed condition means
+
+
+def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
     """The items of one TransactWriteItems, and what each one means if its condition fails."""
     table = table_name()
     doc = json.dumps(record.doc, separators=(",", ":"))
@@ -97,8 +127,9 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[str]]:
             "Put": {
                 "TableName": table,
                 "Item": {
+                    **record.attributes,
                     **record_key(record.tenant, record.kind, record_id),
-                    "gsi1pk": s(f"T#{record.tenant}#{record.kind}"),
+                    "gsi1pk": s(record.listing_partition or listing_partition(record.tenant, record.kind)),
                     "gsi1sk": s(f"{created_at}#{record_id}"),
                     "created_at": s(created_at),
                     "doc": s(doc),
@@ -107,7 +138,7 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[str]]:
             }
         }
     ]
-    meanings = ["id"]
+    meanings: list[Meaning] = ["id"]
     if record.uniqueness_key is not None:
         items.append(
             {
@@ -138,12 +169,12 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[str]]:
             }
         )
         meanings.append(f"aliases:{name}")
+    for extra in record.extra_items:
+        items.append(extra)
+        meanings.append("extra")
     for check in record.references:
-        condition = "attribute_exists(pk)"
-        if check.must_be_active:
-            condition += " AND attribute_not_exists(archived_at)"
-        items.append({"ConditionCheck": {"TableName": table, "Key": check.item_key, "ConditionExpression": condition}})
-        meanings.append(f"ref:{len(meanings)}")
+        items.append(check.operation(table))
+        meanings.append(check)
     if len(items) > MAX_TRANSACTION_ITEMS:
         raise InvalidRequest(
             f"{record.kind.lower()} refers to {len(record.references)} distinct products and rate cards; "
@@ -155,9 +186,6 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[str]]:
 def put_record_guarded(record: NewRecord) -> str:
     """Write the record, its uniqueness guard, alias moves and reference checks atomically."""
     items, meanings = _transaction(record)
-    references = {
-        f"ref:{i}": check for i, check in enumerate(record.references, start=len(meanings) - len(record.references))
-    }
     for attempt in range(_CONFLICT_RETRIES):
         try:
             with translated_errors():
@@ -170,23 +198,22 @@ def put_record_guarded(record: NewRecord) -> str:
             if any(r.get("Code") == "TransactionConflict" for r in reasons) and attempt + 1 < _CONFLICT_RETRIES:
                 time.sleep(0.02 * 2**attempt)  # a concurrent writer touched the same item: try again
                 continue
-            _raise_for_cancellation(record, reasons, meanings, references)
+            _raise_for_cancellation(record, reasons, meanings)
     raise AssertionError("unreachable")
 
 
-def _raise_for_cancellation(
-    record: NewRecord, reasons: list[Any], meanings: list[str], references: dict[str, ReferenceCheck]
-) -> None:
+def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: list[Meaning]) -> None:
     for reason, meaning in zip(reasons, meanings, strict=False):
         if reason.get("Code") != "ConditionalCheckFailed":
             continue
         if meaning == "uniqueness_key":
             holder = reason.get("Item", {}).get("holder_id", {}).get("S")
             raise UniquenessKeyTaken(record.kind.lower().replace("_", " "), record.uniqueness_key or "", holder)
-        if meaning in references:
-            check = references[meaning]
-            state = "does not exist or is archived" if check.must_be_active else "does not exist"
-            raise InvalidRequest(f"{check.field_path}: {check.description} {state}")
+        if isinstance(meaning, ReferenceCheck):
+            if meaning.condition:
+                raise ConcurrentChange(meaning.description)
+            state = "does not exist or is archived" if meaning.must_be_active else "does not exist"
+            raise InvalidRequest(f"{meaning.field_path}: {meaning.description} {state}")
     codes = [r.get("Code") for r in reasons]
     raise InvalidRequest(f"the {record.kind.lower()} could not be stored ({codes}); retry")
 
@@ -221,7 +248,7 @@ def encode_cursor(last: Item) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode()
 
 
-def _decode_cursor(tenant: str, kind: str, cursor: str) -> Item:
+def _decode_cursor(partition: str, record_pk_prefix: str, cursor: str) -> Item:
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         sort_key, record_id = str(payload["k"]), str(payload["p"])
@@ -229,27 +256,49 @@ def _decode_cursor(tenant: str, kind: str, cursor: str) -> Item:
         raise InvalidRequest("next_page: not a cursor this service issued") from None
     # The cursor carries no tenant: it is rebuilt inside the caller's own partition.
     return {
-        **record_key(tenant, kind, record_id),
-        "gsi1pk": s(f"T#{tenant}#{kind}"),
+        "pk": s(f"{record_pk_prefix}{record_id}"),
+        "sk": s(RECORD_SK),
+        "gsi1pk": s(partition),
         "gsi1sk": s(sort_key),
     }
 
 
+@dataclass
+class ListFilter:
+    """An extra FilterExpression for a listing (AND-ed with the archive filter)."""
+
+    expression: str
+    values: Item
+
+
 def list_records(
-    tenant: str, kind: str, archive_filter: ArchiveFilter, limit: int, cursor: str | None
+    tenant: str,
+    kind: str,
+    archive_filter: ArchiveFilter,
+    limit: int,
+    cursor: str | None,
+    partition: str | None = None,
+    extra_filter: ListFilter | None = None,
 ) -> tuple[list[StoredRecord], str | None]:
-    """One page, oldest first. Filtering by archive state may read past `limit` items to fill it."""
+    """One page, oldest first. Filters may read past `limit` items to fill the page."""
+    partition = partition or listing_partition(tenant, kind)
     query: dict[str, Any] = {
         "TableName": table_name(),
         "IndexName": "gsi1",
         "KeyConditionExpression": "gsi1pk = :pk",
-        "ExpressionAttributeValues": {":pk": s(f"T#{tenant}#{kind}")},
+        "ExpressionAttributeValues": {":pk": s(partition)},
     }
+    filters = []
     if archive_filter != "ALL":
-        query["FilterExpression"] = (
+        filters.append(
             "attribute_exists(archived_at)" if archive_filter == "ARCHIVED" else "attribute_not_exists(archived_at)"
         )
-    start = _decode_cursor(tenant, kind, cursor) if cursor else None
+    if extra_filter:
+        filters.append(f"({extra_filter.expression})")
+        query["ExpressionAttributeValues"].update(extra_filter.values)
+    if filters:
+        query["FilterExpression"] = " AND ".join(filters)
+    start = _decode_cursor(partition, record_pk(tenant, kind, ""), cursor) if cursor else None
     page: list[Item] = []
     while True:
         if start:

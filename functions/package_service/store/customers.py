@@ -1,0 +1,187 @@
+"""Customers. Their billing provider configurations live in the customer item itself:
+
+  customer  pk=T#<tenant>#CUSTOMER#<id>  sk=RECORD  doc, bpc: {<config id>: {...}}, bpc_version: N
+
+so one read sees a customer with every configuration, and provisioning can make its transaction
+conditional on `bpc_version` (any configuration change in between cancels it).
+"""
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+from uuid import uuid4
+
+from botocore.exceptions import ClientError
+
+from ..domain.base import format_timestamp
+from ..domain.customers import (
+    BillingProviderConfigInput,
+    CustomerCreate,
+    present_billing_config,
+    present_customer,
+)
+from ..domain.errors import InvalidRequest, NotFound
+from .dynamo import Item, get_client, s, table_name, translated_errors
+from .records import (
+    NewRecord,
+    StoredRecord,
+    archive_record,
+    get_record,
+    list_records,
+    put_record_guarded,
+    record_key,
+)
+from .tokens import Principal
+
+CUSTOMER = "CUSTOMER"
+
+
+def _config_value(config_id: str, config: BillingProviderConfigInput, now: datetime) -> Item:
+    fields = config.model_dump(mode="json", exclude_none=True, exclude={"customer_id"})
+    fields["configuration"] = json.dumps(fields.get("configuration", {}))
+    return {"M": {"id": s(config_id), "created_at": s(format_timestamp(now)), **{k: s(v) for k, v in fields.items()}}}
+
+
+def billing_configs(record: StoredRecord) -> list[dict[str, Any]]:
+    """The customer's configurations, oldest first, each as a plain dict."""
+    configs = []
+    for value in record.item.get("bpc", {}).get("M", {}).values():
+        config = {k: v["S"] for k, v in value["M"].items()}
+        config["configuration"] = json.loads(config.get("configuration", "{}"))
+        configs.append(config)
+    return sorted(configs, key=lambda c: (c["created_at"], c["id"]))
+
+
+def billing_config_version(record: StoredRecord) -> str:
+    return str(record.item.get("bpc_version", {}).get("N", "0"))
+
+
+def create_customer(principal: Principal, request: CustomerCreate, now: datetime) -> dict[str, Any]:
+    doc = {
+        "id": str(uuid4()),
+        "created_at": format_timestamp(now),
+        "created_by": principal.token_name,
+        **request.model_dump(mode="json", exclude_none=True, exclude={"customer_billing_provider_configurations"}),
+    }
+    doc.setdefault("external_id", doc["id"])
+    configs = {
+        (config_id := str(uuid4())): _config_value(config_id, config, now)
+        for config in request.customer_billing_provider_configurations or []
+    }
+    attributes: Item = {"bpc": {"M": configs}, "bpc_version": {"N": "0"}}
+    put_record_guarded(NewRecord(principal.tenant_id, CUSTOMER, doc, attributes=attributes))
+    return doc
+
+
+def get_customer_record(principal: Principal, customer_id: str) -> StoredRecord:
+    return get_record(principal.tenant_id, CUSTOMER, customer_id, "customer")
+
+
+def get_customer(principal: Principal, customer_id: str) -> dict[str, Any]:
+    record = get_customer_record(principal, customer_id)
+    return present_customer(record.doc, record.archived_at)
+
+
+def list_customers(
+    principal: Principal, only_archived: bool, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    records, next_page = list_records(
+        principal.tenant_id, CUSTOMER, "ARCHIVED" if only_archived else "NOT_ARCHIVED", limit, cursor
+    )
+    return [present_customer(r.doc, r.archived_at) for r in records], next_page
+
+
+def archive_customer(principal: Principal, customer_id: str, now: datetime) -> None:
+    archive_record(principal.tenant_id, CUSTOMER, customer_id, "customer", now)
+
+
+def set_billing_configs(
+    principal: Principal, configs: Sequence[tuple[str, BillingProviderConfigInput]], now: datetime
+) -> list[dict[str, Any]]:
+    """Add configurations to one or more customers, all or nothing (one transaction)."""
+    by_customer: dict[str, dict[str, BillingProviderConfigInput]] = {}
+    for customer_id, config in configs:
+        by_customer.setdefault(customer_id, {})[str(uuid4())] = config
+    items = []
+    for customer_id, new in by_customer.items():
+        names = {f"#c{i}": config_id for i, config_id in enumerate(new)}
+        values: Item = {
+            f":c{i}": _config_value(config_id, config, now) for i, (config_id, config) in enumerate(new.items())
+        }
+        values[":one"] = {"N": "1"}
+        items.append(
+            {
+                "Update": {
+                    "TableName": table_name(),
+                    "Key": record_key(principal.tenant_id, CUSTOMER, customer_id),
+                    "UpdateExpression": "SET "
+                    + ", ".join(f"bpc.{n} = :c{i}" for i, n in enumerate(names))
+                    + " ADD bpc_version :one",
+                    "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(archived_at)",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        )
+    try:
+        with translated_errors():
+            get_client().transact_write_items(TransactItems=cast(Any, items))
+    except ClientError as error:
+        reasons = error.response.get("CancellationReasons", [])
+        for index, reason in enumerate(reasons):
+            if reason.get("Code") == "ConditionalCheckFailed":
+                customer_id = list(by_customer)[index]
+                position = next(i for i, (cid, _) in enumerate(configs) if cid == customer_id)
+                raise InvalidRequest(
+                    f"data[{position}].customer_id: customer {customer_id} does not exist or is archived"
+                ) from None
+        raise
+    return [
+        {"customer_id": customer_id, **present_billing_config(customer_id, _plain(config_id, config))}
+        for customer_id, new in by_customer.items()
+        for config_id, config in new.items()
+    ]
+
+
+def _plain(config_id: str, config: BillingProviderConfigInput) -> dict[str, Any]:
+    return {"id": config_id, **config.model_dump(mode="json", exclude_none=True, exclude={"customer_id"})}
+
+
+def archive_billing_configs(principal: Principal, customer_id: str, config_ids: list[str], now: datetime) -> None:
+    names = {"#c" + str(i): config_id for i, config_id in enumerate(config_ids)}
+    exists = " AND ".join(f"attribute_exists(bpc.{n})" for n in names)
+    try:
+        with translated_errors():
+            get_client().update_item(
+                TableName=table_name(),
+                Key=record_key(principal.tenant_id, CUSTOMER, customer_id),
+                UpdateExpression="SET "
+                + ", ".join(f"bpc.{n}.archived_at = if_not_exists(bpc.{n}.archived_at, :now)" for n in names)
+                + " ADD bpc_version :one",
+                ConditionExpression=f"attribute_exists(pk) AND {exists}",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={":now": s(format_timestamp(now)), ":one": {"N": "1"}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        old = cast(Item | None, error.response.get("Item"))
+        if not old:
+            raise NotFound(f"customer {customer_id} not found") from None
+        known = old.get("bpc", {}).get("M", {})
+        missing = next(i for i, config_id in enumerate(config_ids) if config_id not in known)
+        raise InvalidRequest(
+            f"customer_billing_provider_configuration_ids[{missing}]: {config_ids[missing]} "
+            f"is not a configuration of customer {customer_id}"
+        ) from None
+
+
+def get_billing_configs(principal: Principal, customer_id: str, include_archived: bool) -> list[dict[str, Any]]:
+    record = get_customer_record(principal, customer_id)
+    return [
+        present_billing_config(customer_id, config)
+        for config in billing_configs(record)
+        if include_archived or "archived_at" not in config
+    ]
