@@ -227,3 +227,86 @@ def full_package(usage_id: str, subscription_id: str, rate_card_id: str, **overr
     }
     body.update(overrides)
     return body
+
+
+STRIPE = {"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider"}
+
+
+def _item(unit: str, value: int) -> dict[str, Any]:
+    return {"unit": unit, "value": value}
+
+
+def package_body(catalog: dict[str, str], **changes: Any) -> dict[str, Any]:
+    """Commits, credits, recurring commits, scheduled charges and subscriptions in all four units."""
+    usage, seats = catalog["usage"], catalog["seats"]
+    body = {
+        "name": "Starter plan",
+        "aliases": [{"name": "starter"}],
+        "duration": _item("MONTHS", 12),
+        "rate_card_alias": "tokens",
+        **STRIPE,
+        "commits": [
+            {
+                "product_id": usage,
+                "type": "PREPAID",
+                "access_schedule": {
+                    "schedule_items": [
+                        {"amount": 100, "starting_at_offset": _item("MONTHS", 1), "duration": _item("MONTHS", 1)}
+                    ]
+                },
+                "invoice_schedule": {
+                    "schedule_items": [{"date_offset": _item("WEEKS", 2), "quantity": 2, "unit_price": 50}]
+                },
+            }
+        ],
+        "credits": [
+            {
+                "product_id": usage,
+                "access_schedule": {
+                    "schedule_items": [
+                        {"amount": 5, "starting_at_offset": _item("DAYS", 10), "duration": _item("DAYS", 20)}
+                    ]
+                },
+            }
+        ],
+        "recurring_commits": [
+            {
+                "product_id": usage,
+                "priority": 1,
+                "access_amount": {"unit_price": 300, "quantity": 1},
+                "commit_duration": {"value": 1},
+                "starting_at_offset": _item("DAYS", 0),
+                "duration": _item("YEARS", 1),
+                "recurrence_frequency": "QUARTERLY",
+            }
+        ],
+        "recurring_credits": [
+            {
+                "product_id": usage,
+                "priority": 1,
+                "access_amount": {"unit_price": 1000, "quantity": 1},
+                "commit_duration": {"value": 1},
+                "starting_at_offset": _item("DAYS", 0),
+                "duration": _item("MONTHS", 3),
+                "recurrence_frequency": "MONTHLY",
+            }
+        ],
+        "scheduled_charges": [
+            {
+                "product_id": usage,
+                "schedule": {"schedule_items": [{"date_offset": _item("YEARS", 1), "quantity": 1, "unit_price": 9}]},
+            }
+        ],
+        "subscriptions": [
+            {
+                "collection_schedule": "ADVANCE",
+                "proration": {"is_prorated": True},
+                "subscription_rate": {"billing_frequency": "MONTHLY", "product_id": seats},
+                "initial_quantity": 3,
+                "starting_at_offset": _item("MONTHS", 1),
+                "duration": _item("MONTHS", 1),
+            }
+        ],
+    }
+    body.update(changes)
+    return body

@@ -61,6 +61,9 @@ class Api:
     token_name: str = "acme-token"
     calls: Counter[str] = field(default_factory=Counter)
 
+    def get(self, path: str, query: dict[str, str] | None = None) -> Reply:
+        return self.post(path, query=query, method="GET")
+
     def post(
         self,
         path: str,
@@ -68,13 +71,14 @@ class Api:
         query: dict[str, str] | None = None,
         raw: str | None = None,
         content_type: str = "application/json",
+        method: str = "POST",
     ) -> Reply:
         from package_service.handlers.api import handler
 
         event = {
             "resource": "/v1/{proxy+}",
             "path": path,
-            "httpMethod": "POST",
+            "httpMethod": method,
             "headers": {"Content-Type": content_type},
             "multiValueHeaders": {"Content-Type": [content_type]},
             "queryStringParameters": query,
@@ -84,7 +88,7 @@ class Api:
                 "requestId": "req-1",
                 "stage": "test",
                 "path": path,
-                "httpMethod": "POST",
+                "httpMethod": method,
                 "resourcePath": "/v1/{proxy+}",
                 "authorizer": {"tenant_id": self.tenant, "token_name": self.token_name},
             },
