@@ -101,12 +101,17 @@ class Alias(RequestModel):
         return self
 
 
-def check_unique_alias_names(aliases: list[Alias]) -> None:
+def _unique_alias_names(aliases: list[Alias]) -> list[Alias]:
     seen: set[str] = set()
     for alias in aliases:
         if alias.name in seen:
             raise ValueError(f"alias {alias.name!r} is listed twice")
         seen.add(alias.name)
+    return aliases
+
+
+Aliases = Annotated[list[Alias], AfterValidator(_unique_alias_names)]
+"""A record's aliases: each name at most once."""
 
 
 ArchiveFilter = Literal["ARCHIVED", "NOT_ARCHIVED", "ALL"]

@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field
 
-from .base import Alias, Id, NonEmptyStr, RequestModel, check_unique_alias_names
+from .base import Aliases, Id, NonEmptyStr, RequestModel
 
 
 def _pro_service(value: object) -> object:
@@ -63,18 +63,11 @@ class CreditTypeConversion(RequestModel):
 
 class RateCardCreate(RequestModel):
     name: NonEmptyStr
-    aliases: list[Alias] | None = None
+    aliases: Aliases | None = None
     credit_type_conversions: list[CreditTypeConversion] | None = None
     custom_fields: dict[str, str] | None = None
     description: str | None = None
     fiat_credit_type_id: Id | None = None
-
-    @field_validator("aliases")
-    @classmethod
-    def _distinct_aliases(cls, aliases: list[Alias] | None) -> list[Alias] | None:
-        if aliases:
-            check_unique_alias_names(aliases)
-        return aliases
 
 
 class RateCardRef(RequestModel):

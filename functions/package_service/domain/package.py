@@ -3,17 +3,16 @@
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field
 
 from .base import (
-    Alias,
+    Aliases,
     Id,
     NonEmptyStr,
     PositiveRelativeTime,
     RequestModel,
     UniquenessKey,
     _upper,
-    check_unique_alias_names,
 )
 from .errors import InvalidRequest
 from .terms import (
@@ -38,7 +37,7 @@ Prioritization = Annotated[Literal["LOWEST_MULTIPLIER", "EXPLICIT"], BeforeValid
 
 class PackageCreate(RequestModel):
     name: NonEmptyStr
-    aliases: list[Alias] | None = None
+    aliases: Aliases | None = None
     billing_provider: BillingProvider | None = None
     delivery_method: DeliveryMethod | None = None
     # Newer than metronome-sdk 4.12's types; accepted, stored and returned as sent.
@@ -62,13 +61,6 @@ class PackageCreate(RequestModel):
     subscriptions: list[Subscription] | None = None
     uniqueness_key: UniquenessKey | None = None
     usage_statement_schedule: UsageStatementSchedule | None = None
-
-    @field_validator("aliases")
-    @classmethod
-    def _distinct_aliases(cls, aliases: list[Alias] | None) -> list[Alias] | None:
-        if aliases:
-            check_unique_alias_names(aliases)
-        return aliases
 
 
 def check_package_rules(package: PackageCreate) -> None:

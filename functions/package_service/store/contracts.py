@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from ..domain.aliases import assignment_at
+from ..domain.aliases import AliasAssignment, assignment_at
 from ..domain.base import format_timestamp
 from ..domain.contract_view import present_contract
 from ..domain.errors import InvalidRequest, NotFound, Unavailable, UniquenessKeyTaken
@@ -99,13 +99,7 @@ class _Plan:
             second = [alias_key(tenant, RATE_CARD, rate_card_alias)] if rate_card_alias else []
             found = _read(second) if second else {}
         else:
-            alias_item = found.get(alias_key(tenant, PACKAGE, request.package_alias or "")["pk"]["S"])
-            assignment = assignment_at(history_from_item(alias_item) if alias_item else [], request.starting_at)
-            if assignment is None:
-                raise InvalidRequest(
-                    f"package_alias: {request.package_alias!r} points at no package on "
-                    f"{format_timestamp(request.starting_at)}"
-                )
+            assignment = self._alias_at(found, PACKAGE, request.package_alias or "", "package_alias: ", "package")
             rate_card_alias = assignment.rate_card_alias
             second = [record_key(tenant, PACKAGE, assignment.holder_id)]
             if rate_card_alias:
@@ -118,14 +112,8 @@ class _Plan:
 
         rate_card_id = self.package.doc.get("rate_card_id")
         if rate_card_alias:
-            alias_item = found.get(alias_key(tenant, RATE_CARD, rate_card_alias)["pk"]["S"])
-            rate_card = assignment_at(history_from_item(alias_item) if alias_item else [], request.starting_at)
-            if rate_card is None:
-                raise InvalidRequest(
-                    f"{field}: package {self.package.id}'s rate_card_alias {rate_card_alias!r} points at no rate "
-                    f"card on {format_timestamp(request.starting_at)}"
-                )
-            rate_card_id = rate_card.holder_id
+            context = f"{field}: package {self.package.id}'s rate_card_alias "
+            rate_card_id = self._alias_at(found, RATE_CARD, rate_card_alias, context, "rate card").holder_id
 
         config = match_billing_config(self.package.doc, request.customer_id, billing_configs(self.customer))
         self.resolved = Resolved(self.package.id, rate_card_id, config)
@@ -133,6 +121,15 @@ class _Plan:
         self.doc = resolve_contract_terms(
             request, self.package.doc, self.resolved, self.contract_id, now, principal.token_name
         )
+
+    def _alias_at(self, found: dict[str, Item], kind: str, name: str, context: str, what: str) -> AliasAssignment:
+        """The alias's assignment on the contract start date, from an alias row already read."""
+        alias_item = found.get(alias_key(self.principal.tenant_id, kind, name)["pk"]["S"])
+        when = self.request.starting_at
+        assignment = assignment_at(history_from_item(alias_item) if alias_item else [], when)
+        if assignment is None:
+            raise InvalidRequest(f"{context}{name!r} points at no {what} on {format_timestamp(when)}")
+        return assignment
 
     def _check_transition(self, found: dict[str, Item]) -> None:
         transition = self.request.transition
