@@ -94,6 +94,22 @@ class ConcurrentChange(Exception):
 
 
 @dataclass
+class GuardedItem:
+    """An extra transaction item; if `label` is set and its condition fails, ConditionFailed says so."""
+
+    item: Item
+    label: str = ""
+
+
+class ConditionFailed(Exception):
+    """A labelled extra item's condition failed; `existing` is the item as it was (if it existed)."""
+
+    def __init__(self, label: str, existing: Item | None) -> None:
+        super().__init__(label)
+        self.label, self.existing = label, existing
+
+
+@dataclass
 class NewRecord:
     tenant: str
     kind: str
@@ -103,14 +119,14 @@ class NewRecord:
     references: list[ReferenceCheck] = field(default_factory=list)
     attributes: Item = field(default_factory=dict)  # stored beside the document
     listing_partition: str | None = None  # gsi1pk; default: all records of the kind in the tenant
-    extra_items: list[Item] = field(default_factory=list)  # more transaction items (index rows...)
+    extra_items: list[GuardedItem] = field(default_factory=list)  # more items (index rows, results...)
 
 
 def _assignment_value(assignment: AliasAssignment) -> Item:
     return {"M": {k: ({"S": v} if v is not None else {"NULL": True}) for k, v in assignment.to_item().items()}}
 
 
-Meaning = str | ReferenceCheck  # what a transaction item's failed condition means
+Meaning = str | ReferenceCheck | GuardedItem  # what a transaction item's failed condition means
 
 
 def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
@@ -170,8 +186,8 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
         )
         meanings.append(f"aliases:{name}")
     for extra in record.extra_items:
-        items.append(extra)
-        meanings.append("extra")
+        items.append(extra.item)
+        meanings.append(extra)
     for check in record.references:
         items.append(check.operation(table))
         meanings.append(check)
@@ -203,6 +219,10 @@ def put_record_guarded(record: NewRecord) -> str:
 
 
 def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: list[Meaning]) -> None:
+    for reason, meaning in zip(reasons, meanings, strict=False):
+        # A labelled extra item (a job result, a cohort guard) explains the failure best: report it first.
+        if reason.get("Code") == "ConditionalCheckFailed" and isinstance(meaning, GuardedItem) and meaning.label:
+            raise ConditionFailed(meaning.label, reason.get("Item"))
     for reason, meaning in zip(reasons, meanings, strict=False):
         if reason.get("Code") != "ConditionalCheckFailed":
             continue

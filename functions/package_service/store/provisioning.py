@@ -1,0 +1,168 @@
+"""The provisioning module: used by `/v1/contracts/create` and by the cohort worker alike.
+
+`PackageOnDate` reads a package (by id, or its alias's holder on the start date), the rate card its
+alias points at on that date, and the customers to provision, in at most two batch reads. It then
+plans one contract per customer: the resolved document and the transaction that writes it, the
+contract's uniqueness guard and package-index row, while re-checking that the package is still
+active and that the customer's billing configurations did not change since they were read.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from ..domain.aliases import AliasAssignment, assignment_at
+from ..domain.base import format_timestamp
+from ..domain.errors import InvalidRequest
+from ..domain.provisioning import ProvisionRequest, Resolved, match_billing_config, resolve_contract_terms
+from .catalog import RATE_CARD
+from .customers import CUSTOMER, billing_config_version, billing_configs
+from .dynamo import Item, batch_get, s, table_name
+from .packages import PACKAGE
+from .records import (
+    GuardedItem,
+    NewRecord,
+    ReferenceCheck,
+    StoredRecord,
+    alias_key,
+    history_from_item,
+    record_from_item,
+    record_key,
+)
+from .tokens import Principal
+
+CONTRACT = "CONTRACT"
+SHARDS = 8  # package-index partitions per package (see README: capacity)
+
+
+def customer_partition(tenant: str, customer_id: str) -> str:
+    return f"T#{tenant}#CUSTOMERCONTRACTS#{customer_id}"
+
+
+def index_pk(tenant: str, package_id: str, shard: int) -> str:
+    return f"T#{tenant}#PKGCONTRACTS#{package_id}#{shard}"
+
+
+def shard_of(contract_id: str) -> int:
+    return UUID(contract_id).int % SHARDS
+
+
+def _read(keys: list[Item]) -> dict[str, Item]:
+    return {item["pk"]["S"]: item for item in batch_get(keys)} if keys else {}
+
+
+@dataclass
+class ContractPlan:
+    doc: dict[str, Any]
+    resolved: Resolved
+    record: NewRecord
+
+
+@dataclass
+class PackageOnDate:
+    """One package resolved for one contract start date, with the customers to put on it."""
+
+    principal: Principal
+    starting_at: datetime
+    package_id: str | None
+    package_alias: str | None
+    customer_ids: list[str]
+    extra_keys: list[Item] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        tenant = self.principal.tenant_id
+        first = [record_key(tenant, CUSTOMER, c) for c in self.customer_ids]
+        if self.package_id:
+            first.append(record_key(tenant, PACKAGE, self.package_id))
+        else:
+            first.append(alias_key(tenant, PACKAGE, self.package_alias or ""))
+        self.found = _read(first + self.extra_keys)
+        self.field = "package_id" if self.package_id else "package_alias"
+
+        if self.package_id:
+            package_item = self.found.get(record_key(tenant, PACKAGE, self.package_id)["pk"]["S"])
+            if package_item is None:
+                raise InvalidRequest(f"package_id: package {self.package_id} not found")
+            self.package = record_from_item(package_item)
+            rate_card_alias = self.package.doc.get("rate_card_alias")
+            found = _read([alias_key(tenant, RATE_CARD, rate_card_alias)] if rate_card_alias else [])
+        else:
+            assignment = self._alias_at(self.found, PACKAGE, self.package_alias or "", "package_alias: ", "package")
+            rate_card_alias = assignment.rate_card_alias
+            second = [record_key(tenant, PACKAGE, assignment.holder_id)]
+            if rate_card_alias:
+                second.append(alias_key(tenant, RATE_CARD, rate_card_alias))
+            found = _read(second)
+            self.package = record_from_item(found[second[0]["pk"]["S"]])
+        if self.package.archived_at:
+            raise InvalidRequest(
+                f"{self.field}: package {self.package.id} is archived and cannot provision new contracts"
+            )
+        self.rate_card_id: str | None = self.package.doc.get("rate_card_id")
+        if rate_card_alias:
+            context = f"{self.field}: package {self.package.id}'s rate_card_alias "
+            self.rate_card_id = self._alias_at(found, RATE_CARD, rate_card_alias, context, "rate card").holder_id
+
+    def _alias_at(self, found: dict[str, Item], kind: str, name: str, context: str, what: str) -> AliasAssignment:
+        """The alias's assignment on the contract start date, from an alias row already read."""
+        alias_item = found.get(alias_key(self.principal.tenant_id, kind, name)["pk"]["S"])
+        assignment = assignment_at(history_from_item(alias_item) if alias_item else [], self.starting_at)
+        if assignment is None:
+            raise InvalidRequest(f"{context}{name!r} points at no {what} on {format_timestamp(self.starting_at)}")
+        return assignment
+
+    def customer(self, customer_id: str) -> StoredRecord:
+        item = self.found.get(record_key(self.principal.tenant_id, CUSTOMER, customer_id)["pk"]["S"])
+        if item is None:
+            raise InvalidRequest(f"customer_id: customer {customer_id} not found")
+        customer = record_from_item(item)
+        if customer.archived_at:
+            raise InvalidRequest(f"customer_id: customer {customer_id} is archived")
+        return customer
+
+    def previous_contract(self, contract_id: str) -> StoredRecord | None:
+        item = self.found.get(record_key(self.principal.tenant_id, CONTRACT, contract_id)["pk"]["S"])
+        return record_from_item(item) if item else None
+
+    def plan(
+        self, request: ProvisionRequest, now: datetime, extra_items: list[GuardedItem] | None = None
+    ) -> ContractPlan:
+        """The contract `request.customer_id` gets, and the transaction that writes it."""
+        tenant = self.principal.tenant_id
+        customer = self.customer(request.customer_id)
+        config = match_billing_config(self.package.doc, request.customer_id, billing_configs(customer))
+        resolved = Resolved(self.package.id, self.rate_card_id, config)
+        contract_id = str(uuid4())
+        doc = resolve_contract_terms(request, self.package.doc, resolved, contract_id, now, self.principal.token_name)
+
+        index_row: Item = {
+            "pk": s(index_pk(tenant, self.package.id, shard_of(contract_id))),
+            "sk": s(f"{doc['starting_at']}#{contract_id}"),
+            "contract_id": s(contract_id),
+            "customer_id": s(doc["customer_id"]),
+            "starting_at": s(doc["starting_at"]),
+        }
+        dates: Item = {name: s(doc[name]) for name in ("starting_at", "ending_before") if name in doc}
+        index_row.update({k: v for k, v in dates.items() if k == "ending_before"})
+        package_active = ReferenceCheck(
+            record_key(tenant, PACKAGE, self.package.id), self.field, f"package {self.package.id}"
+        )
+        customer_unchanged = ReferenceCheck(
+            record_key(tenant, CUSTOMER, request.customer_id),
+            "customer_id",
+            f"customer {request.customer_id} or its billing provider configurations changed while provisioning",
+            condition="attribute_not_exists(archived_at) AND bpc_version = :version",
+            values={":version": {"N": billing_config_version(customer)}},
+        )
+        record = NewRecord(
+            tenant,
+            CONTRACT,
+            doc,
+            attributes=dates,  # beside the document, for the covering_date / starting_at filters
+            uniqueness_key=request.uniqueness_key,
+            listing_partition=customer_partition(tenant, request.customer_id),
+            extra_items=[GuardedItem({"Put": {"TableName": table_name(), "Item": index_row}}), *(extra_items or [])],
+            references=[package_active, customer_unchanged],
+        )
+        return ContractPlan(doc, resolved, record)
