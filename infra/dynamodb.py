@@ -15,6 +15,9 @@ _DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "lo
 
 def start_embedded_dynamodb(port: int = 0) -> tuple[ThreadedMotoServer, str]:
     """Start moto's server on 127.0.0.1 (a free port unless one is given); returns it and its URL."""
+    from . import moto_patches
+
+    moto_patches.apply()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request access log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

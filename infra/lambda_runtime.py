@@ -34,15 +34,16 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def configure_environment(table_name: str, endpoint_url: str | None) -> None:
+def configure_environment(table_name: str, endpoint_url: str | None, resources: dict[str, str] | None = None) -> None:
     """Export every function's environment (Globals merged, Refs resolved) plus local settings."""
-    refs = {**parameter_defaults(), "DataTable": table_name}
+    refs = {**parameter_defaults(), **(resources or {}), "DataTable": table_name}
     for props in functions().values():
         for name, value in props["Environment"]["Variables"].items():
             os.environ[name] = str(resolve(value, refs))
     os.environ["TABLE_NAME"] = table_name
     if endpoint_url:
         os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint_url
+        os.environ["SQS_ENDPOINT_URL"] = endpoint_url
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_REGION", "us-east-1")

@@ -6,8 +6,12 @@ Environment:
   DYNAMODB_ENDPOINT_URL  use this DynamoDB (DynamoDB Local, AWS) instead of the embedded one
   TABLE_NAME             table to use/create (default package-service-local)
   LOCAL_AUTHORIZER_TTL   override the template's authorizer cache TTL (seconds)
+  LOCAL_SCHEDULE_SECONDS how often scheduled functions run (default 5; 0 turns the loop off)
+
+The stack's endpoints are written to .local/stack.json for `make invoke` and `make provision-now`.
 """
 
+import json
 import os
 import sys
 import threading
@@ -15,7 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dynamodb import DEFAULT_TABLE_NAME, create_tables, start_embedded_dynamodb
+from .queues import create_queues
 from .template import ROOT
+
+STATE_FILE = ROOT / ".local" / "stack.json"
 
 sys.path.insert(0, str(ROOT / "functions"))
 
@@ -39,16 +46,23 @@ class LocalStack:
     endpoint_url: str | None = None
     table_name: str = DEFAULT_TABLE_NAME
     authorizer_ttl: int | None = None
+    schedule_seconds: float = 5
     _servers: list[Any] = field(default_factory=list)
 
     def start(self) -> str:
+        from .event_sources import EventSourceLoop
         from .lambda_runtime import configure_environment
 
         if self.endpoint_url is None:
             moto_server, self.endpoint_url = start_embedded_dynamodb()
             self._servers.append(moto_server)
-        configure_environment(self.table_name, self.endpoint_url)
+        self.resources = create_queues(self.endpoint_url, self.table_name)
+        configure_environment(self.table_name, self.endpoint_url, self.resources)
         create_tables(self.endpoint_url, self.table_name)
+        if self.schedule_seconds > 0:
+            loop = EventSourceLoop(self.endpoint_url, self.resources, self.schedule_seconds)
+            loop.start()
+            self._servers.append(loop)
 
         from .front_door import FrontDoor, make_http_server
 
@@ -57,6 +71,14 @@ class LocalStack:
         self.port = http.server_address[1]
         threading.Thread(target=http.serve_forever, daemon=True).start()
         self._servers.append(http)
+        STATE_FILE.parent.mkdir(exist_ok=True)
+        STATE_FILE.write_text(
+            json.dumps(
+                {"endpoint_url": self.endpoint_url, "table_name": self.table_name, "resources": self.resources,
+                 "base_url": self.base_url},
+                indent=2,
+            )
+        )  # fmt: skip
         return self.base_url
 
     @property
@@ -70,13 +92,17 @@ class LocalStack:
 
     def stop(self) -> None:
         for server in reversed(self._servers):
-            server.shutdown() if hasattr(server, "shutdown") else server.stop()
+            if hasattr(server, "shutdown"):
+                server.shutdown()
+            else:
+                server.stop()
         self._servers.clear()
 
 
 def main() -> None:
     ttl = os.environ.get("LOCAL_AUTHORIZER_TTL")
     stack = LocalStack(
+        schedule_seconds=float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "5")),
         port=int(os.environ.get("PORT", "3000")),
         endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
         table_name=os.environ.get("TABLE_NAME", DEFAULT_TABLE_NAME),

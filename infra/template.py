@@ -84,7 +84,26 @@ def parameter_defaults() -> dict[str, Any]:
 
 
 def resolve(value: Any, refs: dict[str, Any]) -> Any:
-    """Resolve `Ref`s against `refs` (logical ids and parameters); other intrinsics are left as is."""
+    """Resolve `Ref` and `Fn::GetAtt` against `refs` ("Name" and "Name.Attribute" keys)."""
     if isinstance(value, dict) and set(value) == {"Ref"}:
         return refs.get(value["Ref"], value)
+    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
+        target = value["Fn::GetAtt"]
+        return refs.get(target if isinstance(target, str) else ".".join(target), value)
     return value
+
+
+def queue_definitions() -> dict[str, dict[str, Any]]:
+    """Every AWS::SQS::Queue's properties, keyed by logical id (dead-letter queues first)."""
+    queues = {name: res.get("Properties", {}) for name, res in resources_of_type("AWS::SQS::Queue").items()}
+    return dict(sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]))
+
+
+def event_sources(kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """(function logical id, event properties) for every event of `kind` (Schedule, SQS, Api...)."""
+    return [
+        (name, event.get("Properties", {}))
+        for name, props in functions().items()
+        for event in props.get("Events", {}).values()
+        if event.get("Type") == kind
+    ]

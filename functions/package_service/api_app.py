@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from .domain.errors import DomainError
 from .observability import logger
-from .routes import catalog, contracts, customers, packages
+from .routes import catalog, contracts, customers, jobs, packages
 from .routes.common import describe_validation_errors, error_response
 
 TITLE = "Package service (Metronome-compatible)"
@@ -23,6 +23,7 @@ app.include_router(packages.router)
 app.include_router(catalog.router)
 app.include_router(customers.router)
 app.include_router(contracts.router)
+app.include_router(jobs.router)
 _SECURITY: dict[str, Any] = {
     "security_schemes": {"bearerAuth": HTTPBearer(scheme="bearer")},
     "security": [{"bearerAuth": []}],

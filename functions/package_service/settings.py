@@ -13,6 +13,9 @@ class Settings(BaseSettings):
     # Unset in AWS; set locally to the embedded DynamoDB (moto server) or DynamoDB Local.
     dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
     aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
+    # Where the Provisioner sends cohort batches; the endpoint is for local SQS (moto) only.
+    provisioning_queue_url: str | None = Field(default=None, alias="PROVISIONING_QUEUE_URL")
+    sqs_endpoint_url: str | None = Field(default=None, alias="SQS_ENDPOINT_URL")
     # Largest request body accepted (API Gateway's own cap is 10 MB; a package must fit one item).
     max_body_bytes: int = Field(default=1_000_000, alias="MAX_BODY_BYTES")
 

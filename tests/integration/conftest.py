@@ -8,13 +8,17 @@ from typing import Any
 
 import pytest
 from moto import mock_aws
-from package_service.settings import get_settings
-from package_service.store.dynamo import get_client
 
+from infra import moto_patches
 from infra.dynamodb import create_tables
 from infra.lambda_runtime import LocalContext
+from infra.queues import create_queues
+from package_service.settings import get_settings
+from package_service.store.dynamo import get_client
+from package_service.store.queue import get_sqs
 
 TABLE = "package-service-test"
+moto_patches.apply()  # item-level transaction rollback: keeps cohort-sized tests linear
 
 
 @pytest.fixture
@@ -30,13 +34,25 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("SQS_ENDPOINT_URL", raising=False)
     get_settings.cache_clear()
     get_client.cache_clear()
+    get_sqs.cache_clear()
     with mock_aws():
         create_tables(None, TABLE)
         yield TABLE
     get_settings.cache_clear()
     get_client.cache_clear()
+    get_sqs.cache_clear()
+
+
+@pytest.fixture
+def queues(table: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The template's queues on moto; a 1 s visibility timeout lets failed messages come back quickly."""
+    refs = create_queues(None, TABLE, visibility_timeout=1)
+    monkeypatch.setenv("PROVISIONING_QUEUE_URL", refs["ProvisioningQueue"])
+    get_settings.cache_clear()
+    return refs
 
 
 @dataclass

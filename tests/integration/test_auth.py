@@ -3,11 +3,11 @@
 import json
 
 import pytest
+
+from infra.front_door import FrontDoor
 from package_service.admin import main as admin
 from package_service.store.dynamo import get_client
 from package_service.store.tokens import create_token, find_principal, revoke_token, token_hash
-
-from infra.front_door import FrontDoor
 
 from .conftest import TABLE
 

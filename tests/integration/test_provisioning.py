@@ -4,8 +4,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from package_service.store import customers as customer_store
 
+from package_service.store import customers as customer_store
 from tests.payloads import STRIPE, package_body
 
 from .conftest import Api, scan_count

@@ -6,6 +6,7 @@ from itertools import pairwise
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from package_service.domain.dates import Span, add_months, periods, shift
 
 

@@ -2,9 +2,8 @@
 
 import importlib
 
-from package_service.routes.common import describe_validation_errors
-
 from infra.template import authorizer_ttl_seconds, functions, table_definitions
+from package_service.routes.common import describe_validation_errors
 
 
 def test_validation_errors_become_field_paths() -> None:

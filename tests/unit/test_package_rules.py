@@ -3,9 +3,10 @@
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from package_service.domain.errors import InvalidRequest
 from package_service.domain.package import PackageCreate, check_package_rules, referenced_products
-from pydantic import ValidationError
 
 P1 = "11111111-1111-4111-8111-111111111111"
 P2 = "22222222-2222-4222-8222-222222222222"

@@ -126,14 +126,18 @@ class PackageOnDate:
         return record_from_item(item) if item else None
 
     def plan(
-        self, request: ProvisionRequest, now: datetime, extra_items: list[GuardedItem] | None = None
+        self,
+        request: ProvisionRequest,
+        now: datetime,
+        extra_items: list[GuardedItem] | None = None,
+        contract_id: str | None = None,
     ) -> ContractPlan:
         """The contract `request.customer_id` gets, and the transaction that writes it."""
         tenant = self.principal.tenant_id
         customer = self.customer(request.customer_id)
         config = match_billing_config(self.package.doc, request.customer_id, billing_configs(customer))
         resolved = Resolved(self.package.id, self.rate_card_id, config)
-        contract_id = str(uuid4())
+        contract_id = contract_id or str(uuid4())
         doc = resolve_contract_terms(request, self.package.doc, resolved, contract_id, now, self.principal.token_name)
 
         index_row: Item = {

@@ -119,6 +119,7 @@ class NewRecord:
     references: list[ReferenceCheck] = field(default_factory=list)
     attributes: Item = field(default_factory=dict)  # stored beside the document
     listing_partition: str | None = None  # gsi1pk; default: all records of the kind in the tenant
+    listing_sort_key: str | None = None  # gsi1sk; default: <created_at>#<id>
     extra_items: list[GuardedItem] = field(default_factory=list)  # more items (index rows, results...)
 
 
@@ -146,7 +147,7 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
                     **record.attributes,
                     **record_key(record.tenant, record.kind, record_id),
                     "gsi1pk": s(record.listing_partition or listing_partition(record.tenant, record.kind)),
-                    "gsi1sk": s(f"{created_at}#{record_id}"),
+                    "gsi1sk": s(record.listing_sort_key or f"{created_at}#{record_id}"),
                     "created_at": s(created_at),
                     "doc": s(doc),
                 },

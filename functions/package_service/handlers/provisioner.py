@@ -1,0 +1,20 @@
+"""Provisioner Lambda (EventBridge schedule): fan due provisioning jobs out to the queue."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ..observability import logger, metrics, tracer
+from ..store.fanout import run_due_jobs
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    summary = run_due_jobs(datetime.now(UTC), context.get_remaining_time_in_millis)
+    metrics.add_metric(name="JobsClaimed", unit=MetricUnit.Count, value=len(summary["claimed"]))
+    logger.info("provisioner run", extra=summary)
+    return summary

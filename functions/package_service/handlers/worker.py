@@ -1,0 +1,35 @@
+"""ProvisionWorker Lambda (SQS): provision each customer of each cohort batch exactly once.
+
+A message that fails (throttling, a datastore fault) is reported as a partial batch failure and
+comes back; customers it had already finished are recognised by their result rows.
+"""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ..observability import logger, metrics, tracer
+from ..store.cohorts import CohortBatch, provision_cohort_batch
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _provision(record: SQSRecord) -> dict[str, int]:
+    batch = CohortBatch.from_message(json.loads(record.body))
+    tally = provision_cohort_batch(batch, datetime.now(UTC))
+    for outcome, count in tally.items():
+        metrics.add_metric(name=f"Customers{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=count)
+    return tally
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = process_partial_response(event=event, record_handler=_provision, processor=processor, context=context)
+    return dict(response)

@@ -1,0 +1,288 @@
+"""Scheduled cohort provisioning on moto: Provisioner (schedule) -> SQS -> ProvisionWorker."""
+
+import json
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from infra.event_sources import drain_queues_once, scheduled_event
+from infra.lambda_runtime import LocalContext
+from package_service.domain.customers import CustomerCreate
+from package_service.store import cohorts, fanout
+from package_service.store.customers import create_customer
+from package_service.store.dynamo import get_client
+from package_service.store.fanout import run_due_jobs
+from package_service.store.tokens import Principal
+from tests.payloads import STRIPE, package_body
+
+from .conftest import TABLE, Api
+
+START = "2027-01-31T00:00:00Z"
+
+
+@pytest.fixture
+def package(api: Api, catalog: dict[str, str]) -> str:
+    return str(api.ok("/v1/packages/create", package_body(catalog))["id"])
+
+
+def make_customers(count: int, with_config: bool = True) -> list[str]:
+    """Customers written through the store directly: quicker than 1,000 API calls, same items."""
+    principal, now = Principal("acme", "acme-token"), datetime.now(UTC)
+    configs = [STRIPE] if with_config else []
+    return [
+        create_customer(principal, CustomerCreate(name=f"c{i}", customer_billing_provider_configurations=configs), now)[
+            "id"
+        ]
+        for i in range(count)
+    ]
+
+
+def trigger() -> dict[str, Any]:
+    from package_service.handlers.provisioner import handler
+
+    result: dict[str, Any] = handler(
+        scheduled_event("ProvisionerFunction"), LocalContext("ProvisionerFunction", timeout_seconds=60)
+    )
+    return result
+
+
+def drain(queues: dict[str, str]) -> int:
+    return drain_queues_once(None, queues)
+
+
+def job(api: Api, job_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = api.ok("/v1/provisioningJobs/get", {"job_id": job_id})
+    return data
+
+
+def results(api: Api, job_id: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = {"limit": "100", **({"next_page": cursor} if cursor else {})}
+        reply = api.post("/v1/provisioningJobs/listResults", {"job_id": job_id}, query=query)
+        rows += reply.data
+        cursor = reply.body["next_page"]
+        if not cursor:
+            return rows
+
+
+def contracts_per_customer() -> Counter[str]:
+    """Every contract in the table (all scan pages), counted per customer."""
+    pages = (
+        get_client()
+        .get_paginator("scan")
+        .paginate(
+            TableName=TABLE,
+            FilterExpression="begins_with(pk, :c)",
+            ExpressionAttributeValues={":c": {"S": "T#acme#CONTRACT#"}},
+        )
+    )
+    return Counter(json.loads(item["doc"]["S"])["customer_id"] for page in pages for item in page["Items"])
+
+
+def test_a_thousand_customer_job_ends_with_every_customer_accounted_for(
+    api: Api, queues: dict[str, str], package: str
+) -> None:
+    # Given 1,000 customers: 900 with a matching billing configuration, 100 without,
+    # and 50 of the 900 already provisioned onto the package at that start by an earlier job.
+    good, bare = make_customers(900), make_customers(100, with_config=False)
+    earlier = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": good[:50]}
+    )["id"]
+    trigger()
+    drain(queues)
+    assert job(api, earlier)["counts"]["provisioned"] == 50
+
+    cohort = good + bare
+    job_id = api.ok(
+        "/v1/provisioningJobs/create",
+        {"package_alias": "starter", "starting_at": START, "customer_ids": cohort, "uniqueness_key": "cohort-1"},
+    )["id"]
+    assert job(api, job_id)["status"] == "PENDING"
+    summary = trigger()
+    assert summary["finished"] == [job_id]
+    drain(queues)
+
+    status = job(api, job_id)
+    assert status["status"] == "COMPLETED"
+    assert status["counts"] == {"pending": 0, "provisioned": 850, "failed": 100, "skipped": 50}
+    rows = results(api, job_id)
+    assert len(rows) == 1000 and {r["customer_id"] for r in rows} == set(cohort)
+    by_status = Counter(r["status"] for r in rows)
+    assert by_status == Counter({"PROVISIONED": 850, "FAILED": 100, "SKIPPED": 50})
+    failed = next(r for r in rows if r["status"] == "FAILED")
+    assert (
+        failed["reason"].startswith("customer_id:") and "no active billing provider configuration" in failed["reason"]
+    )
+    skipped = next(r for r in rows if r["status"] == "SKIPPED")
+    assert skipped["contract_id"]
+    # Exactly one contract per customer that could have one.
+    assert contracts_per_customer() == Counter(dict.fromkeys(good, 1))
+
+
+def test_a_worker_killed_midway_resumes_without_duplicates(
+    api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers = make_customers(120)
+    job_id = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
+    )["id"]
+    trigger()
+
+    real = cohorts._provision_one
+    calls = {"n": 0}
+
+    def crash_after_some(*args: Any) -> str:
+        calls["n"] += 1
+        if calls["n"] % 7 == 0:  # a fault every seventh customer, mid-message
+            raise RuntimeError("injected crash")
+        return real(*args)
+
+    monkeypatch.setattr(cohorts, "_provision_one", crash_after_some)
+    drain(queues)
+    partial = job(api, job_id)["counts"]
+    assert 0 < partial["provisioned"] < 120 and partial["pending"] == 120 - partial["provisioned"]
+
+    monkeypatch.setattr(cohorts, "_provision_one", real)
+    time.sleep(1.1)  # the failed messages' visibility timeout
+    drain(queues)
+    final = job(api, job_id)
+    assert final["status"] == "COMPLETED" and final["counts"]["provisioned"] == 120
+    assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
+
+
+def test_a_provisioner_killed_midway_is_resumed_by_the_next_trigger(
+    api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers = make_customers(1200)  # three cohort chunks
+    job_id = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
+    )["id"]
+    real_send, sent = fanout.send_messages, {"chunks": 0}
+
+    def die_on_second_chunk(bodies: list[dict[str, Any]]) -> None:
+        sent["chunks"] += 1
+        if sent["chunks"] == 2:
+            raise RuntimeError("injected crash")
+        real_send(bodies)
+
+    monkeypatch.setattr(fanout, "send_messages", die_on_second_chunk)
+    with pytest.raises(RuntimeError):
+        run_due_jobs(datetime.now(UTC), lambda: 60_000)
+    monkeypatch.setattr(fanout, "send_messages", real_send)
+    # The lease is still held: a trigger now does nothing; one after the lease expires resumes.
+    assert run_due_jobs(datetime.now(UTC), lambda: 60_000)["claimed"] == []
+    later = run_due_jobs(datetime.now(UTC) + timedelta(minutes=3), lambda: 60_000)
+    assert later["finished"] == [job_id]
+    drain(queues)
+    status = job(api, job_id)
+    assert status["status"] == "COMPLETED" and status["counts"]["provisioned"] == 1200
+    assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
+
+
+def test_a_run_short_of_time_pauses_and_the_next_trigger_continues(
+    api: Api, queues: dict[str, str], package: str
+) -> None:
+    customers = make_customers(1100)
+    job_id = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
+    )["id"]
+    budget = iter([60_000, 60_000, 1_000])  # enough for two chunks, then the Lambda is nearly out of time
+    assert run_due_jobs(datetime.now(UTC), lambda: next(budget))["paused"] == [job_id]
+    assert run_due_jobs(datetime.now(UTC), lambda: 60_000)["finished"] == [job_id]
+    drain(queues)
+    assert job(api, job_id)["counts"]["provisioned"] == 1100
+
+
+def test_two_simultaneous_triggers_run_the_job_once(api: Api, queues: dict[str, str], package: str) -> None:
+    customers = make_customers(30)
+    job_id = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
+    )["id"]
+    barrier, summaries = threading.Barrier(2), []
+
+    def fire() -> None:
+        barrier.wait()
+        summaries.append(run_due_jobs(datetime.now(UTC), lambda: 60_000))
+
+    threads = [threading.Thread(target=fire) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(len(s["claimed"]) for s in summaries) == [0, 1]
+    assert drain(queues) == 2  # 30 customers in messages of 25: two messages, sent once
+    assert job(api, job_id)["counts"]["provisioned"] == 30
+
+
+def test_jobs_wait_for_run_at_and_can_be_cancelled_before(api: Api, queues: dict[str, str], package: str) -> None:
+    customers = make_customers(3)
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    waiting = api.ok(
+        "/v1/provisioningJobs/create",
+        {"package_id": package, "starting_at": START, "customer_ids": customers, "run_at": later},
+    )["id"]
+    assert trigger()["claimed"] == []
+    assert job(api, waiting)["status"] == "PENDING"
+    api.ok("/v1/provisioningJobs/cancel", {"job_id": waiting})
+    assert run_due_jobs(datetime.now(UTC) + timedelta(hours=2), lambda: 60_000)["claimed"] == []
+    assert job(api, waiting)["status"] == "CANCELLED"
+
+    now_job = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
+    )["id"]
+    trigger()
+    reply = api.post("/v1/provisioningJobs/cancel", {"job_id": now_job})
+    assert reply.status == 400 and reply.message.startswith("job_id")
+
+
+def test_an_archived_package_fails_the_job_with_its_reason(api: Api, queues: dict[str, str], package: str) -> None:
+    job_id = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": make_customers(2)}
+    )["id"]
+    api.ok("/v1/packages/archive", {"package_id": package})
+    assert trigger()["failed"] == [job_id]
+    status = job(api, job_id)
+    assert status["status"] == "FAILED" and "archived" in status["failure_reason"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"customer_ids": []}, "customer_ids"),
+        ({"customer_ids": ["11111111-1111-4111-8111-111111111111"] * 2}, "customer_ids"),
+        ({"customer_ids": ["not-a-uuid"]}, "customer_ids[0]"),
+        ({"package_alias": "starter"}, "package_alias"),
+        ({"package_id": None}, "package_id"),
+        ({"starting_at": "tomorrow"}, "starting_at"),
+        ({"run_at": "2027-01-01T00:00:00"}, "run_at"),
+        ({"package_id": "00000000-0000-4000-8000-000000000000"}, "package_id"),
+        ({"package_id": None, "package_alias": "nobody"}, "package_alias"),
+    ],
+)
+def test_invalid_jobs_are_400_naming_the_field(api: Api, package: str, body: dict[str, Any], field: str) -> None:
+    request = {
+        "package_id": package,
+        "starting_at": START,
+        "customer_ids": ["11111111-1111-4111-8111-111111111111"],
+        **body,
+    }
+    reply = api.post("/v1/provisioningJobs/create", {k: v for k, v in request.items() if v is not None})
+    assert reply.status == 400, reply.body
+    assert reply.message.startswith(field), reply.message
+
+
+def test_job_uniqueness_key_and_tenant_isolation(
+    api: Api, other_tenant: Api, queues: dict[str, str], package: str
+) -> None:
+    body = {"package_id": package, "starting_at": START, "customer_ids": make_customers(1), "uniqueness_key": "jan"}
+    first = api.ok("/v1/provisioningJobs/create", body)["id"]
+    again = api.post("/v1/provisioningJobs/create", body)
+    assert again.status == 409 and again.body["conflicting_id"] == first
+    assert other_tenant.post("/v1/provisioningJobs/get", {"job_id": first}).status == 404
+    assert other_tenant.post("/v1/provisioningJobs/listResults", {"job_id": first}).status == 404
