@@ -64,7 +64,7 @@ def apply() -> None:
     if _applied:
         return
     original = DynamoDBBackend.transact_write_items
-    dynamodb_models.copy = _TablesByReference()  # type: ignore[attr-defined]
+    dynamodb_models.copy = _TablesByReference()  # type: ignore[attr-defined,assignment]
 
     def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
         with _lock:
