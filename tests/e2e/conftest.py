@@ -30,6 +30,7 @@ def base_url() -> Iterator[str]:
         "PORT": str(port),
         "LOCAL_API_TOKENS": ",".join(f"{tenant}={token}" for tenant, token in TOKENS.items()),
         "LOCAL_AUTHORIZER_TTL": "0",
+        "LOCAL_SCHEDULE_SECONDS": "1",
     }
     env.pop("DYNAMODB_ENDPOINT_URL", None)
     process = subprocess.Popen(
