@@ -4,8 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SAMENV := .venv-sam
 SAM    := $(SAMENV)/bin/sam
+CHECKOVENV := .venv-checkov
 
-.PHONY: setup run test unit integration e2e lint openapi template-check bench clean
+.PHONY: setup run test unit integration e2e lint openapi template-check invoke provision-now bench clean
 
 setup: $(VENV)/.installed
 
@@ -45,10 +46,25 @@ lint: setup
 openapi: setup  ## regenerate the committed openapi.json from the code
 	$(PY) -m infra.openapi > openapi.json
 
-template-check: $(SAMENV)/.installed
+# checkov pins many packages too: its own virtual environment.
+$(CHECKOVENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOVENV)
+	$(CHECKOVENV)/bin/pip install -q checkov
+	touch $@
+
+template-check: setup $(SAMENV)/.installed $(CHECKOVENV)/.installed  ## sam validate --lint, cfn-lint, checkov, sam build
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint
+	$(VENV)/bin/cfn-lint template.yaml
+	$(CHECKOVENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel --cached >/dev/null
-	@echo "sam validate --lint and sam build: ok"
+	@echo "sam validate --lint, cfn-lint, checkov and sam build: ok"
+
+invoke: setup  ## like `sam local invoke FN -e EVENT`, without Docker
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json" >&2; exit 2; }
+	$(PY) -m infra.invoke $(FN) $(EVENT)
+
+provision-now: setup  ## run the scheduled Provisioner once (against the running stack, if any)
+	$(PY) -m infra.invoke ProvisionerFunction events/provisioner-schedule.json
 
 bench: setup
 	$(PY) -m bench.run

@@ -7,6 +7,7 @@ Environment:
   TABLE_NAME             table to use/create (default package-service-local)
   LOCAL_AUTHORIZER_TTL   override the template's authorizer cache TTL (seconds)
   LOCAL_SCHEDULE_SECONDS how often scheduled functions run (default 5; 0 turns the loop off)
+  LOCAL_DEMO_DATA        0 skips the demo tenant (token demo-token) that events/ refer to
 
 The stack's endpoints are written to .local/stack.json for `make invoke` and `make provision-now`.
 """
@@ -47,6 +48,7 @@ class LocalStack:
     table_name: str = DEFAULT_TABLE_NAME
     authorizer_ttl: int | None = None
     schedule_seconds: float = 5
+    demo_data: bool = True
     _servers: list[Any] = field(default_factory=list)
 
     def start(self) -> str:
@@ -59,6 +61,10 @@ class LocalStack:
         self.resources = create_queues(self.endpoint_url, self.table_name)
         configure_environment(self.table_name, self.endpoint_url, self.resources)
         create_tables(self.endpoint_url, self.table_name)
+        if self.demo_data:
+            from . import demo
+
+            demo.seed()  # the tenant the sample events in events/ use
         if self.schedule_seconds > 0:
             loop = EventSourceLoop(self.endpoint_url, self.resources, self.schedule_seconds)
             loop.start()
@@ -103,6 +109,7 @@ def main() -> None:
     ttl = os.environ.get("LOCAL_AUTHORIZER_TTL")
     stack = LocalStack(
         schedule_seconds=float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "5")),
+        demo_data=os.environ.get("LOCAL_DEMO_DATA", "1") != "0",
         port=int(os.environ.get("PORT", "3000")),
         endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
         table_name=os.environ.get("TABLE_NAME", DEFAULT_TABLE_NAME),

@@ -5,6 +5,7 @@ comes back; customers it had already finished are recognised by their result row
 """
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,13 +18,13 @@ from ..observability import logger, metrics, tracer
 from ..store.cohorts import CohortBatch, provision_cohort_batch
 
 processor = BatchProcessor(event_type=EventType.SQS)
+_outcomes: Counter[str] = Counter()  # this invocation's customers by outcome
 
 
 def _provision(record: SQSRecord) -> dict[str, int]:
     batch = CohortBatch.from_message(json.loads(record.body))
     tally = provision_cohort_batch(batch, datetime.now(UTC))
-    for outcome, count in tally.items():
-        metrics.add_metric(name=f"Customers{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=count)
+    _outcomes.update(tally)
     return tally
 
 
@@ -31,5 +32,8 @@ def _provision(record: SQSRecord) -> dict[str, int]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _outcomes.clear()
     response = process_partial_response(event=event, record_handler=_provision, processor=processor, context=context)
+    for outcome, count in _outcomes.items():  # one data point per outcome per invocation
+        metrics.add_metric(name=f"Customers{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=count)
     return dict(response)

@@ -15,17 +15,20 @@ PRODUCT = "PRODUCT"
 RATE_CARD = "RATECARD"
 
 
-def _new_doc(principal: Principal, request: ProductCreate | RateCardCreate, now: datetime) -> dict[str, Any]:
+def _new_doc(
+    principal: Principal, request: ProductCreate | RateCardCreate, now: datetime, record_id: str | None
+) -> dict[str, Any]:
     return {
-        "id": str(uuid4()),
+        "id": record_id or str(uuid4()),
         "created_at": format_timestamp(now),
         "created_by": principal.token_name,
         **request.model_dump(mode="json", exclude_none=True),
     }
 
 
-def create_product(principal: Principal, request: ProductCreate, now: datetime) -> str:
-    return put_record_guarded(NewRecord(principal.tenant_id, PRODUCT, _new_doc(principal, request, now)))
+def create_product(principal: Principal, request: ProductCreate, now: datetime, record_id: str | None = None) -> str:
+    """`record_id` is for seeding known records (demo data); the API always lets the service choose."""
+    return put_record_guarded(NewRecord(principal.tenant_id, PRODUCT, _new_doc(principal, request, now, record_id)))
 
 
 def get_product(principal: Principal, product_id: str) -> dict[str, Any]:
@@ -44,8 +47,8 @@ def archive_product(principal: Principal, product_id: str, now: datetime) -> Non
     archive_record(principal.tenant_id, PRODUCT, product_id, "product", now)
 
 
-def create_rate_card(principal: Principal, request: RateCardCreate, now: datetime) -> str:
-    doc = _new_doc(principal, request, now)
+def create_rate_card(principal: Principal, request: RateCardCreate, now: datetime, record_id: str | None = None) -> str:
+    doc = _new_doc(principal, request, now, record_id)
     aliases = [
         (alias.name, AliasAssignment(doc["id"], alias.starting_at, alias.ending_before))
         for alias in request.aliases or []

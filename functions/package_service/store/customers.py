@@ -57,9 +57,11 @@ def billing_config_version(record: StoredRecord) -> str:
     return str(record.item.get("bpc_version", {}).get("N", "0"))
 
 
-def create_customer(principal: Principal, request: CustomerCreate, now: datetime) -> dict[str, Any]:
+def create_customer(
+    principal: Principal, request: CustomerCreate, now: datetime, record_id: str | None = None
+) -> dict[str, Any]:
     doc = {
-        "id": str(uuid4()),
+        "id": record_id or str(uuid4()),
         "created_at": format_timestamp(now),
         "created_by": principal.token_name,
         **request.model_dump(mode="json", exclude_none=True, exclude={"customer_billing_provider_configurations"}),

@@ -40,6 +40,7 @@ JOB = "JOB"
 DUE_PARTITION = "DUEJOBS"
 COUNTER_SHARDS = 10
 LEASE = timedelta(minutes=2)
+COHORT_RETENTION = timedelta(days=30)
 
 
 def job_pk(tenant: str, job_id: str) -> str:
@@ -66,11 +67,13 @@ def create_job(principal: Principal, request: JobCreate, now: datetime) -> str:
         "customer_count": len(request.customer_ids),
     }
     cohort = chunks(request.customer_ids, CHUNK_SIZE)
-    extra = [
-        GuardedItem({"Put": {"TableName": table_name(), "Item": {**key(job_pk(tenant, job_id), f"COHORT#{n:04}"),
-                                                                  "ids": s(json.dumps(ids))}}})
+    # Chunks are only read while fanning out; DynamoDB's TTL removes them a while after run_at.
+    expires_at = {"N": str(int((run_at + COHORT_RETENTION).timestamp()))}
+    chunk_items = [
+        {**key(job_pk(tenant, job_id), f"COHORT#{n:04}"), "ids": s(json.dumps(ids)), "expires_at": expires_at}
         for n, ids in enumerate(cohort)
-    ]  # fmt: skip
+    ]
+    extra = [GuardedItem({"Put": {"TableName": table_name(), "Item": item}}) for item in chunk_items]
     extra.append(
         GuardedItem(
             {

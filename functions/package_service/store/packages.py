@@ -30,9 +30,9 @@ from .tokens import Principal
 PACKAGE = "PACKAGE"
 
 
-def create_package(principal: Principal, request: PackageCreate, now: datetime) -> str:
+def create_package(principal: Principal, request: PackageCreate, now: datetime, record_id: str | None = None) -> str:
     tenant = principal.tenant_id
-    doc = new_package_document(request, str(uuid4()), now, principal.token_name)
+    doc = new_package_document(request, record_id or str(uuid4()), now, principal.token_name)
     references = [
         ReferenceCheck(record_key(tenant, PRODUCT, product_id), path, f"product {product_id}")
         for product_id, path in referenced_products(request).items()

@@ -1,0 +1,50 @@
+"""What the benchmarks share: an embedded DynamoDB in its own process, configured for the service."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from infra.template import ROOT
+
+sys.path.insert(0, str(ROOT / "functions"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def embedded_dynamodb(table: str = "bench") -> Iterator[str]:
+    """A patched moto server in a child process; the service's environment points at it."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "infra.dynamodb_server", str(port)], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        url = (process.stdout.readline() if process.stdout else "").strip()
+        if not url:
+            raise RuntimeError("embedded DynamoDB did not start")
+        from infra.dynamodb import create_tables
+        from infra.lambda_runtime import configure_environment
+        from infra.queues import create_queues
+
+        resources = create_queues(url, table)
+        configure_environment(table, url, resources)
+        os.environ["PROVISIONING_QUEUE_URL"] = resources["ProvisioningQueue"]
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+        create_tables(url, table)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result

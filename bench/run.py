@@ -1,0 +1,29 @@
+"""`make bench`: run every benchmark, print the table and record it in bench/results.md."""
+
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import cohort
+
+RESULTS = Path(__file__).with_name("results.md")
+
+
+def main() -> None:
+    header = [
+        "# Benchmark results",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.node()}; {platform.machine()}; "
+        f"Python {platform.python_version()}; {sys.platform}. Ratios compare runs made in the same process, "
+        "interleaved where noted. Rerun with `make bench`.",
+        "",
+    ]
+    sections = [cohort.run()]
+    text = "\n".join(header + [line for section in sections for line in section])
+    print(text)
+    RESULTS.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
