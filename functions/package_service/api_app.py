@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenAPI
 
 from .domain.errors import DomainError
 from .observability import logger
@@ -18,7 +18,61 @@ DESCRIPTION = (
     'Every call takes `Authorization: Bearer <token>`. Errors are `{"message": ...}` naming the field.'
 )
 
-app = APIGatewayRestResolver(enable_validation=True)
+_ERRORS = {
+    400: "Invalid request: the message names the field at fault. Nothing was stored.",
+    401: "Missing, unknown or revoked bearer token.",
+    404: "No such record in the caller's tenant.",
+    413: "Request body over 1 MB, or a record over the size of one DynamoDB item.",
+    429: "The datastore is throttling: nothing was stored, retry after a short wait.",
+    503: "The datastore failed or timed out: nothing was stored, retry.",
+}
+_CONFLICT = "The uniqueness_key was already used in this tenant; `conflicting_id` names the record holding it."
+_WITH_UNIQUENESS_KEY = {"/v1/packages/create", "/v1/contracts/create", "/v1/provisioningJobs/create"}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def document_errors(schema: OpenAPI) -> OpenAPI:
+    """Declare the errors the API really answers ({"message"}, 400 for invalid input) instead of
+    the 422 Powertools assumes for request validation."""
+    document = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for path, item in document.get("paths", {}).items():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses.update({str(code): _error_response(text) for code, text in _ERRORS.items()})
+            if path in _WITH_UNIQUENESS_KEY:
+                responses["409"] = _error_response(_CONFLICT)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["message"],
+        "properties": {
+            "message": {"type": "string", "description": "What is wrong, starting with the field at fault."},
+            "conflicting_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "description": "409 only: the record holding the key.",
+            },
+        },
+    }
+    return OpenAPI.model_validate(document)
+
+
+class Resolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, with an OpenAPI document that tells the truth about errors."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
+        return document_errors(super().get_openapi_schema(**kwargs))
+
+
+app = Resolver(enable_validation=True)
 app.include_router(packages.router)
 app.include_router(catalog.router)
 app.include_router(customers.router)
