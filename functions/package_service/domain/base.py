@@ -11,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -36,7 +37,13 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-Id = Annotated[str, AfterValidator(_canonical_uuid)]
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+Id = Annotated[
+    str,
+    AfterValidator(_canonical_uuid),
+    WithJsonSchema({"type": "string", "format": "uuid", "pattern": UUID_PATTERN}),
+]
 """A UUID reference, normalised to its canonical lower-case spelling."""
 
 Timestamp = Annotated[AwareDatetime, AfterValidator(_utc)]
