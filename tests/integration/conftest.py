@@ -146,7 +146,7 @@ def dynamodb_calls(table: str) -> Iterator[Counter[str]]:
 
 def scan_count() -> int:
     """Every item in the table: proves nothing was written by a refused request."""
-    return int(get_client().scan(TableName=TABLE, Select="COUNT")["Count"])
+    return int(get_client().scan(TableName=get_settings().table_name, Select="COUNT")["Count"])
 
 
 @pytest.fixture

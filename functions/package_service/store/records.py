@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter, format_timestamp
-from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, UniquenessKeyTaken
+from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, UniquenessKeyTaken, Unavailable
 from .dynamo import Item, batch_get, get_client, key, s, table_name, translated_errors
 
 RECORD_SK = "RECORD"
@@ -212,9 +212,12 @@ def put_record_guarded(record: NewRecord) -> str:
             if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
             reasons = error.response.get("CancellationReasons", [])
-            if any(r.get("Code") == "TransactionConflict" for r in reasons) and attempt + 1 < _CONFLICT_RETRIES:
-                time.sleep(0.02 * 2**attempt)  # a concurrent writer touched the same item: try again
-                continue
+            conflict = any(r.get("Code") == "TransactionConflict" for r in reasons)
+            if conflict and not any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                if attempt + 1 < _CONFLICT_RETRIES:
+                    time.sleep(0.02 * 2**attempt)  # a concurrent writer touched the same item: try again
+                    continue
+                raise Unavailable("concurrent writes kept conflicting with this request; retry") from None
             _raise_for_cancellation(record, reasons, meanings)
     raise AssertionError("unreachable")
 
@@ -227,6 +230,8 @@ def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: lis
     for reason, meaning in zip(reasons, meanings, strict=False):
         if reason.get("Code") != "ConditionalCheckFailed":
             continue
+        if meaning == "id":  # only possible when a caller chose the id (seeding known records)
+            raise InvalidRequest(f"id: {record.kind.lower()} {record.doc['id']} already exists")
         if meaning == "uniqueness_key":
             holder = reason.get("Item", {}).get("holder_id", {}).get("S")
             raise UniquenessKeyTaken(record.kind.lower().replace("_", " "), record.uniqueness_key or "", holder)
@@ -236,7 +241,7 @@ def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: lis
             state = "does not exist or is archived" if meaning.must_be_active else "does not exist"
             raise InvalidRequest(f"{meaning.field_path}: {meaning.description} {state}")
     codes = [r.get("Code") for r in reasons]
-    raise InvalidRequest(f"the {record.kind.lower()} could not be stored ({codes}); retry")
+    raise Unavailable(f"the {record.kind.lower()} could not be stored ({', '.join(map(str, codes))}); retry")
 
 
 def get_record(tenant: str, kind: str, record_id: str, label: str) -> StoredRecord:
