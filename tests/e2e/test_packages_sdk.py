@@ -3,6 +3,7 @@
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -123,3 +124,38 @@ def test_swagger_ui_and_openapi_are_served_offline(base_url: str) -> None:
     document = httpx.get(f"{base_url}/swagger", params={"format": "json"}).json()
     assert "/v1/packages/create" in document["paths"]
     assert json.dumps(document).count("PackageCreate") > 0
+
+
+def test_concurrent_alias_moves_leave_one_consistent_schedule(client: Metronome) -> None:
+    alias = f"race-{uuid.uuid4().hex[:8]}"
+    starts = [None, *(f"2027-{month:02}-01T00:00:00Z" for month in range(1, 12))]
+
+    def create(start: str | None) -> str:
+        window = {"name": alias, **({"starting_at": start} if start else {})}
+        return client.v1.packages.create(name=f"{alias} {start}", aliases=[window]).data.id
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        ids = list(pool.map(create, starts))
+    customer = client.v1.customers.create(name="alias race").data.id
+    schedules = {
+        package_id: [
+            a for a in client.v1.packages.retrieve(package_id=package_id).data.aliases or [] if a.name == alias
+        ]
+        for package_id in ids
+    }
+    for month in range(1, 13):
+        when = datetime(2026 + month // 12, month % 12 + 1, 15, tzinfo=UTC)
+        holders = [
+            package_id
+            for package_id, windows in schedules.items()
+            for window in windows
+            if (window.starting_at is None or window.starting_at <= when)
+            and (window.ending_before is None or when < window.ending_before)
+        ]
+        assert len(holders) == 1, (when, holders)
+        preview = client.post(
+            "/v1/contracts/preview",
+            body={"customer_id": customer, "package_alias": alias, "starting_at": when.isoformat()},
+            cast_to=httpx.Response,
+        ).json()
+        assert preview["data"]["package_id"] == holders[0]
