@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cohort
+from bench import api, cohort, imports
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -19,7 +19,9 @@ def main() -> None:
         "interleaved where noted. Rerun with `make bench`.",
         "",
     ]
-    sections = [cohort.run()]
+    wanted = set(sys.argv[1:]) or {"api", "imports", "cohort"}
+    benchmarks = {"api": api.run, "imports": imports.run, "cohort": cohort.run}
+    sections = [run() for name, run in benchmarks.items() if name in wanted]
     text = "\n".join(header + [line for section in sections for line in section])
     print(text)
     RESULTS.write_text(text + "\n")

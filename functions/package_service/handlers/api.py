@@ -7,8 +7,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..api_app import app
-from ..observability import logger, metrics, tracer
+from ..observability import logger, metrics
 from ..settings import get_settings
+from ..tracing import tracer
 
 
 def _body_too_large(event: dict[str, Any]) -> dict[str, Any] | None:

@@ -6,8 +6,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..observability import logger, metrics, tracer
+from ..observability import logger, metrics
 from ..store.fanout import run_due_jobs
+from ..tracing import tracer
 
 
 @logger.inject_lambda_context

@@ -14,8 +14,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..observability import logger, metrics, tracer
+from ..observability import logger, metrics
 from ..store.cohorts import CohortBatch, provision_cohort_batch
+from ..tracing import tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 _outcomes: Counter[str] = Counter()  # this invocation's customers by outcome

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter, format_timestamp
-from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, UniquenessKeyTaken, Unavailable
+from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailable, UniquenessKeyTaken
 from .dynamo import Item, batch_get, get_client, key, s, table_name, translated_errors
 
 RECORD_SK = "RECORD"
