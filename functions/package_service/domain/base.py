@@ -126,3 +126,11 @@ ArchiveFilter = Literal["ARCHIVED", "NOT_ARCHIVED", "ALL"]
 
 class ListRequest(RequestModel):
     archive_filter: ArchiveFilter = "NOT_ARCHIVED"
+
+
+def check_one_package(package_id: str | None, package_alias: str | None, when_missing: str = "") -> None:
+    """Exactly one of package_id / package_alias (ValueError naming the field otherwise)."""
+    if package_id and package_alias:
+        raise ValueError("package_alias: give either package_id or package_alias, not both")
+    if not package_id and not package_alias:
+        raise ValueError(f"package_id: package_id or package_alias is required{when_missing}")

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey
+from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, check_one_package
 
 MAX_COHORT = 10_000
 CHUNK_SIZE = 500  # customer ids per stored cohort chunk: 10,000 ids make 20 items of ~19 KB
@@ -35,10 +35,7 @@ class JobCreate(RequestModel):
 
     @model_validator(mode="after")
     def _exactly_one_package(self) -> "JobCreate":
-        if self.package_id and self.package_alias:
-            raise ValueError("package_alias: give either package_id or package_alias, not both")
-        if not self.package_id and not self.package_alias:
-            raise ValueError("package_id: package_id or package_alias is required")
+        check_one_package(self.package_id, self.package_alias)
         return self
 
 

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from pydantic import model_validator
 
-from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, format_timestamp
+from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, check_one_package, format_timestamp
 from .dates import FREQUENCY_SPANS, Span, periods, shift
 from .errors import InvalidRequest
 
@@ -63,13 +63,7 @@ class ProvisionRequest(RequestModel):
 
     @model_validator(mode="after")
     def _exactly_one_package(self) -> "ProvisionRequest":
-        if self.package_id and self.package_alias:
-            raise ValueError("package_alias: give either package_id or package_alias, not both")
-        if not self.package_id and not self.package_alias:
-            raise ValueError(
-                "package_id: package_id or package_alias is required (contracts without a package are not "
-                "supported yet)"
-            )
+        check_one_package(self.package_id, self.package_alias, " (contracts without a package are not supported yet)")
         return self
 
 
