@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from package_service.store import customers as customer_store
-from tests.payloads import STRIPE, package_body
+from tests.payloads import STRIPE, full_package, package_body
 
 from .conftest import Api, scan_count
 
@@ -349,3 +349,21 @@ def test_customers_get_list_archive(api: Api, other_tenant: Api, customer: str) 
     api.ok("/v1/customers/archive", {"id": customer})
     assert api.get("/v1/customers").data == []
     assert [c["id"] for c in api.get("/v1/customers", query={"only_archived": "true"}).data] == [customer]
+
+
+def test_every_term_of_a_full_package_resolves_with_product_names(api: Api, catalog: dict[str, str]) -> None:
+    body = full_package(catalog["usage"], catalog["seats"], catalog["rate_card"])
+    package = api.ok("/v1/packages/create", body)["id"]
+    customer = new_customer(api, {**STRIPE, "configuration": {}})
+    contract_id = provision(api, customer_id=customer, package_id=package, starting_at=START)
+    got = contract(api, contract_id, customer)
+    current = got["current"]
+    assert current["overrides"][0]["product"] == {"id": catalog["usage"], "name": "Tokens"}
+    assert current["overrides"][0]["starting_at"] == "2027-01-31T00:00:00.000Z"
+    assert current["overrides"][0]["ending_before"] == "2027-07-31T00:00:00.000Z"
+    assert current["overrides"][1]["override_tiers"] == [{"multiplier": 1, "size": 1000}, {"multiplier": 0.8}]
+    assert got["subscriptions"][0]["subscription_rate"]["product"]["name"] == "Seats"
+    assert current["spend_trackers"][0]["alias"] == "recharges"
+    assert got["prepaid_balance_threshold_configuration"]["recharge_to_amount"] == 5000
+    assert current["usage_statement_schedule"] == {"frequency": "MONTHLY", "billing_anchor_date": START[:-1] + ".000Z"}
+    assert got["billing_anchor_date"] == "contract_start_date"

@@ -187,9 +187,11 @@ def present_package(
     return out
 
 
-def package_product_ids(doc: Doc) -> set[str]:
-    """Products whose names the view shows (the ones expanded to `{id, name}`)."""
-    ids = {term["product_id"] for field in _TERM_LISTS[:5] for term in doc.get(field, [])}
+def named_product_ids(doc: Doc) -> set[str]:
+    """Products a package or contract view shows as `{id, name}`: term products, subscription
+    rates and single-product override specifiers. Both documents use the same field names."""
+    term_lists = ("commits", "credits", "recurring_commits", "recurring_credits", "scheduled_charges")
+    ids = {term["product_id"] for field in term_lists for term in doc.get(field, [])}
     ids |= {s["subscription_rate"]["product_id"] for s in doc.get("subscriptions", [])}
     ids |= {
         spec["product_id"]

@@ -15,6 +15,7 @@ from typing import Any
 from ..domain.base import format_timestamp
 from ..domain.contract_view import present_contract
 from ..domain.errors import InvalidRequest, NotFound, Unavailable, UniquenessKeyTaken
+from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
 from .packages import PACKAGE, product_names
@@ -77,16 +78,9 @@ def preview_contract(principal: Principal, request: ProvisionRequest, now: datet
 
 
 def _present(principal: Principal, docs: list[dict[str, Any]], archived: list[str | None] | None = None) -> list[Any]:
-    names = product_names(principal.tenant_id, {pid for doc in docs for pid in _contract_products(doc)})
+    names = product_names(principal.tenant_id, {pid for doc in docs for pid in named_product_ids(doc)})
     archived = archived or [None] * len(docs)
     return [present_contract(doc, names, archived_at) for doc, archived_at in zip(docs, archived, strict=True)]
-
-
-def _contract_products(doc: dict[str, Any]) -> set[str]:
-    ids = {t["product_id"] for f in ("commits", "credits", "recurring_commits", "recurring_credits",
-                                     "scheduled_charges") for t in doc.get(f, [])}  # fmt: skip
-    ids |= {sub["subscription_rate"]["product_id"] for sub in doc.get("subscriptions", [])}
-    return ids
 
 
 def _owned(principal: Principal, contract_id: str, customer_id: str) -> StoredRecord:

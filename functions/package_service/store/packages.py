@@ -8,7 +8,7 @@ from uuid import uuid4
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter
 from ..domain.package import PackageCreate, referenced_products
-from ..domain.package_view import new_package_document, package_product_ids, present_package
+from ..domain.package_view import named_product_ids, new_package_document, present_package
 from .catalog import PRODUCT, RATE_CARD
 from .dynamo import batch_get
 from .records import (
@@ -72,7 +72,7 @@ def create_package(principal: Principal, request: PackageCreate, now: datetime, 
 
 def _present(tenant: str, records: list[StoredRecord]) -> list[dict[str, Any]]:
     """Expand products and alias schedules for a set of packages with one batch read."""
-    product_ids = set().union(*(package_product_ids(r.doc) for r in records)) if records else set()
+    product_ids = set().union(*(named_product_ids(r.doc) for r in records)) if records else set()
     alias_names = {a["name"] for r in records for a in r.doc.get("aliases", [])}
     keys = [record_key(tenant, PRODUCT, pid) for pid in sorted(product_ids)]
     keys += [alias_key(tenant, PACKAGE, name) for name in sorted(alias_names)]
