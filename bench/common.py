@@ -4,7 +4,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,13 +37,17 @@ def embedded_dynamodb(table: str = "bench") -> Iterator[str]:
         os.environ["PROVISIONING_QUEUE_URL"] = resources["ProvisioningQueue"]
         os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
         create_tables(url, table)
+        _forget_cached_clients()  # a previous benchmark may have pointed them at another endpoint
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return time.perf_counter() - start, result
+def _forget_cached_clients() -> None:
+    from package_service.settings import get_settings
+    from package_service.store.dynamo import get_client
+    from package_service.store.queue import get_sqs
+
+    for cached in (get_settings, get_client, get_sqs):
+        cached.cache_clear()
