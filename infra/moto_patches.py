@@ -4,12 +4,14 @@ moto's TransactWriteItems deep-copies every table a transaction touches before a
 roll back on failure. Each transaction then costs time proportional to the whole table, so
 provisioning a 1,000-customer cohort is quadratic (minutes instead of seconds). This keeps moto's
 own transaction logic but makes that table copy a no-op, snapshots only the items the transaction
-touches, and restores those on failure. It also serialises transactions, which real DynamoDB
-isolates from one another and moto's threaded server does not.
+touches, and restores those on failure. It also serialises transactions and single-item writes:
+DynamoDB applies a conditional write atomically, while moto checks the condition and then writes,
+so two threads could both pass the same condition.
 """
 
 import copy
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
@@ -76,4 +78,14 @@ def apply() -> None:
                 raise
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    for name in ("put_item", "update_item", "delete_item"):
+        setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
     _applied = True
+
+
+def _serialised(write: Callable[..., Any]) -> Callable[..., Any]:
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            return write(*args, **kwargs)
+
+    return locked

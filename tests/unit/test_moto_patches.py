@@ -66,3 +66,27 @@ def test_the_table_is_not_copied_per_transaction(client) -> None:  # type: ignor
             ]
         )
     assert dynamodb_backends["123456789012"]["us-east-1"].tables["t"] is table
+
+
+def test_a_conditional_write_is_won_by_one_thread_only(client) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    winners, barrier = [], threading.Barrier(8)
+
+    def claim(worker: int) -> None:
+        barrier.wait()
+        try:
+            client.put_item(
+                TableName="t", Item={"pk": {"S": "lease"}, "owner": {"N": str(worker)}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )  # fmt: skip
+            winners.append(worker)
+        except ClientError:
+            pass
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1
