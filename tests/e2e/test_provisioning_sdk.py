@@ -76,3 +76,9 @@ def test_provisioning_errors_name_their_cause(client: Metronome, setup: dict[str
         with pytest.raises(metronome.BadRequestError) as error:
             client.v1.contracts.create(starting_at="2027-01-31T00:00:00Z", **body)  # type: ignore[arg-type]
         assert error.value.body["message"].startswith(field), error.value.body  # type: ignore[index]
+
+
+def test_customers_list_with_the_sdk_filter(client: Metronome, setup: dict[str, str]) -> None:
+    other = client.v1.customers.create(name="Other").data.id
+    listed = client.v1.customers.list(customer_ids=[setup["customer"], other])
+    assert [c.id for c in listed] == [setup["customer"], other]

@@ -367,3 +367,16 @@ def test_every_term_of_a_full_package_resolves_with_product_names(api: Api, cata
     assert got["prepaid_balance_threshold_configuration"]["recharge_to_amount"] == 5000
     assert current["usage_statement_schedule"] == {"frequency": "MONTHLY", "billing_anchor_date": START[:-1] + ".000Z"}
     assert got["billing_anchor_date"] == "contract_start_date"
+
+
+def test_customers_list_filters_by_ids_and_refuses_unsupported_filters(api: Api, other_tenant: Api) -> None:
+    first, second, third = new_customer(api), new_customer(api), new_customer(api)
+    foreign = new_customer(other_tenant)
+    api.ok("/v1/customers/archive", {"id": third})
+    wanted = {"customer_ids": ",".join([second, first, foreign, third])}  # how metronome-sdk sends a list
+    reply = api.get("/v1/customers", query=wanted)
+    assert reply.status == 200 and [c["id"] for c in reply.data] == [second, first]
+    archived = api.get("/v1/customers", query={**wanted, "only_archived": "true"})
+    assert [c["id"] for c in archived.data] == [third]
+    assert api.get("/v1/customers", query={"customer_ids": f"{first},nope"}).message.startswith("customer_ids[1]")
+    assert api.get("/v1/customers", query={"ingest_alias": "x"}).message.startswith("ingest_alias")

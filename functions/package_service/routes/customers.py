@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import TypeAdapter, ValidationError
 
 from ..domain.base import Id
 from ..domain.customers import (
@@ -13,6 +14,7 @@ from ..domain.customers import (
     GetBillingConfigurations,
     SetBillingConfigurations,
 )
+from ..domain.errors import InvalidRequest
 from ..store import customers
 from .common import Cursor, Limit, now, page, principal
 
@@ -32,8 +34,35 @@ def list_customers(
     limit: Limit = 10,
     next_page: Cursor = None,
     only_archived: Annotated[bool, Query()] = False,
+    customer_ids: Annotated[
+        str | None, Query(description="Only these customers: comma-separated ids (as metronome-sdk sends them).")
+    ] = None,
+    ingest_alias: Annotated[str | None, Query(description="Not supported: answers 400.")] = None,
+    salesforce_account_ids: Annotated[str | None, Query(description="Not supported: answers 400.")] = None,
 ) -> dict[str, Any]:
+    if ingest_alias is not None:
+        raise InvalidRequest("ingest_alias: filtering customers by ingest alias is not supported")
+    if salesforce_account_ids is not None:
+        raise InvalidRequest("salesforce_account_ids: filtering by Salesforce account is not supported")
+    if customer_ids is not None:
+        ids = _id_list(customer_ids, "customer_ids")
+        return page(customers.get_customers(principal(router), ids, only_archived), None)
     return page(*customers.list_customers(principal(router), only_archived, limit, next_page))
+
+
+_IDS: TypeAdapter[list[Id]] = TypeAdapter(list[Id])
+
+
+def _id_list(raw: str, field: str) -> list[str]:
+    """A comma-separated list of ids, each checked (400 naming the position otherwise)."""
+    values = [value.strip() for value in raw.split(",") if value.strip()]
+    if not 1 <= len(values) <= 100:
+        raise InvalidRequest(f"{field}: give between 1 and 100 ids")
+    try:
+        return _IDS.validate_python(values)
+    except ValidationError as error:
+        position = error.errors()[0]["loc"][0]
+        raise InvalidRequest(f"{field}[{position}]: must be a UUID") from None
 
 
 @router.get("/v1/customers/<customer_id>", summary="Get a customer", tags=TAGS)

@@ -28,6 +28,7 @@ from .records import (
     StoredRecord,
     archive_record,
     get_record,
+    get_records,
     list_records,
     put_record_guarded,
     record_key,
@@ -92,6 +93,16 @@ def list_customers(
         principal.tenant_id, CUSTOMER, "ARCHIVED" if only_archived else "NOT_ARCHIVED", limit, cursor
     )
     return [present_customer(r.doc, r.archived_at) for r in records], next_page
+
+
+def get_customers(principal: Principal, customer_ids: list[str], only_archived: bool) -> list[dict[str, Any]]:
+    """The given customers that exist in the tenant (in the order asked), archived or not as asked."""
+    found = get_records(principal.tenant_id, CUSTOMER, set(customer_ids))
+    return [
+        present_customer(record.doc, record.archived_at)
+        for customer_id in dict.fromkeys(customer_ids)
+        if (record := found.get(customer_id)) and bool(record.archived_at) == only_archived
+    ]
 
 
 def archive_customer(principal: Principal, customer_id: str, now: datetime) -> None:
