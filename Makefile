@@ -55,7 +55,7 @@ $(CHECKOVENV)/.installed:
 template-check: setup $(SAMENV)/.installed $(CHECKOVENV)/.installed  ## sam validate --lint, cfn-lint, checkov, sam build
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint
 	$(VENV)/bin/cfn-lint template.yaml
-	$(CHECKOVENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
+	$(CHECKOVENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel --cached >/dev/null
 	@echo "sam validate --lint, cfn-lint, checkov and sam build: ok"
 
