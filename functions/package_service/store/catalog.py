@@ -2,33 +2,31 @@
 
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
 from ..domain.aliases import AliasAssignment
-from ..domain.base import ArchiveFilter, format_timestamp
+from ..domain.base import ArchiveFilter
 from ..domain.catalog import ProductCreate, RateCardCreate
 from ..domain.catalog_view import present_product, present_rate_card
-from .records import NewRecord, alias_histories, archive_record, get_record, list_records, put_record_guarded
+from .records import (
+    NewRecord,
+    alias_histories,
+    archive_record,
+    get_record,
+    list_records,
+    new_record_doc,
+    put_record_guarded,
+)
 from .tokens import Principal
 
 PRODUCT = "PRODUCT"
 RATE_CARD = "RATECARD"
 
 
-def _new_doc(
-    principal: Principal, request: ProductCreate | RateCardCreate, now: datetime, record_id: str | None
-) -> dict[str, Any]:
-    return {
-        "id": record_id or str(uuid4()),
-        "created_at": format_timestamp(now),
-        "created_by": principal.token_name,
-        **request.model_dump(mode="json", exclude_none=True),
-    }
-
-
 def create_product(principal: Principal, request: ProductCreate, now: datetime, record_id: str | None = None) -> str:
     """`record_id` is for seeding known records (demo data); the API always lets the service choose."""
-    return put_record_guarded(NewRecord(principal.tenant_id, PRODUCT, _new_doc(principal, request, now, record_id)))
+    return put_record_guarded(
+        NewRecord(principal.tenant_id, PRODUCT, new_record_doc(principal.token_name, request, now, record_id))
+    )
 
 
 def get_product(principal: Principal, product_id: str) -> dict[str, Any]:
@@ -48,7 +46,7 @@ def archive_product(principal: Principal, product_id: str, now: datetime) -> Non
 
 
 def create_rate_card(principal: Principal, request: RateCardCreate, now: datetime, record_id: str | None = None) -> str:
-    doc = _new_doc(principal, request, now, record_id)
+    doc = new_record_doc(principal.token_name, request, now, record_id)
     aliases = [
         (alias.name, AliasAssignment(doc["id"], alias.starting_at, alias.ending_before))
         for alias in request.aliases or []

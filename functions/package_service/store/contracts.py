@@ -5,10 +5,7 @@ so a 100,000-customer cohort spreads its writes over SHARDS x 1,000 writes/s ins
 partition's 1,000; a page merges the shards by start date.
 """
 
-import base64
-import binascii
 import heapq
-import json
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +21,8 @@ from .records import (
     ConcurrentChange,
     ListFilter,
     StoredRecord,
+    decode_cursor,
+    encode_cursor,
     get_record,
     list_records,
     put_record_guarded,
@@ -162,17 +161,6 @@ def archive_contract(principal: Principal, contract_id: str, customer_id: str, n
         get_client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
 
 
-def _encode(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": sort_key}).encode()).decode()
-
-
-def _decode(cursor: str) -> str:
-    try:
-        return str(json.loads(base64.urlsafe_b64decode(cursor.encode()))["after"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidRequest("next_page: not a cursor this service issued") from None
-
-
 def list_contracts_on_package(
     principal: Principal,
     package_id: str,
@@ -184,7 +172,7 @@ def list_contracts_on_package(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Contracts on a package, by start date, merged across the index shards (no scan)."""
     get_record(principal.tenant_id, PACKAGE, package_id, "package")  # 404 outside the tenant
-    after = _decode(cursor) if cursor else None
+    after = decode_cursor(cursor, "after")[0] if cursor else None
     date_filter = _date_filter(covering_date, starting_at)
     shard_rows = [
         _shard_page(index_pk(principal.tenant_id, package_id, shard), after, date_filter, include_archived, limit + 1)
@@ -192,7 +180,7 @@ def list_contracts_on_package(
     ]
     merged = list(heapq.merge(*shard_rows, key=lambda row: row["sk"]["S"]))
     page = merged[:limit]
-    next_page = _encode(page[-1]["sk"]["S"]) if len(merged) > limit else None
+    next_page = encode_cursor({"after": page[-1]["sk"]["S"]}) if len(merged) > limit else None
     return [_index_row(row) for row in page], next_page
 
 

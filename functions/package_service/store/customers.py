@@ -30,6 +30,7 @@ from .records import (
     get_record,
     get_records,
     list_records,
+    new_record_doc,
     put_record_guarded,
     record_key,
 )
@@ -61,12 +62,9 @@ def billing_config_version(record: StoredRecord) -> str:
 def create_customer(
     principal: Principal, request: CustomerCreate, now: datetime, record_id: str | None = None
 ) -> dict[str, Any]:
-    doc = {
-        "id": record_id or str(uuid4()),
-        "created_at": format_timestamp(now),
-        "created_by": principal.token_name,
-        **request.model_dump(mode="json", exclude_none=True, exclude={"customer_billing_provider_configurations"}),
-    }
+    doc = new_record_doc(
+        principal.token_name, request, now, record_id, exclude={"customer_billing_provider_configurations"}
+    )
     doc.setdefault("external_id", doc["id"])
     configs = {
         (config_id := str(uuid4())): _config_value(config_id, config, now)

@@ -29,6 +29,8 @@ from .records import (
     NewRecord,
     ReferenceCheck,
     alias_key,
+    decode_cursor,
+    encode_cursor,
     get_record,
     put_record_guarded,
     record_from_item,
@@ -147,7 +149,7 @@ def list_results(
         "Limit": limit + 1,
     }
     if cursor:
-        query["ExpressionAttributeValues"][":after"] = s(cursor)
+        query["ExpressionAttributeValues"][":after"] = s(decode_cursor(cursor, "after")[0])
     with translated_errors():
         items = get_client().query(**query).get("Items", [])
     rows = [
@@ -159,7 +161,7 @@ def list_results(
         }
         for item in items[:limit]
     ]
-    return rows, (rows[-1]["customer_id"] if len(items) > limit else None)
+    return rows, (encode_cursor({"after": str(rows[-1]["customer_id"])}) if len(items) > limit else None)
 
 
 def cancel_job(principal: Principal, job_id: str, now: datetime) -> None:

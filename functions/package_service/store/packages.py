@@ -16,7 +16,7 @@ from .records import (
     ReferenceCheck,
     StoredRecord,
     alias_key,
-    alias_pk,
+    alias_name,
     archive_record,
     get_record,
     history_from_item,
@@ -78,10 +78,9 @@ def _present(tenant: str, records: list[StoredRecord]) -> list[dict[str, Any]]:
     keys += [alias_key(tenant, PACKAGE, name) for name in sorted(alias_names)]
     names: dict[str, str] = {}
     histories: dict[str, list[AliasAssignment]] = {}
-    prefix = alias_pk(tenant, PACKAGE, "")
     for item in batch_get(keys):
-        if item["pk"]["S"].startswith(prefix):
-            histories[item["pk"]["S"][len(prefix) :]] = history_from_item(item)
+        if (name := alias_name(tenant, PACKAGE, item)) is not None:
+            histories[name] = history_from_item(item)
         else:
             product = record_from_item(item)
             names[product.id] = product.doc["name"]

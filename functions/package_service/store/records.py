@@ -15,8 +15,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
+from uuid import uuid4
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter, format_timestamp
@@ -200,6 +202,22 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
     return items, meanings
 
 
+def new_record_doc(
+    principal_name: str,
+    request: BaseModel,
+    now: datetime,
+    record_id: str | None = None,
+    exclude: set[str] | None = None,
+) -> dict[str, Any]:
+    """A new record's document: its id (chosen here unless seeding), when and by whom, and the request."""
+    return {
+        "id": record_id or str(uuid4()),
+        "created_at": format_timestamp(now),
+        "created_by": principal_name,
+        **request.model_dump(mode="json", exclude_none=True, exclude=exclude),
+    }
+
+
 def put_record_guarded(record: NewRecord) -> str:
     """Write the record, its uniqueness guard, alias moves and reference checks atomically."""
     items, meanings = _transaction(record)
@@ -257,9 +275,15 @@ def get_records(tenant: str, kind: str, record_ids: set[str]) -> dict[str, Store
     return {rec.id: rec for rec in map(record_from_item, items)}
 
 
+def alias_name(tenant: str, kind: str, item: Item) -> str | None:
+    """The alias an item is the history of, or None when the item is not one of `kind`'s alias rows."""
+    prefix, pk = alias_pk(tenant, kind, ""), item["pk"]["S"]
+    return pk[len(prefix) :] if pk.startswith(prefix) else None
+
+
 def alias_histories(tenant: str, kind: str, names: set[str]) -> dict[str, list[AliasAssignment]]:
     items = batch_get([alias_key(tenant, kind, name) for name in sorted(names)])
-    return {item["pk"]["S"].split("ALIAS#", 1)[1]: history_from_item(item) for item in items}
+    return {str(alias_name(tenant, kind, item)): history_from_item(item) for item in items}
 
 
 def history_from_item(item: Item) -> list[AliasAssignment]:
@@ -269,18 +293,26 @@ def history_from_item(item: Item) -> list[AliasAssignment]:
     ]
 
 
-def encode_cursor(last: Item) -> str:
-    payload = json.dumps({"k": last["gsi1sk"]["S"], "p": last["pk"]["S"].rsplit("#", 1)[1]})
-    return base64.urlsafe_b64encode(payload.encode()).decode()
+def encode_cursor(payload: dict[str, str]) -> str:
+    """An opaque `next_page` value. It never carries the tenant: readers rebuild keys in their own."""
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
 
 
-def _decode_cursor(partition: str, record_pk_prefix: str, cursor: str) -> Item:
+def decode_cursor(cursor: str, *fields: str) -> list[str]:
+    """The named fields of a cursor this service issued (400 naming `next_page` otherwise)."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        sort_key, record_id = str(payload["k"]), str(payload["p"])
+        return [str(payload[name]) for name in fields]
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise InvalidRequest("next_page: not a cursor this service issued") from None
-    # The cursor carries no tenant: it is rebuilt inside the caller's own partition.
+
+
+def _listing_cursor(last: Item) -> str:
+    return encode_cursor({"k": last["gsi1sk"]["S"], "p": last["pk"]["S"].rsplit("#", 1)[1]})
+
+
+def _listing_start(partition: str, record_pk_prefix: str, cursor: str) -> Item:
+    sort_key, record_id = decode_cursor(cursor, "k", "p")
     return {
         "pk": s(f"{record_pk_prefix}{record_id}"),
         "sk": s(RECORD_SK),
@@ -324,7 +356,7 @@ def list_records(
         query["ExpressionAttributeValues"].update(extra_filter.values)
     if filters:
         query["FilterExpression"] = " AND ".join(filters)
-    start = _decode_cursor(partition, record_pk(tenant, kind, ""), cursor) if cursor else None
+    start = _listing_start(partition, record_pk(tenant, kind, ""), cursor) if cursor else None
     page: list[Item] = []
     while True:
         if start:
@@ -338,7 +370,7 @@ def list_records(
             break
     has_more = len(page) > limit or start is not None
     page = page[:limit]
-    next_page = encode_cursor(page[-1]) if has_more and page else None
+    next_page = _listing_cursor(page[-1]) if has_more and page else None
     return [record_from_item(item) for item in page], next_page
 
 
