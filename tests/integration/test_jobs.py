@@ -286,3 +286,5 @@ def test_job_uniqueness_key_and_tenant_isolation(
     assert again.status == 409 and again.body["conflicting_id"] == first
     assert other_tenant.post("/v1/provisioningJobs/get", {"job_id": first}).status == 404
     assert other_tenant.post("/v1/provisioningJobs/listResults", {"job_id": first}).status == 404
+    forged = api.post("/v1/provisioningJobs/listResults", {"job_id": first}, query={"next_page": "zzz"})
+    assert forged.status == 400 and forged.message.startswith("next_page")
