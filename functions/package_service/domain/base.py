@@ -19,7 +19,7 @@ from pydantic import (
 class RequestModel(BaseModel):
     """Unknown fields are refused, so a typo never silently drops a contract term."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, defer_build=True)
 
 
 def _upper(value: Any) -> Any:

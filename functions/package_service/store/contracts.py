@@ -15,8 +15,9 @@ from ..domain.errors import InvalidRequest, NotFound, Unavailable, UniquenessKey
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
-from .packages import PACKAGE, product_names
-from .provisioning import CONTRACT, SHARDS, PackageOnDate, customer_partition, index_pk, shard_of
+from .kinds import CONTRACT, PACKAGE
+from .packages import product_names
+from .provisioning import SHARDS, PackageOnDate, customer_partition, index_pk, shard_of
 from .records import (
     ConcurrentChange,
     ListFilter,

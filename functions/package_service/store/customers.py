@@ -23,6 +23,7 @@ from ..domain.customers import (
 )
 from ..domain.errors import InvalidRequest, NotFound
 from .dynamo import Item, get_client, s, table_name, translated_errors
+from .kinds import CUSTOMER
 from .records import (
     NewRecord,
     StoredRecord,
@@ -35,8 +36,6 @@ from .records import (
     record_key,
 )
 from .tokens import Principal
-
-CUSTOMER = "CUSTOMER"
 
 
 def _config_value(config_id: str, config: BillingProviderConfigInput, now: datetime) -> Item:

@@ -23,7 +23,7 @@ from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, chunks, present_job
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
-from .packages import PACKAGE
+from .kinds import JOB, PACKAGE
 from .records import (
     GuardedItem,
     NewRecord,
@@ -38,7 +38,6 @@ from .records import (
 )
 from .tokens import Principal
 
-JOB = "JOB"
 DUE_PARTITION = "DUEJOBS"
 COUNTER_SHARDS = 10
 LEASE = timedelta(minutes=2)

@@ -9,8 +9,8 @@ from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter
 from ..domain.package import PackageCreate, referenced_products
 from ..domain.package_view import named_product_ids, new_package_document, present_package
-from .catalog import PRODUCT, RATE_CARD
 from .dynamo import batch_get
+from .kinds import PACKAGE, PRODUCT, RATE_CARD
 from .records import (
     NewRecord,
     ReferenceCheck,
@@ -26,8 +26,6 @@ from .records import (
     record_key,
 )
 from .tokens import Principal
-
-PACKAGE = "PACKAGE"
 
 
 def create_package(principal: Principal, request: PackageCreate, now: datetime, record_id: str | None = None) -> str:

@@ -16,10 +16,9 @@ from ..domain.aliases import AliasAssignment, assignment_at
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.provisioning import ProvisionRequest, Resolved, match_billing_config, resolve_contract_terms
-from .catalog import RATE_CARD
-from .customers import CUSTOMER, billing_config_version, billing_configs
+from .customers import billing_config_version, billing_configs
 from .dynamo import Item, batch_get, s, table_name
-from .packages import PACKAGE
+from .kinds import CONTRACT, CUSTOMER, PACKAGE, RATE_CARD
 from .records import (
     GuardedItem,
     NewRecord,
@@ -32,7 +31,6 @@ from .records import (
 )
 from .tokens import Principal
 
-CONTRACT = "CONTRACT"
 SHARDS = 8  # package-index partitions per package (see README: capacity)
 
 

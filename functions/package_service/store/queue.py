@@ -3,14 +3,13 @@
 import json
 import time
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
 from botocore.config import Config
 
 from ..domain.errors import Unavailable
 from ..settings import get_settings
-from .dynamo import translated_errors
+from .dynamo import aws_session, translated_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -23,13 +22,13 @@ SEND_BATCH = 10  # SQS SendMessageBatch takes at most 10 entries
 @lru_cache(maxsize=1)
 def get_sqs() -> SQSClient:
     settings = get_settings()
-    client: SQSClient = boto3.client(
+    client = aws_session().create_client(
         "sqs",
         region_name=settings.aws_region,
         endpoint_url=settings.sqs_endpoint_url,
         config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=2, read_timeout=5),
     )
-    return client
+    return cast("SQSClient", client)
 
 
 def queue_url() -> str:

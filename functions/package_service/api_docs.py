@@ -1,0 +1,89 @@
+"""The OpenAPI document and Swagger UI. Imported on the first request for them, not with the API:
+Powertools' OpenAPI models cost ~100 ms of import that no other request needs."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_lambda_powertools.event_handler as event_handler
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
+TITLE = "Package service (Metronome-compatible)"
+VERSION = "0.1.0"
+DESCRIPTION = (
+    "Packages are immutable templates of contract terms with dates relative to a contract's start. "
+    'Every call takes `Authorization: Bearer <token>`. Errors are `{"message": ...}` naming the field.'
+)
+
+_ERRORS = {
+    400: "Invalid request: the message names the field at fault. Nothing was stored.",
+    401: "Missing, unknown or revoked bearer token.",
+    404: "No such record in the caller's tenant.",
+    413: "Request body over 1 MB, or a record over the size of one DynamoDB item.",
+    429: "The datastore is throttling: nothing was stored, retry after a short wait.",
+    503: "The datastore failed or timed out: nothing was stored, retry.",
+}
+_CONFLICT = "The uniqueness_key was already used in this tenant; `conflicting_id` names the record holding it."
+_WITH_UNIQUENESS_KEY = {"/v1/packages/create", "/v1/contracts/create", "/v1/provisioningJobs/create"}
+_SWAGGER_ASSETS = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def document_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare the errors the API really answers ({"message"}, 400 for invalid input) instead of
+    the 422 Powertools assumes for request validation."""
+    for path, item in document.get("paths", {}).items():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses.update({str(code): _error_response(text) for code, text in _ERRORS.items()})
+            if path in _WITH_UNIQUENESS_KEY:
+                responses["409"] = _error_response(_CONFLICT)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["message"],
+        "properties": {
+            "message": {"type": "string", "description": "What is wrong, starting with the field at fault."},
+            "conflicting_id": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "description": "409 only: the record holding the key.",
+            },
+        },
+    }
+    return document
+
+
+def openapi_document(app: APIGatewayRestResolver, servers: list[Server] | None = None) -> dict[str, Any]:
+    schema = app.get_openapi_schema(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        servers=servers,
+        security_schemes={"bearerAuth": HTTPBearer(scheme="bearer")},
+        security=[{"bearerAuth": []}],
+    )
+    return document_errors(schema.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def swagger_page(app: APIGatewayRestResolver, *, as_json: bool) -> Response[str]:
+    """What Powertools' enable_swagger serves (UI with inlined assets, or `?format=json`), built lazily."""
+    document = openapi_document(app, servers=[Server(url=app._get_base_path() or "/")])
+    # "</" escaped so the document cannot close the <script> tag it is inlined into.
+    spec = json.dumps(document, indent=2).replace("</", "<\\/")
+    if as_json:
+        return Response(status_code=200, content_type="application/json", body=spec)
+    script = (_SWAGGER_ASSETS / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    style = (_SWAGGER_ASSETS / "swagger-ui.min.css").read_text(encoding="utf-8")
+    page = generate_swagger_html(spec, script, style, "", None)
+    return Response(status_code=200, content_type="text/html", body=page)
