@@ -1,11 +1,12 @@
 """Cohort provisioning through the worker path vs raw BatchWriteItem, and memory at 1,000 vs 10,000.
 
 The worker path is what production runs: the Provisioner fans the job out to SQS, the ProvisionWorker
-handler (invoked in-process, one batch at a time, like one Lambda instance) provisions every
-customer with one transaction each. The baseline writes the very same contract items with
+handler (invoked in-process, one batch at a time, like one Lambda instance) provisions the
+customers of each message several to a transaction. The baseline writes the very same contract items with
 BatchWriteItem, 25 per call, to the same endpoint: the floor for "just storing the contracts".
 Peak memory is Python's traced peak (tracemalloc) in the benchmark process while the job runs;
-the DynamoDB emulator runs in another process and is not counted.
+the DynamoDB emulator runs in another process and is not counted. Tracing slows Python down, so
+throughput comes from a separate, untraced run of the large cohort.
 """
 
 import json
@@ -114,8 +115,10 @@ def run(small: int = 1_000, large: int = 10_000) -> list[str]:
         small_seconds, small_peak, _ = _run_job(
             principal, package_id, _customers(principal, small), "2027-01-31T00:00:00.000Z", url
         )
-        large_seconds, large_peak, large_job = _run_job(
-            principal, package_id, _customers(principal, large), "2027-02-28T00:00:00.000Z", url
+        large_cohort = _customers(principal, large)
+        _, large_peak, _ = _run_job(principal, package_id, large_cohort, "2027-02-28T00:00:00.000Z", url)
+        large_seconds, _, large_job = _run_job(
+            principal, package_id, _customers(principal, large), "2027-03-31T00:00:00.000Z", url, traced=False
         )
         raw_seconds, raw_items = _raw_batch_write(principal, large_job)
     worker_rate, raw_rate = large / large_seconds, raw_items / raw_seconds
@@ -130,10 +133,12 @@ def run(small: int = 1_000, large: int = 10_000) -> list[str]:
         f"| peak traced memory, {small:,} customers | {small_peak / 1e6:.1f} MB |",
         f"| peak traced memory, {large:,} customers | {large_peak / 1e6:.1f} MB |",
         f"| **memory {large:,} / {small:,}** | **{large_peak / small_peak:.2f}x** (cohort is {large // small}x) |",
-        f"| ({small:,}-customer run time) | {small_seconds:.1f} s |",
+        f"| ({small:,}-customer run time, traced) | {small_seconds:.1f} s |",
         "",
-        "One worker at a time, sequentially, against the embedded DynamoDB in another process (each contract is",
-        "one transaction of contract + uniqueness guard + index row + result + counter + cohort guard + checks).",
+        "One worker at a time, sequentially, against the embedded DynamoDB in another process. Each customer is",
+        "6 items (contract, uniqueness guard, index row, result, cohort guard, customer check), written up to",
+        "~15 customers per TransactWriteItems with one package check and one update per counter shard; the",
+        "baseline writes 1 item per customer without a transaction.",
         "",
     ]
 

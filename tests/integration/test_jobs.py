@@ -134,25 +134,71 @@ def test_a_worker_killed_midway_resumes_without_duplicates(
     )["id"]
     trigger()
 
-    real = cohorts._provision_one
+    real = cohorts.write_together
     calls = {"n": 0}
 
-    def crash_after_some(*args: Any) -> str:
+    def crash_sometimes(items: list[Any]) -> bool:
         calls["n"] += 1
-        if calls["n"] % 7 == 0:  # a fault every seventh customer, mid-message
-            raise RuntimeError("injected crash")
-        return real(*args)
+        if calls["n"] % 5 == 0:  # killed before a transaction: nothing of it written
+            raise RuntimeError("injected crash before writing")
+        written = real(items)
+        if calls["n"] % 3 == 0:  # killed after a transaction committed, before the message is acknowledged
+            raise RuntimeError("injected crash after writing")
+        return written
 
-    monkeypatch.setattr(cohorts, "_provision_one", crash_after_some)
+    monkeypatch.setattr(cohorts, "write_together", crash_sometimes)
     drain(queues)
     partial = job(api, job_id)["counts"]
     assert 0 < partial["provisioned"] < 120 and partial["pending"] == 120 - partial["provisioned"]
 
-    monkeypatch.setattr(cohorts, "_provision_one", real)
+    monkeypatch.setattr(cohorts, "write_together", real)
     time.sleep(1.1)  # the failed messages' visibility timeout
     drain(queues)
     final = job(api, job_id)
     assert final["status"] == "COMPLETED" and final["counts"]["provisioned"] == 120
+    assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
+    assert Counter(r["status"] for r in results(api, job_id)) == Counter({"PROVISIONED": 120})
+
+
+def test_customers_are_written_several_per_transaction_and_one_by_one_when_cancelled(
+    api: Api, queues: dict[str, str], package: str, dynamodb_calls: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a 25-customer message (one SQS message) whose 13th customer an earlier job already provisioned.
+    customers = make_customers(25)
+    earlier = {"package_id": package, "starting_at": START, "customer_ids": customers[12:13]}
+    api.ok("/v1/provisioningJobs/create", earlier)
+    trigger()
+    drain(queues)
+    job_id = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
+    )["id"]
+    trigger()
+    transactions: list[tuple[int, bool]] = []
+    one_by_one: list[str] = []
+    write_together, provision_one = cohorts.write_together, cohorts._provision_one
+
+    def spy_together(items: list[Any]) -> bool:
+        transactions.append((len(items), write_together(items)))
+        return transactions[-1][1]
+
+    def spy_one(on_date: Any, batch: Any, customer_id: str, now: Any) -> str:
+        one_by_one.append(customer_id)
+        return provision_one(on_date, batch, customer_id, now)
+
+    monkeypatch.setattr(cohorts, "write_together", spy_together)
+    monkeypatch.setattr(cohorts, "_provision_one", spy_one)
+    dynamodb_calls.clear()
+    drain(queues)
+
+    # Two transactions within DynamoDB's 100 items; the first, holding customer 13, is cancelled whole
+    # and its customers are then written one by one: 1 skipped (plus its result row), the others provisioned.
+    assert [written for _, written in transactions] == [False, True]
+    assert all(count <= 100 for count, _ in transactions)
+    first = len(one_by_one)
+    assert one_by_one == customers[:first] and 13 <= first <= 16
+    assert dynamodb_calls["TransactWriteItems"] == 2 + first + 1
+    status = job(api, job_id)
+    assert status["counts"] == {"pending": 0, "provisioned": 24, "failed": 0, "skipped": 1}
     assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
 
 

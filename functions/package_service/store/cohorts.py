@@ -1,11 +1,18 @@
 """The worker side of a provisioning job: each customer of a batch provisioned exactly once.
 
-One transaction per customer writes the contract (uniqueness key `job:<job>:<customer>`), its
-package-index row, the customer's result row and a counter-shard update, plus a cohort guard
-(package, start, customer) that no other job may take. A redelivered message finds the result row
-and does nothing; a customer an earlier job already provisioned is SKIPPED with that contract.
+Each customer's contract (uniqueness key `job:<job>:<customer>`) is written with its package-index
+row, the customer's result row and a cohort guard (package, start, customer) that no other job may
+take, and the job's counter shards move from pending to provisioned. Customers are written several
+to a transaction (up to DynamoDB's 100 items and 4 MB, the package check and the counter updates
+shared); when DynamoDB cancels one, nothing of it was written and each of its customers is written
+again on its own, which tells them apart: a redelivered customer finds its result row and does
+nothing, a customer an earlier job already provisioned is SKIPPED with that contract, a customer
+changed meanwhile is read again.
 """
 
+import json
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -20,10 +27,19 @@ from ..domain.provisioning import ProvisionRequest
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
 from .jobs import counter_key, results_pk
 from .provisioning import PackageOnDate
-from .records import ConcurrentChange, ConditionFailed, GuardedItem, put_record_guarded
+from .records import (
+    MAX_TRANSACTION_ITEMS,
+    ConcurrentChange,
+    ConditionFailed,
+    GuardedItem,
+    put_record_guarded,
+    transaction_items,
+    write_together,
+)
 from .tokens import Principal
 
 _ATTEMPTS = 3
+_TRANSACTION_BYTES = 3_000_000  # DynamoDB's cap is 4 MB; items are measured as their JSON, with room to spare
 
 
 @dataclass(frozen=True)
@@ -55,33 +71,33 @@ def _result_item(batch: CohortBatch, customer_id: str, outcome: Outcome, now: da
     }
 
 
+def _result_put(batch: CohortBatch, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> GuardedItem:
+    """The customer's result row, written once: finding it means the customer was done before."""
+    item = _result_item(batch, customer_id, outcome, now, **fields)
+    put = {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+    return GuardedItem({"Put": put}, label="result")
+
+
+def _counter_update(batch: CohortBatch, customer_id: str, outcome: Outcome, count: int = 1) -> Item:
+    """Move `count` customers of the shard `customer_id` falls in from pending to `outcome`."""
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": counter_key(batch.tenant_id, batch.job_id, customer_id),
+            "UpdateExpression": "ADD #outcome :count, pending :minus",
+            "ExpressionAttributeNames": {"#outcome": outcome.lower()},
+            "ExpressionAttributeValues": {":count": {"N": str(count)}, ":minus": {"N": str(-count)}},
+        }
+    }
+
+
 def _outcome_items(
     batch: CohortBatch, customer_id: str, outcome: Outcome, now: datetime, **fields: str
 ) -> list[GuardedItem]:
     """The result row (written once) and the counter shard it moves from pending to `outcome`."""
-    table = table_name()
     return [
-        GuardedItem(
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": _result_item(batch, customer_id, outcome, now, **fields),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            label="result",
-        ),
-        GuardedItem(
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": counter_key(batch.tenant_id, batch.job_id, customer_id),
-                    "UpdateExpression": "ADD #outcome :one, pending :minus",
-                    "ExpressionAttributeNames": {"#outcome": outcome.lower()},
-                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":minus": {"N": "-1"}},
-                }
-            }
-        ),
+        _result_put(batch, customer_id, outcome, now, **fields),
+        GuardedItem(_counter_update(batch, customer_id, outcome)),
     ]
 
 
@@ -115,26 +131,94 @@ def _cohort_guard(batch: CohortBatch, customer_id: str, contract_id: str) -> Gua
 def provision_cohort_batch(batch: CohortBatch, now: datetime) -> dict[str, int]:
     """Provision every customer of the batch; returns how many ended in each outcome (this call)."""
     principal = Principal(batch.tenant_id, batch.token_name)
-    tally: dict[str, int] = {}
     try:
         on_date = PackageOnDate(principal, batch.starting_at, batch.package_id, None, batch.customer_ids)
     except InvalidRequest as error:
         for customer_id in batch.customer_ids:
             _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
         return {"FAILED": len(batch.customer_ids)}
+    tally: Counter[str] = Counter()
+    planned: list[_Planned] = []
     for customer_id in batch.customer_ids:
-        outcome = _provision_one(on_date, batch, customer_id, now)
-        tally[outcome] = tally.get(outcome, 0) + 1
-    return tally
+        try:
+            planned.append(_plan(on_date, batch, customer_id, now))
+        except InvalidRequest as error:
+            _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
+            tally["FAILED"] += 1
+    for group in _groups(batch, planned):
+        if write_together(_group_items(batch, group)):
+            tally["PROVISIONED"] += len(group)
+            continue
+        for each in group:  # cancelled, nothing written: settle each customer on its own
+            tally[_provision_one(on_date, batch, each.customer_id, now)] += 1
+    return dict(tally)
 
 
-def _provision_one(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: datetime) -> str:
-    request = ProvisionRequest(
+@dataclass(frozen=True)
+class _Planned:
+    """One customer's contract, ready to write: its items and their size."""
+
+    customer_id: str
+    items: list[Item]
+    size: int
+
+
+def _request(batch: CohortBatch, customer_id: str) -> ProvisionRequest:
+    return ProvisionRequest(
         customer_id=customer_id,
         package_id=batch.package_id,
         starting_at=batch.starting_at,
         uniqueness_key=f"job:{batch.job_id}:{customer_id}",
     )
+
+
+def _plan(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: datetime) -> _Planned:
+    contract_id = str(uuid4())
+    extras = [
+        _result_put(batch, customer_id, "PROVISIONED", now, contract_id=contract_id),
+        _cohort_guard(batch, customer_id, contract_id),
+    ]
+    items = transaction_items(on_date.plan(_request(batch, customer_id), now, extras, contract_id).record)
+    return _Planned(customer_id, items, len(json.dumps(items)))
+
+
+def _group_items(batch: CohortBatch, group: list[_Planned]) -> list[Item]:
+    """One transaction for the group: every customer's items, each identical check once (the
+    package's), and one counter update per shard touched (an item may appear once per transaction)."""
+    items: list[Item] = []
+    checks: set[str] = set()
+    for each in group:
+        for item in each.items:
+            if "ConditionCheck" in item:
+                identity = json.dumps(item, sort_keys=True)
+                if identity in checks:
+                    continue
+                checks.add(identity)
+            items.append(item)
+    shards: dict[str, list[str]] = {}
+    for each in group:
+        shard = json.dumps(counter_key(batch.tenant_id, batch.job_id, each.customer_id), sort_keys=True)
+        shards.setdefault(shard, []).append(each.customer_id)
+    items += [_counter_update(batch, members[0], "PROVISIONED", len(members)) for members in shards.values()]
+    return items
+
+
+def _groups(batch: CohortBatch, planned: list[_Planned]) -> Iterator[list[_Planned]]:
+    """Consecutive customers, as many per transaction as DynamoDB's item and size caps allow."""
+    group: list[_Planned] = []
+    for each in planned:
+        candidate = [*group, each]
+        too_big = sum(p.size for p in candidate) > _TRANSACTION_BYTES
+        if group and (too_big or len(_group_items(batch, candidate)) > MAX_TRANSACTION_ITEMS):
+            yield group
+            candidate = [each]
+        group = candidate
+    if group:
+        yield group
+
+
+def _provision_one(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: datetime) -> str:
+    request = _request(batch, customer_id)
     for _ in range(_ATTEMPTS):
         try:
             contract_id = str(uuid4())

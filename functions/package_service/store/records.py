@@ -240,6 +240,25 @@ def put_record_guarded(record: NewRecord) -> str:
     raise AssertionError("unreachable")
 
 
+def transaction_items(record: NewRecord) -> list[Item]:
+    """The items put_record_guarded would write for `record`, for callers writing several at once."""
+    return _transaction(record)[0]
+
+
+def write_together(items: list[Item]) -> bool:
+    """Commit the items of several records in one transaction. True when written; False when DynamoDB
+    cancelled it (a condition failed, a concurrent write, throttling of one item): nothing was written,
+    and the caller writes the records one by one with put_record_guarded to learn each one's fate."""
+    try:
+        with translated_errors():
+            get_client().transact_write_items(TransactItems=cast(Any, items))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            return False
+        raise
+    return True
+
+
 def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: list[Meaning]) -> None:
     for reason, meaning in zip(reasons, meanings, strict=False):
         # A labelled extra item (a job result, a cohort guard) explains the failure best: report it first.
