@@ -137,7 +137,7 @@ def test_a_worker_killed_midway_resumes_without_duplicates(
     real = cohorts.write_together
     calls = {"n": 0}
 
-    def crash_sometimes(items: list[Any]) -> bool:
+    def crash_sometimes(items: list[Any]) -> set[str]:
         calls["n"] += 1
         if calls["n"] % 5 == 0:  # killed before a transaction: nothing of it written
             raise RuntimeError("injected crash before writing")
@@ -173,11 +173,11 @@ def test_customers_are_written_several_per_transaction_and_one_by_one_when_cance
         "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
     )["id"]
     trigger()
-    transactions: list[tuple[int, bool]] = []
+    transactions: list[tuple[int, set[str]]] = []
     one_by_one: list[str] = []
     write_together, provision_one = cohorts.write_together, cohorts._provision_one
 
-    def spy_together(items: list[Any]) -> bool:
+    def spy_together(items: list[Any]) -> set[str]:
         transactions.append((len(items), write_together(items)))
         return transactions[-1][1]
 
@@ -192,13 +192,47 @@ def test_customers_are_written_several_per_transaction_and_one_by_one_when_cance
 
     # Two transactions within DynamoDB's 100 items; the first, holding customer 13, is cancelled whole
     # and its customers are then written one by one: 1 skipped (plus its result row), the others provisioned.
-    assert [written for _, written in transactions] == [False, True]
+    assert [cancelled_by for _, cancelled_by in transactions] == [{"ConditionalCheckFailed"}, set()]
     assert all(count <= 100 for count, _ in transactions)
     first = len(one_by_one)
     assert one_by_one == customers[:first] and 13 <= first <= 16
     assert dynamodb_calls["TransactWriteItems"] == 2 + first + 1
     status = job(api, job_id)
     assert status["counts"] == {"pending": 0, "provisioned": 24, "failed": 0, "skipped": 1}
+    assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
+
+
+def test_a_transaction_conflict_is_retried_and_a_lasting_one_settles_customers_one_by_one(
+    api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers = make_customers(25)
+    job_id = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
+    )["id"]
+    trigger()
+    write_together, provision_one = cohorts.write_together, cohorts._provision_one
+    attempts: list[int] = []
+    one_by_one: list[str] = []
+
+    def conflicting(items: list[Any]) -> set[str]:
+        attempts.append(len(items))
+        # Another worker holds an item: once for the first group, on every attempt for the second.
+        if len(attempts) == 1 or len(attempts) >= 3:
+            return {"TransactionConflict"}
+        return write_together(items)
+
+    def spy_one(on_date: Any, batch: Any, customer_id: str, now: Any) -> str:
+        one_by_one.append(customer_id)
+        return provision_one(on_date, batch, customer_id, now)
+
+    monkeypatch.setattr(cohorts, "write_together", conflicting)
+    monkeypatch.setattr(cohorts, "_provision_one", spy_one)
+    drain(queues)
+
+    first_group = 25 - len(one_by_one)
+    assert len(attempts) == 2 + 3  # first group: conflict, then written; second: three conflicts
+    assert one_by_one == customers[first_group:] and 0 < first_group < 25
+    assert job(api, job_id)["counts"] == {"pending": 0, "provisioned": 25, "failed": 0, "skipped": 0}
     assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
 
 

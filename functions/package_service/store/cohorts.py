@@ -11,6 +11,7 @@ changed meanwhile is read again.
 """
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,12 +79,12 @@ def _result_put(batch: CohortBatch, customer_id: str, outcome: Outcome, now: dat
     return GuardedItem({"Put": put}, label="result")
 
 
-def _counter_update(batch: CohortBatch, customer_id: str, outcome: Outcome, count: int = 1) -> Item:
-    """Move `count` customers of the shard `customer_id` falls in from pending to `outcome`."""
+def _counter_update(batch: CohortBatch, outcome: Outcome, count: int = 1) -> Item:
+    """Move `count` customers from pending to `outcome`, on one counter shard."""
     return {
         "Update": {
             "TableName": table_name(),
-            "Key": counter_key(batch.tenant_id, batch.job_id, customer_id),
+            "Key": counter_key(batch.tenant_id, batch.job_id),
             "UpdateExpression": "ADD #outcome :count, pending :minus",
             "ExpressionAttributeNames": {"#outcome": outcome.lower()},
             "ExpressionAttributeValues": {":count": {"N": str(count)}, ":minus": {"N": str(-count)}},
@@ -97,7 +98,7 @@ def _outcome_items(
     """The result row (written once) and the counter shard it moves from pending to `outcome`."""
     return [
         _result_put(batch, customer_id, outcome, now, **fields),
-        GuardedItem(_counter_update(batch, customer_id, outcome)),
+        GuardedItem(_counter_update(batch, outcome)),
     ]
 
 
@@ -146,7 +147,7 @@ def provision_cohort_batch(batch: CohortBatch, now: datetime) -> dict[str, int]:
             _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
             tally["FAILED"] += 1
     for group in _groups(batch, planned):
-        if write_together(_group_items(batch, group)):
+        if _write_group(batch, group):
             tally["PROVISIONED"] += len(group)
             continue
         for each in group:  # cancelled, nothing written: settle each customer on its own
@@ -184,7 +185,7 @@ def _plan(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: dat
 
 def _group_items(batch: CohortBatch, group: list[_Planned]) -> list[Item]:
     """One transaction for the group: every customer's items, each identical check once (the
-    package's), and one counter update per shard touched (an item may appear once per transaction)."""
+    package's), and one counter update for all of them."""
     items: list[Item] = []
     checks: set[str] = set()
     for each in group:
@@ -195,12 +196,7 @@ def _group_items(batch: CohortBatch, group: list[_Planned]) -> list[Item]:
                     continue
                 checks.add(identity)
             items.append(item)
-    shards: dict[str, list[str]] = {}
-    for each in group:
-        shard = json.dumps(counter_key(batch.tenant_id, batch.job_id, each.customer_id), sort_keys=True)
-        shards.setdefault(shard, []).append(each.customer_id)
-    items += [_counter_update(batch, members[0], "PROVISIONED", len(members)) for members in shards.values()]
-    return items
+    return [*items, _counter_update(batch, "PROVISIONED", len(group))]
 
 
 def _groups(batch: CohortBatch, planned: list[_Planned]) -> Iterator[list[_Planned]]:
@@ -215,6 +211,19 @@ def _groups(batch: CohortBatch, planned: list[_Planned]) -> Iterator[list[_Plann
         group = candidate
     if group:
         yield group
+
+
+def _write_group(batch: CohortBatch, group: list[_Planned]) -> bool:
+    """Write the group in one transaction; True if written. Conflicts with other workers' writes are
+    retried (the counter shard is drawn again); any other cancellation is for the caller to settle."""
+    for attempt in range(_ATTEMPTS):
+        cancelled_by = write_together(_group_items(batch, group))
+        if not cancelled_by:
+            return True
+        if cancelled_by != {"TransactionConflict"}:
+            return False
+        time.sleep(0.02 * 2**attempt)
+    return False
 
 
 def _provision_one(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: datetime) -> str:

@@ -245,18 +245,20 @@ def transaction_items(record: NewRecord) -> list[Item]:
     return _transaction(record)[0]
 
 
-def write_together(items: list[Item]) -> bool:
-    """Commit the items of several records in one transaction. True when written; False when DynamoDB
-    cancelled it (a condition failed, a concurrent write, throttling of one item): nothing was written,
-    and the caller writes the records one by one with put_record_guarded to learn each one's fate."""
+def write_together(items: list[Item]) -> set[str]:
+    """Commit the items of several records in one transaction. Returns what cancelled it (the codes of
+    DynamoDB's CancellationReasons: ConditionalCheckFailed, TransactionConflict...), empty when it was
+    written. Cancelled, nothing was written: retry on conflicts alone, else write the records one by
+    one with put_record_guarded to learn each one's fate."""
     try:
         with translated_errors():
             get_client().transact_write_items(TransactItems=cast(Any, items))
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-            return False
-        raise
-    return True
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        reasons = error.response.get("CancellationReasons", [])
+        return {str(r.get("Code")) for r in reasons if r.get("Code") not in (None, "None")} or {"Unknown"}
+    return set()
 
 
 def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: list[Meaning]) -> None:
