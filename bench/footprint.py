@@ -12,14 +12,17 @@ from bench.common import embedded_dynamodb
 from infra.invoke import EVENT_PREFIXES
 from infra.template import ROOT, functions
 
+# VmHWM, not getrusage: Linux carries ru_maxrss across exec, so a child forked from a large
+# benchmark process would report the parent's peak; VmHWM belongs to this process image alone.
 _PROBE = """
-import json, os, resource, sys
+import json, os, re, sys
 sys.path.insert(0, "functions")
 from infra import demo
 from infra.invoke import run
 demo.seed()
 ok, _ = run(sys.argv[1], sys.argv[2])
-print(json.dumps({"ok": ok, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak_kb = int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
+print(json.dumps({"ok": ok, "max_rss_mb": peak_kb / 1024}))
 """
 
 
