@@ -1,14 +1,17 @@
 """What each handler imports at cold start, in the environment Lambda gives it. Not timed (bench/imports.py
 measures the time): these guard the import-time work already removed from coming back."""
 
+import gc
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from bench.imports import lambda_environment
 from infra.template import functions
+from package_service.handlers.loading import collector_paused
 
 # Heavy modules no handler needs at import: boto3 pulls in s3transfer, pydantic-settings every settings
 # source, and X-Ray's patch_all every library it knows that happens to be installed.
@@ -18,13 +21,22 @@ API_ONLY = ["package_service.domain.terms", "package_service.domain.catalog"]
 OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
 
 
-def _loaded_after_import(logical_id: str) -> set[str]:
+def _after_import(logical_id: str) -> dict[str, Any]:
+    """In a fresh interpreter: the modules loaded by importing the handler, and the collector's state."""
     module = functions()[logical_id]["Handler"].rpartition(".")[0]
-    code = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    code = (
+        f"import gc, json, sys; import {module}; "
+        "print(json.dumps({'modules': sorted(sys.modules), 'gc_on': gc.isenabled(), 'frozen': gc.get_freeze_count()}))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], env=lambda_environment(logical_id), capture_output=True, text=True, check=True
     )
-    return set(json.loads(out.stdout))
+    state: dict[str, Any] = json.loads(out.stdout)
+    return state
+
+
+def _loaded_after_import(logical_id: str) -> set[str]:
+    return set(_after_import(logical_id)["modules"])
 
 
 @pytest.mark.parametrize("logical_id", sorted(functions()))
@@ -34,6 +46,28 @@ def test_no_handler_imports_what_it_does_not_use(logical_id: str) -> None:
     assert OPENAPI_MODELS not in loaded, "the OpenAPI models belong to /swagger, imported on its first request"
     if logical_id != "ApiFunction":
         assert not loaded & set(API_ONLY), f"{logical_id} imports the API's request models"
+
+
+@pytest.mark.parametrize("logical_id", sorted(functions()))
+def test_each_handler_loads_with_the_collector_paused_then_resumes_it(logical_id: str) -> None:
+    state = _after_import(logical_id)
+    assert state["gc_on"], "the handler left the garbage collector off"
+    assert state["frozen"] > 10_000, "what the handler loaded was not moved to the permanent generation"
+
+
+def test_collector_paused_restores_the_state_it_found() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def test_traced_functions_patch_botocore_and_the_authorizer_loads_no_xray() -> None:

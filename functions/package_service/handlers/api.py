@@ -3,13 +3,16 @@
 import json
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from .loading import collector_paused
 
-from ..api_app import app
-from ..observability import logger, metrics
-from ..settings import get_settings
-from ..tracing import tracer
+with collector_paused():
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from ..api_app import app
+    from ..observability import logger, metrics
+    from ..settings import get_settings
+    from ..tracing import tracer
 
 
 def _body_too_large(event: dict[str, Any]) -> dict[str, Any] | None:

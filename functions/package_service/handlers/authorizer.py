@@ -6,10 +6,13 @@ allows the whole API rather than the one method that happened to be called first
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from .loading import collector_paused
 
-from ..observability import logger
-from ..store.tokens import find_principal
+with collector_paused():
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from ..observability import logger
+    from ..store.tokens import find_principal
 
 
 def _api_wide_arn(method_arn: str) -> str:

@@ -3,12 +3,15 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from .loading import collector_paused
 
-from ..observability import logger, metrics
-from ..store.fanout import run_due_jobs
-from ..tracing import tracer
+with collector_paused():
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from ..observability import logger, metrics
+    from ..store.fanout import run_due_jobs
+    from ..tracing import tracer
 
 
 @logger.inject_lambda_context

@@ -9,14 +9,17 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from .loading import collector_paused
 
-from ..observability import logger, metrics
-from ..store.cohorts import CohortBatch, provision_cohort_batch
-from ..tracing import tracer
+with collector_paused():
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from ..observability import logger, metrics
+    from ..store.cohorts import CohortBatch, provision_cohort_batch
+    from ..tracing import tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 _outcomes: Counter[str] = Counter()  # this invocation's customers by outcome
