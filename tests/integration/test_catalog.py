@@ -40,6 +40,31 @@ def test_invalid_products_are_400(api: Api, body: dict[str, object], field: str)
     assert scan_count() == 0
 
 
+def test_composite_products_need_their_components_active_in_the_tenant(api: Api, other_tenant: Api) -> None:
+    usage = api.ok("/v1/contract-pricing/products/create", {"name": "Tokens", "type": "USAGE"})["id"]
+    retired = api.ok("/v1/contract-pricing/products/create", {"name": "Old", "type": "USAGE"})["id"]
+    api.ok("/v1/contract-pricing/products/archive", {"product_id": retired})
+    theirs = other_tenant.ok("/v1/contract-pricing/products/create", {"name": "Theirs", "type": "USAGE"})["id"]
+    before = scan_count()
+    for components, field, missing in (
+        ([usage, retired], "composite_product_ids[1]", retired),
+        ([theirs], "composite_product_ids[0]", theirs),
+    ):
+        reply = api.post(
+            "/v1/contract-pricing/products/create",
+            {"name": "Bundle", "type": "COMPOSITE", "composite_product_ids": components},
+        )
+        assert reply.status == 400
+        assert reply.message == f"{field}: product {missing} does not exist or is archived"
+    assert scan_count() == before
+    bundle = api.ok(
+        "/v1/contract-pricing/products/create",
+        {"name": "Bundle", "type": "COMPOSITE", "composite_product_ids": [usage, usage]},
+    )["id"]
+    stored = api.ok("/v1/contract-pricing/products/get", {"id": bundle})["current"]
+    assert stored["composite_product_ids"] == [usage, usage]
+
+
 def test_product_list_and_archive(api: Api) -> None:
     ids = [api.ok("/v1/contract-pricing/products/create", {"name": f"P{i}", "type": "FIXED"})["id"] for i in range(3)]
     api.ok("/v1/contract-pricing/products/archive", {"product_id": ids[0]})

@@ -10,21 +10,31 @@ from ..domain.catalog_view import present_product, present_rate_card
 from .kinds import PRODUCT, RATE_CARD
 from .records import (
     NewRecord,
+    ReferenceCheck,
     alias_histories,
     archive_record,
     get_record,
     list_records,
     new_record_doc,
     put_record_guarded,
+    record_key,
 )
 from .tokens import Principal
 
 
 def create_product(principal: Principal, request: ProductCreate, now: datetime, record_id: str | None = None) -> str:
-    """`record_id` is for seeding known records (demo data); the API always lets the service choose."""
-    return put_record_guarded(
-        NewRecord(principal.tenant_id, PRODUCT, new_record_doc(principal.token_name, request, now, record_id))
-    )
+    """`record_id` is for seeding known records (demo data); the API always lets the service choose.
+    A composite product's components must exist, active, in the tenant: checked in the same transaction."""
+    tenant = principal.tenant_id
+    first_mention: dict[str, int] = {}
+    for index, product_id in enumerate(request.composite_product_ids or []):
+        first_mention.setdefault(product_id, index)
+    components = [
+        ReferenceCheck(record_key(tenant, PRODUCT, part), f"composite_product_ids[{index}]", f"product {part}")
+        for part, index in first_mention.items()
+    ]
+    doc = new_record_doc(principal.token_name, request, now, record_id)
+    return put_record_guarded(NewRecord(tenant, PRODUCT, doc, references=components))
 
 
 def get_product(principal: Principal, product_id: str) -> dict[str, Any]:
