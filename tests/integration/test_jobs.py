@@ -12,7 +12,7 @@ import pytest
 from infra.event_sources import drain_queues_once, scheduled_event
 from infra.lambda_runtime import LocalContext
 from package_service.domain.customers import CustomerCreate
-from package_service.store import cohorts, fanout
+from package_service.store import cohorts, fanout, records
 from package_service.store.customers import create_customer
 from package_service.store.dynamo import get_client
 from package_service.store.fanout import run_due_jobs
@@ -234,6 +234,24 @@ def test_a_transaction_conflict_is_retried_and_a_lasting_one_settles_customers_o
     assert one_by_one == customers[first_group:] and 0 < first_group < 25
     assert job(api, job_id)["counts"] == {"pending": 0, "provisioned": 25, "failed": 0, "skipped": 0}
     assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
+
+
+def test_a_contract_too_large_to_store_fails_its_customers_with_the_reason(
+    api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers = make_customers(3)
+    job_id = api.ok(
+        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
+    )["id"]
+    trigger()
+    monkeypatch.setattr(records, "MAX_DOC_BYTES", 500)  # every resolved contract of this package is larger
+    drain(queues)  # once: a message that failed would come back, and the job would never complete
+    status = job(api, job_id)
+    assert status["status"] == "COMPLETED"
+    assert status["counts"] == {"pending": 0, "provisioned": 0, "failed": 3, "skipped": 0}
+    reasons = {row["reason"] for row in results(api, job_id)}
+    assert len(reasons) == 1 and reasons.pop().startswith("the contract is ")
+    assert contracts_per_customer() == Counter()
 
 
 def test_a_provisioner_killed_midway_is_resumed_by_the_next_trigger(

@@ -22,7 +22,7 @@ from uuid import uuid4
 from botocore.exceptions import ClientError
 
 from ..domain.base import format_timestamp
-from ..domain.errors import InvalidRequest, UniquenessKeyTaken
+from ..domain.errors import InvalidRequest, PayloadTooLarge, UniquenessKeyTaken
 from ..domain.jobs import Outcome
 from ..domain.provisioning import ProvisionRequest
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
@@ -40,6 +40,9 @@ from .records import (
 from .tokens import Principal
 
 _ATTEMPTS = 3
+# A customer's contract that can never be written (no matching billing configuration, larger than an
+# item): FAILED with the reason, rather than a message retried until it reaches the dead-letter queue.
+_CANNOT_PROVISION = (InvalidRequest, PayloadTooLarge)
 _TRANSACTION_BYTES = 3_000_000  # DynamoDB's cap is 4 MB; items are measured as their JSON, with room to spare
 
 
@@ -143,7 +146,7 @@ def provision_cohort_batch(batch: CohortBatch, now: datetime) -> dict[str, int]:
     for customer_id in batch.customer_ids:
         try:
             planned.append(_plan(on_date, batch, customer_id, now))
-        except InvalidRequest as error:
+        except _CANNOT_PROVISION as error:
             _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
             tally["FAILED"] += 1
     for group in _groups(batch, planned):
@@ -237,7 +240,7 @@ def _provision_one(on_date: PackageOnDate, batch: CohortBatch, customer_id: str,
             ]
             put_record_guarded(on_date.plan(request, now, extras, contract_id).record)
             return "PROVISIONED"
-        except InvalidRequest as error:
+        except _CANNOT_PROVISION as error:
             _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
             return "FAILED"
         except ConditionFailed as failure:
