@@ -59,6 +59,28 @@ def job(api: Api, job_id: str) -> dict[str, Any]:
     return data
 
 
+def start_job(api: Api, package: str, customers: list[str]) -> str:
+    """A job for `customers` on `package`, fanned out to the queue (not yet worked)."""
+    body = {"package_id": package, "starting_at": START, "customer_ids": customers}
+    job_id = str(api.ok("/v1/provisioningJobs/create", body)["id"])
+    trigger()
+    return job_id
+
+
+@pytest.fixture
+def settled_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The customers the worker writes one at a time (after a group transaction was cancelled), in order."""
+    settled: list[str] = []
+    provision_one = cohorts._provision_one
+
+    def spy(on_date: Any, batch: Any, customer_id: str, now: Any) -> str:
+        settled.append(customer_id)
+        return provision_one(on_date, batch, customer_id, now)
+
+    monkeypatch.setattr(cohorts, "_provision_one", spy)
+    return settled
+
+
 def results(api: Api, job_id: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     cursor = None
@@ -129,10 +151,7 @@ def test_a_worker_killed_midway_resumes_without_duplicates(
     api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     customers = make_customers(120)
-    job_id = api.ok(
-        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
-    )["id"]
-    trigger()
+    job_id = start_job(api, package, customers)
 
     real = cohorts.write_together
     calls = {"n": 0}
@@ -161,7 +180,12 @@ def test_a_worker_killed_midway_resumes_without_duplicates(
 
 
 def test_customers_are_written_several_per_transaction_and_one_by_one_when_cancelled(
-    api: Api, queues: dict[str, str], package: str, dynamodb_calls: Counter[str], monkeypatch: pytest.MonkeyPatch
+    api: Api,
+    queues: dict[str, str],
+    package: str,
+    dynamodb_calls: Counter[str],
+    monkeypatch: pytest.MonkeyPatch,
+    settled_one_by_one: list[str],
 ) -> None:
     # Given a 25-customer message (one SQS message) whose 13th customer an earlier job already provisioned.
     customers = make_customers(25)
@@ -169,24 +193,15 @@ def test_customers_are_written_several_per_transaction_and_one_by_one_when_cance
     api.ok("/v1/provisioningJobs/create", earlier)
     trigger()
     drain(queues)
-    job_id = api.ok(
-        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
-    )["id"]
-    trigger()
+    job_id = start_job(api, package, customers)
     transactions: list[tuple[int, set[str]]] = []
-    one_by_one: list[str] = []
-    write_together, provision_one = cohorts.write_together, cohorts._provision_one
+    write_together = cohorts.write_together
 
     def spy_together(items: list[Any]) -> set[str]:
         transactions.append((len(items), write_together(items)))
         return transactions[-1][1]
 
-    def spy_one(on_date: Any, batch: Any, customer_id: str, now: Any) -> str:
-        one_by_one.append(customer_id)
-        return provision_one(on_date, batch, customer_id, now)
-
     monkeypatch.setattr(cohorts, "write_together", spy_together)
-    monkeypatch.setattr(cohorts, "_provision_one", spy_one)
     dynamodb_calls.clear()
     drain(queues)
 
@@ -194,8 +209,8 @@ def test_customers_are_written_several_per_transaction_and_one_by_one_when_cance
     # and its customers are then written one by one: 1 skipped (plus its result row), the others provisioned.
     assert [cancelled_by for _, cancelled_by in transactions] == [{"ConditionalCheckFailed"}, set()]
     assert all(count <= 100 for count, _ in transactions)
-    first = len(one_by_one)
-    assert one_by_one == customers[:first] and 13 <= first <= 16
+    first = len(settled_one_by_one)
+    assert settled_one_by_one == customers[:first] and 13 <= first <= 16
     assert dynamodb_calls["TransactWriteItems"] == 2 + first + 1
     status = job(api, job_id)
     assert status["counts"] == {"pending": 0, "provisioned": 24, "failed": 0, "skipped": 1}
@@ -203,16 +218,12 @@ def test_customers_are_written_several_per_transaction_and_one_by_one_when_cance
 
 
 def test_a_transaction_conflict_is_retried_and_a_lasting_one_settles_customers_one_by_one(
-    api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
+    api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch, settled_one_by_one: list[str]
 ) -> None:
     customers = make_customers(25)
-    job_id = api.ok(
-        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
-    )["id"]
-    trigger()
-    write_together, provision_one = cohorts.write_together, cohorts._provision_one
+    job_id = start_job(api, package, customers)
+    write_together = cohorts.write_together
     attempts: list[int] = []
-    one_by_one: list[str] = []
 
     def conflicting(items: list[Any]) -> set[str]:
         attempts.append(len(items))
@@ -221,17 +232,12 @@ def test_a_transaction_conflict_is_retried_and_a_lasting_one_settles_customers_o
             return {"TransactionConflict"}
         return write_together(items)
 
-    def spy_one(on_date: Any, batch: Any, customer_id: str, now: Any) -> str:
-        one_by_one.append(customer_id)
-        return provision_one(on_date, batch, customer_id, now)
-
     monkeypatch.setattr(cohorts, "write_together", conflicting)
-    monkeypatch.setattr(cohorts, "_provision_one", spy_one)
     drain(queues)
 
-    first_group = 25 - len(one_by_one)
+    first_group = 25 - len(settled_one_by_one)
     assert len(attempts) == 2 + 3  # first group: conflict, then written; second: three conflicts
-    assert one_by_one == customers[first_group:] and 0 < first_group < 25
+    assert settled_one_by_one == customers[first_group:] and 0 < first_group < 25
     assert job(api, job_id)["counts"] == {"pending": 0, "provisioned": 25, "failed": 0, "skipped": 0}
     assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
 
@@ -240,10 +246,7 @@ def test_a_contract_too_large_to_store_fails_its_customers_with_the_reason(
     api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     customers = make_customers(3)
-    job_id = api.ok(
-        "/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": customers}
-    )["id"]
-    trigger()
+    job_id = start_job(api, package, customers)
     monkeypatch.setattr(records, "MAX_DOC_BYTES", 500)  # every resolved contract of this package is larger
     drain(queues)  # once: a message that failed would come back, and the job would never complete
     status = job(api, job_id)
