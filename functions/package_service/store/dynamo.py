@@ -31,8 +31,8 @@ _UNAVAILABLE = {"InternalServerError", "ServiceUnavailable", "InternalFailure"}
 
 @lru_cache(maxsize=1)
 def aws_session() -> botocore.session.Session:
-    """botocore's session, not boto3's: importing boto3 also imports s3transfer, ~50 ms of every
-    cold start for nothing this service calls."""
+    """botocore's session, not boto3's: importing boto3 also imports s3transfer and boto3's resource
+    layer, which this service never calls, on every cold start."""
     return botocore.session.get_session()
 
 
