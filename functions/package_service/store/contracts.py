@@ -14,7 +14,7 @@ from ..domain.contract_view import present_contract
 from ..domain.errors import InvalidRequest, NotFound, Unavailable, UniquenessKeyTaken
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
-from .dynamo import Item, get_client, key, s, table_name, translated_errors
+from .dynamo import Item, get_client, key, query_at_least, s, table_name, translated_errors
 from .kinds import CONTRACT, PACKAGE
 from .packages import product_names
 from .provisioning import SHARDS, PackageOnDate, customer_partition, index_pk, shard_of
@@ -199,16 +199,7 @@ def _shard_page(
         query["ExpressionAttributeValues"].update(date_filter.values)
     if filters:
         query["FilterExpression"] = " AND ".join(filters)
-    rows: list[Item] = []
-    while len(rows) < wanted:
-        query["Limit"] = wanted - len(rows)
-        with translated_errors():
-            response = get_client().query(**query)
-        rows.extend(response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
-            break
-        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-    return rows
+    return query_at_least(query, wanted)[0]
 
 
 def _index_row(row: Item) -> dict[str, Any]:

@@ -85,6 +85,20 @@ def key(pk: str, sk: str) -> Item:
     return {"pk": s(pk), "sk": s(sk)}
 
 
+def query_at_least(query: dict[str, Any], wanted: int) -> tuple[list[Item], Item | None]:
+    """Query page after page until `wanted` items came back or the partition ended: a filter can leave
+    a page short. Returns the items (possibly more than wanted) and where to continue (None: the end)."""
+    items: list[Item] = []
+    while True:
+        with translated_errors():
+            response = get_client().query(**{**query, "Limit": wanted - len(items)})
+        items.extend(response.get("Items", []))
+        last_key = response.get("LastEvaluatedKey")
+        if len(items) >= wanted or not last_key:
+            return items, last_key
+        query = {**query, "ExclusiveStartKey": last_key}
+
+
 BATCH_GET_LIMIT = 100
 
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter, format_timestamp
 from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailable, UniquenessKeyTaken
-from .dynamo import Item, batch_get, get_client, key, s, table_name, translated_errors
+from .dynamo import Item, batch_get, get_client, key, query_at_least, s, table_name, translated_errors
 
 RECORD_SK = "RECORD"
 MAX_TRANSACTION_ITEMS = 100
@@ -377,19 +377,10 @@ def list_records(
         query["ExpressionAttributeValues"].update(extra_filter.values)
     if filters:
         query["FilterExpression"] = " AND ".join(filters)
-    start = _listing_start(partition, record_pk(tenant, kind, ""), cursor) if cursor else None
-    page: list[Item] = []
-    while True:
-        if start:
-            query["ExclusiveStartKey"] = start
-        query["Limit"] = limit - len(page) + 1  # one extra tells whether another page exists
-        with translated_errors():
-            response = get_client().query(**query)
-        page.extend(response.get("Items", []))
-        start = response.get("LastEvaluatedKey")
-        if len(page) > limit or not start:
-            break
-    has_more = len(page) > limit or start is not None
+    if cursor:
+        query["ExclusiveStartKey"] = _listing_start(partition, record_pk(tenant, kind, ""), cursor)
+    page, rest = query_at_least(query, limit + 1)  # one extra tells whether another page exists
+    has_more = len(page) > limit or rest is not None
     page = page[:limit]
     next_page = _listing_cursor(page[-1]) if has_more and page else None
     return [record_from_item(item) for item in page], next_page
