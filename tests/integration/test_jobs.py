@@ -217,6 +217,39 @@ def test_customers_are_written_several_per_transaction_and_one_by_one_when_cance
     assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
 
 
+def test_customers_that_cannot_be_provisioned_fail_within_the_same_transactions(
+    api: Api, queues: dict[str, str], package: str, dynamodb_calls: Counter[str]
+) -> None:
+    good, bare = make_customers(15), make_customers(10, with_config=False)
+    customers = good[:5] + bare[:5] + good[5:] + bare[5:]  # one 25-customer message, outcomes mixed
+    job_id = start_job(api, package, customers)
+    dynamodb_calls.clear()
+    drain(queues)
+    # 15 contracts of 6 items + 10 result rows + the package check + a counter update: 102 items, so two
+    # transactions, and no customer written on its own.
+    assert dynamodb_calls["TransactWriteItems"] == 2
+    assert job(api, job_id)["counts"] == {"pending": 0, "provisioned": 15, "failed": 10, "skipped": 0}
+    failed = {row["customer_id"]: row["reason"] for row in results(api, job_id) if row["status"] == "FAILED"}
+    assert set(failed) == set(bare)
+    assert all("no active billing provider configuration" in reason for reason in failed.values())
+    assert contracts_per_customer() == Counter(dict.fromkeys(good, 1))
+
+
+def test_a_package_archived_after_fan_out_fails_every_customer_with_the_reason(
+    api: Api, queues: dict[str, str], package: str, dynamodb_calls: Counter[str]
+) -> None:
+    customers = make_customers(30)  # two messages: 25 + 5
+    job_id = start_job(api, package, customers)
+    api.ok("/v1/packages/archive", {"package_id": package})
+    dynamodb_calls.clear()
+    drain(queues)
+    assert dynamodb_calls["TransactWriteItems"] == 2  # one per message: 25 and 5 result rows
+    assert job(api, job_id)["counts"] == {"pending": 0, "provisioned": 0, "failed": 30, "skipped": 0}
+    reasons = {row["reason"] for row in results(api, job_id)}
+    assert len(reasons) == 1 and "archived" in reasons.pop()
+    assert contracts_per_customer() == Counter()
+
+
 def test_a_transaction_conflict_is_retried_and_a_lasting_one_settles_customers_one_by_one(
     api: Api, queues: dict[str, str], package: str, monkeypatch: pytest.MonkeyPatch, settled_one_by_one: list[str]
 ) -> None:

@@ -2,7 +2,8 @@
 
 Each customer's contract (uniqueness key `job:<job>:<customer>`) is written with its package-index
 row, the customer's result row and a cohort guard (package, start, customer) that no other job may
-take, and the job's counter shards move from pending to provisioned. Customers are written several
+take, and the job's counter shards move from pending to provisioned; a customer that cannot be
+provisioned gets a FAILED result row with the reason. Customers are written several
 to a transaction (up to DynamoDB's 100 items and 4 MB, the package check and the counter updates
 shared); when DynamoDB cancels one, nothing of it was written and each of its customers is written
 again on its own, which tells them apart: a redelivered customer finds its result row and does
@@ -82,15 +83,19 @@ def _result_put(batch: CohortBatch, customer_id: str, outcome: Outcome, now: dat
     return GuardedItem({"Put": put}, label="result")
 
 
-def _counter_update(batch: CohortBatch, outcome: Outcome, count: int = 1) -> Item:
-    """Move `count` customers from pending to `outcome`, on one counter shard."""
+def _counter_update(batch: CohortBatch, counts: Counter[Outcome]) -> Item:
+    """Move the customers counted from pending to their outcomes, on one counter shard."""
+    outcomes = sorted(counts)
     return {
         "Update": {
             "TableName": table_name(),
             "Key": counter_key(batch.tenant_id, batch.job_id),
-            "UpdateExpression": "ADD #outcome :count, pending :minus",
-            "ExpressionAttributeNames": {"#outcome": outcome.lower()},
-            "ExpressionAttributeValues": {":count": {"N": str(count)}, ":minus": {"N": str(-count)}},
+            "UpdateExpression": "ADD pending :minus, " + ", ".join(f"#o{i} :n{i}" for i in range(len(outcomes))),
+            "ExpressionAttributeNames": {f"#o{i}": outcome.lower() for i, outcome in enumerate(outcomes)},
+            "ExpressionAttributeValues": {
+                ":minus": {"N": str(-sum(counts.values()))},
+                **{f":n{i}": {"N": str(counts[outcome])} for i, outcome in enumerate(outcomes)},
+            },
         }
     }
 
@@ -101,7 +106,7 @@ def _outcome_items(
     """The result row (written once) and the counter shard it moves from pending to `outcome`."""
     return [
         _result_put(batch, customer_id, outcome, now, **fields),
-        GuardedItem(_counter_update(batch, outcome)),
+        GuardedItem(_counter_update(batch, Counter([outcome]))),
     ]
 
 
@@ -135,36 +140,31 @@ def _cohort_guard(batch: CohortBatch, customer_id: str, contract_id: str) -> Gua
 def provision_cohort_batch(batch: CohortBatch, now: datetime) -> dict[str, int]:
     """Provision every customer of the batch; returns how many ended in each outcome (this call)."""
     principal = Principal(batch.tenant_id, batch.token_name)
+    on_date: PackageOnDate | None = None
     try:
         on_date = PackageOnDate(principal, batch.starting_at, batch.package_id, None, batch.customer_ids)
-    except InvalidRequest as error:
-        for customer_id in batch.customer_ids:
-            _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
-        return {"FAILED": len(batch.customer_ids)}
+        planned = [_plan(on_date, batch, customer_id, now) for customer_id in batch.customer_ids]
+    except InvalidRequest as error:  # the package itself cannot be provisioned: every customer fails
+        planned = [_failure(batch, customer_id, now, error.message) for customer_id in batch.customer_ids]
     tally: Counter[str] = Counter()
-    planned: list[_Planned] = []
-    for customer_id in batch.customer_ids:
-        try:
-            planned.append(_plan(on_date, batch, customer_id, now))
-        except _CANNOT_PROVISION as error:
-            _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
-            tally["FAILED"] += 1
     for group in _groups(batch, planned):
         if _write_group(batch, group):
-            tally["PROVISIONED"] += len(group)
+            tally.update(each.outcome for each in group)
             continue
         for each in group:  # cancelled, nothing written: settle each customer on its own
-            tally[_provision_one(on_date, batch, each.customer_id, now)] += 1
+            tally[_settle_one(on_date, batch, each, now)] += 1
     return dict(tally)
 
 
 @dataclass(frozen=True)
 class _Planned:
-    """One customer's contract, ready to write: its items and their size."""
+    """One customer's outcome, ready to write: its items and their size (and why, if it failed)."""
 
     customer_id: str
+    outcome: Outcome
     items: list[Item]
     size: int
+    reason: str = ""
 
 
 def _request(batch: CohortBatch, customer_id: str) -> ProvisionRequest:
@@ -182,13 +182,28 @@ def _plan(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: dat
         _result_put(batch, customer_id, "PROVISIONED", now, contract_id=contract_id),
         _cohort_guard(batch, customer_id, contract_id),
     ]
-    items = transaction_items(on_date.plan(_request(batch, customer_id), now, extras, contract_id).record)
-    return _Planned(customer_id, items, len(json.dumps(items)))
+    try:
+        items = transaction_items(on_date.plan(_request(batch, customer_id), now, extras, contract_id).record)
+    except _CANNOT_PROVISION as error:
+        return _failure(batch, customer_id, now, error.message)
+    return _Planned(customer_id, "PROVISIONED", items, len(json.dumps(items)))
+
+
+def _failure(batch: CohortBatch, customer_id: str, now: datetime, reason: str) -> _Planned:
+    items = [_result_put(batch, customer_id, "FAILED", now, reason=reason).item]
+    return _Planned(customer_id, "FAILED", items, len(json.dumps(items)), reason)
+
+
+def _settle_one(on_date: PackageOnDate | None, batch: CohortBatch, each: _Planned, now: datetime) -> str:
+    if each.outcome == "FAILED" or on_date is None:  # no package on that date: every plan is a failure
+        _record_outcome(batch, each.customer_id, "FAILED", now, reason=each.reason)
+        return "FAILED"
+    return _provision_one(on_date, batch, each.customer_id, now)
 
 
 def _group_items(batch: CohortBatch, group: list[_Planned]) -> list[Item]:
     """One transaction for the group: every customer's items, each identical check once (the
-    package's), and one counter update for all of them."""
+    package's), and one counter update for all of them, whatever their outcome."""
     items: list[Item] = []
     checks: set[str] = set()
     for each in group:
@@ -199,7 +214,7 @@ def _group_items(batch: CohortBatch, group: list[_Planned]) -> list[Item]:
                     continue
                 checks.add(identity)
             items.append(item)
-    return [*items, _counter_update(batch, "PROVISIONED", len(group))]
+    return [*items, _counter_update(batch, Counter(each.outcome for each in group))]
 
 
 def _groups(batch: CohortBatch, planned: list[_Planned]) -> Iterator[list[_Planned]]:
