@@ -268,6 +268,26 @@ def test_contracts_list_archive_and_tenant_isolation(api: Api, other_tenant: Api
     assert other_tenant.post("/v1/packages/listContractsOnPackage", {"package_id": package}).status == 404
 
 
+def test_a_renewal_is_listed_on_both_contracts(api: Api, package: str, customer: str) -> None:
+    first = provision(api, customer_id=customer, package_id=package, starting_at="2027-01-01T00:00:00Z")
+    before = contract(api, first, customer)
+    renewal = provision(
+        api,
+        customer_id=customer,
+        package_id=package,
+        starting_at="2028-01-01T00:00:00Z",
+        transition={"from_contract_id": first, "type": "RENEWAL"},
+    )
+    expected = [{"from_contract_id": first, "to_contract_id": renewal, "type": "RENEWAL"}]
+    assert contract(api, renewal, customer)["current"]["transitions"] == expected
+    after = contract(api, first, customer)
+    assert after["current"]["transitions"] == after["initial"]["transitions"] == expected
+    # Nothing else of the first contract changed.
+    assert {**after["current"], "transitions": []} == before["current"]
+    listed = {c["id"]: c for c in api.ok("/v1/contracts/list", {"customer_id": customer})}
+    assert listed[first]["current"]["transitions"] == expected
+
+
 def test_contracts_on_a_package_page_across_shards_by_start_date(api: Api, package: str, customer: str) -> None:
     starts = [f"2027-{month:02}-{day:02}T00:00:00Z" for month in range(1, 13) for day in (1, 15)][:25]
     ids = [provision(api, customer_id=customer, package_id=package, starting_at=start) for start in starts]

@@ -17,7 +17,7 @@ from ..domain.provisioning import ProvisionRequest
 from .dynamo import Item, get_client, key, query_at_least, s, table_name, translated_errors
 from .kinds import CONTRACT, PACKAGE
 from .packages import product_names
-from .provisioning import SHARDS, PackageOnDate, customer_partition, index_pk, shard_of
+from .provisioning import SHARDS, PackageOnDate, contract_doc, customer_partition, index_pk, shard_of
 from .records import (
     ConcurrentChange,
     ListFilter,
@@ -92,7 +92,7 @@ def _owned(principal: Principal, contract_id: str, customer_id: str) -> StoredRe
 
 def get_contract(principal: Principal, contract_id: str, customer_id: str) -> dict[str, Any]:
     record = _owned(principal, contract_id, customer_id)
-    return dict(_present(principal, [record.doc], [record.archived_at])[0])
+    return dict(_present(principal, [contract_doc(record)], [record.archived_at])[0])
 
 
 def list_contracts(
@@ -114,7 +114,7 @@ def list_contracts(
         partition=customer_partition(principal.tenant_id, customer_id),
         extra_filter=extra,
     )
-    return _present(principal, [r.doc for r in records], [r.archived_at for r in records]), next_page
+    return _present(principal, [contract_doc(r) for r in records], [r.archived_at for r in records]), next_page
 
 
 def _date_filter(covering_date: datetime | None, starting_at: datetime | None) -> ListFilter | None:

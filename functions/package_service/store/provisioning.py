@@ -157,6 +157,9 @@ class PackageOnDate:
             condition="attribute_not_exists(archived_at) AND bpc_version = :version",
             values={":version": {"N": billing_config_version(customer)}},
         )
+        extras = [GuardedItem({"Put": {"TableName": table_name(), "Item": index_row}}), *(extra_items or [])]
+        if request.transition:
+            extras.append(_transition_onto_previous(tenant, doc["transitions"][0]))
         record = NewRecord(
             tenant,
             CONTRACT,
@@ -164,7 +167,27 @@ class PackageOnDate:
             attributes=dates,  # beside the document, for the covering_date / starting_at filters
             uniqueness_key=request.uniqueness_key,
             listing_partition=customer_partition(tenant, request.customer_id),
-            extra_items=[GuardedItem({"Put": {"TableName": table_name(), "Item": index_row}}), *(extra_items or [])],
+            extra_items=extras,
             references=[package_active, customer_unchanged],
         )
         return ContractPlan(doc, resolved, record)
+
+
+def _transition_onto_previous(tenant: str, transition: dict[str, str]) -> GuardedItem:
+    """The contract transitioned from lists the transition too (`transitions_out`, beside its document,
+    which stays immutable), written in the new contract's transaction."""
+    entry = {"M": {name: s(value) for name, value in transition.items()}}
+    update = {
+        "TableName": table_name(),
+        "Key": record_key(tenant, CONTRACT, transition["from_contract_id"]),
+        "UpdateExpression": "SET transitions_out = list_append(if_not_exists(transitions_out, :none), :entry)",
+        "ConditionExpression": "attribute_exists(pk)",
+        "ExpressionAttributeValues": {":none": {"L": []}, ":entry": {"L": [entry]}},
+    }
+    return GuardedItem({"Update": update})
+
+
+def contract_doc(record: StoredRecord) -> dict[str, Any]:
+    """A stored contract's document with the transitions out of it (kept beside the document) added."""
+    out = [{k: v["S"] for k, v in e["M"].items()} for e in record.item.get("transitions_out", {}).get("L", [])]
+    return {**record.doc, "transitions": [*record.doc.get("transitions", []), *out]} if out else record.doc
