@@ -1,8 +1,11 @@
 """Products and rate cards through the Api handler on moto."""
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from tests.payloads import package_body
 
 from .conftest import Api, scan_count
 
@@ -63,6 +66,59 @@ def test_composite_products_need_their_components_active_in_the_tenant(api: Api,
     )["id"]
     stored = api.ok("/v1/contract-pricing/products/get", {"id": bundle})["current"]
     assert stored["composite_product_ids"] == [usage, usage]
+
+
+def _hour(hours_from_now: int) -> str:
+    at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours_from_now)
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_product_updates_take_effect_from_their_date(api: Api, catalog: dict[str, str]) -> None:
+    usage = catalog["usage"]
+    package = api.ok("/v1/packages/create", package_body(catalog))["id"]
+    assert api.ok("/v1/contract-pricing/products/update", {"product_id": usage, "starting_at": _hour(-1),
+                   "name": "Tokens v2", "tags": ["ai"]}) == {"id": usage}  # fmt: skip
+    api.ok("/v1/contract-pricing/products/update", {"product_id": usage, "starting_at": _hour(24 * 365), "name": "v3"})
+    product = api.ok("/v1/contract-pricing/products/get", {"id": usage})
+    assert product["initial"]["name"] == "Tokens" and "tags" not in product["initial"]
+    assert product["current"]["name"] == "Tokens v2" and product["current"]["tags"] == ["ai"]
+    assert [u["name"] for u in product["updates"]] == ["Tokens v2", "v3"]
+    assert (
+        product["updates"][0]["created_by"] == "acme-token"
+        and product["updates"][0]["starting_at"] == _hour(-1)[:-1] + ".000Z"
+    )
+    listed = {p["id"]: p for p in api.ok("/v1/contract-pricing/products/list", {})}
+    assert listed[usage]["current"]["name"] == "Tokens v2"
+    # Packages (and contracts) name a product as it is now.
+    terms = api.ok("/v1/packages/get", {"package_id": package})
+    assert {c["product"]["name"] for c in terms["commits"]} == {"Tokens v2"}
+
+
+def test_invalid_product_updates_change_nothing(api: Api, catalog: dict[str, str]) -> None:
+    usage, seats = catalog["usage"], catalog["seats"]
+    retired = api.ok("/v1/contract-pricing/products/create", {"name": "Old", "type": "FIXED"})["id"]
+    api.ok("/v1/contract-pricing/products/archive", {"product_id": retired})
+    unknown = "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    for body, status, message in (
+        ({"product_id": usage, "starting_at": "2027-01-01T01:30:00Z"}, 400, "starting_at: must be on an hour"),
+        ({"product_id": usage}, 400, "starting_at"),
+        ({"product_id": usage, "starting_at": _hour(1), "colour": "red"}, 400, "colour"),
+        ({"product_id": unknown, "starting_at": _hour(1)}, 404, f"product {unknown} not found"),
+        ({"product_id": retired, "starting_at": _hour(1)}, 400, f"product_id: product {retired} is archived"),
+        (
+            {"product_id": usage, "starting_at": _hour(1), "composite_product_ids": [seats, unknown]},
+            400,
+            f"composite_product_ids[1]: product {unknown} does not exist",
+        ),
+        (
+            {"product_id": usage, "starting_at": _hour(1), "composite_product_ids": [seats, usage]},
+            400,
+            "composite_product_ids[1]: a product cannot be a component of itself",
+        ),
+    ):
+        reply = api.post("/v1/contract-pricing/products/update", body)
+        assert (reply.status, reply.message[: len(message)]) == (status, message), body
+    assert api.ok("/v1/contract-pricing/products/get", {"id": usage})["updates"] == []
 
 
 def test_product_list_and_archive(api: Api) -> None:

@@ -30,6 +30,7 @@ from metronome.types.v1.contracts import (
     ProductCreateResponse,
     ProductListResponse,
     ProductRetrieveResponse,
+    ProductUpdateResponse,
     RateCardArchiveResponse,
     RateCardCreateResponse,
     RateCardListResponse,
@@ -92,6 +93,8 @@ def test_package_responses(api: Api, world: dict[str, str]) -> None:
 
 
 def test_catalog_responses(api: Api, world: dict[str, str]) -> None:
+    renamed = {"product_id": world["usage"], "starting_at": "2026-01-01T00:00:00Z", "name": "Tokens v2", "tags": ["a"]}
+    conforms(ProductUpdateResponse, api.post("/v1/contract-pricing/products/update", renamed).body)
     conforms(ProductRetrieveResponse, api.post("/v1/contract-pricing/products/get", {"id": world["usage"]}).body)
     each(ProductListResponse, api.post("/v1/contract-pricing/products/list", {}).body)
     conforms(RateCardRetrieveResponse, api.post("/v1/contract-pricing/rate-cards/get", {"id": world["rate_card"]}).body)

@@ -65,6 +65,11 @@ def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
         ("POST", "/v1/contract-pricing/products/create"): {"name": "x", "type": "USAGE"},
         ("POST", "/v1/contract-pricing/products/get"): {"id": ids["usage"]},
         ("POST", "/v1/contract-pricing/products/list"): {"archive_filter": "ALL"},
+        ("POST", "/v1/contract-pricing/products/update"): {
+            "product_id": ids["usage"],
+            "starting_at": "2027-01-01T00:00:00Z",
+            "name": "renamed",
+        },
         ("POST", "/v1/contract-pricing/products/archive"): {"product_id": ids["usage"]},
         ("POST", "/v1/contract-pricing/rate-cards/create"): {"name": "x"},
         ("POST", "/v1/contract-pricing/rate-cards/get"): {"id": ids["rate_card"]},
@@ -120,7 +125,7 @@ def test_another_tenants_ids_are_not_found_and_nothing_leaks(door: FrontDoor, gl
         leaked = [SECRET, *(value for value in globex.values() if value not in sent)]  # echoing input is fine
         assert status in (200, 400, 404), (method, path, status, text)
         if method == "POST" and path.endswith(
-            ("/get", "/archive", "/listResults", "/cancel", "listContractsOnPackage")
+            ("/get", "/update", "/archive", "/listResults", "/cancel", "listContractsOnPackage")
         ):
             assert status == 404, (method, path, text)
         for secret in leaked:

@@ -1,10 +1,11 @@
 """Products and rate cards: the catalog that packages reference."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
-from .base import Aliases, Id, NonEmptyStr, RequestModel
+from .base import Aliases, Id, NonEmptyStr, RequestModel, Timestamp
 
 
 def _pro_service(value: object) -> object:
@@ -28,13 +29,12 @@ class QuantityRounding(RequestModel):
     rounding_method: Literal["ROUND_UP", "ROUND_DOWN", "ROUND_HALF_UP"]
 
 
-class ProductCreate(RequestModel):
-    name: NonEmptyStr
-    type: ProductType
+class _ProductSettings(RequestModel):
+    """What a product update may change, and a create may set."""
+
     billable_metric_id: str | None = None
     composite_product_ids: list[Id] | None = None
     composite_tags: list[str] | None = None
-    custom_fields: dict[str, str] | None = None
     exclude_free_usage: bool | None = None
     include_composite_spend: bool | None = None
     is_refundable: bool | None = None
@@ -46,6 +46,26 @@ class ProductCreate(RequestModel):
     quantity_rounding: QuantityRounding | None = None
     sql_breakdown_granularity: Literal["HOUR", "SERVICE_PERIOD"] | None = None
     tags: list[str] | None = None
+
+
+class ProductCreate(_ProductSettings):
+    name: NonEmptyStr
+    type: ProductType
+    custom_fields: dict[str, str] | None = None
+
+
+def _on_the_hour(value: datetime) -> datetime:
+    if (value.minute, value.second, value.microsecond) != (0, 0, 0):
+        raise ValueError("must be on an hour boundary (e.g. 01:00, not 01:30)")
+    return value
+
+
+class ProductUpdate(_ProductSettings):
+    """Changes that take effect at `starting_at`; fields left out keep their value."""
+
+    product_id: Id
+    starting_at: Annotated[Timestamp, AfterValidator(_on_the_hour)]
+    name: NonEmptyStr | None = None
 
 
 class ProductRef(RequestModel):

@@ -1,24 +1,38 @@
 """Stored catalog documents -> the shapes of metronome-sdk's product and rate card responses."""
 
+from datetime import datetime
 from typing import Any
 
 from .aliases import AliasAssignment
+from .base import format_timestamp
 from .package_view import credit_type, present_aliases
 
 Doc = dict[str, Any]
 
 
-def present_product(doc: Doc, archived_at: str | None) -> Doc:
-    state = {k: v for k, v in doc.items() if k not in ("id", "type", "custom_fields")}
+def present_product(doc: Doc, archived_at: str | None, updates: list[Doc], now: datetime) -> Doc:
+    """`initial` as created; `current` with every update that has taken effect by `now`, in order of
+    `starting_at` (then of making); `updates` as made."""
+    initial = {k: v for k, v in doc.items() if k not in ("id", "type", "custom_fields")}
+    current = dict(initial)
+    moment = format_timestamp(now)
+    for update in sorted(updates, key=lambda u: (u["starting_at"], u["created_at"])):
+        if update["starting_at"] <= moment:
+            current.update({k: v for k, v in update.items() if k not in ("starting_at", "created_at", "created_by")})
     return {
         "id": doc["id"],
         "type": doc["type"],
-        "current": state,
-        "initial": state,
-        "updates": [],
+        "current": current,
+        "initial": initial,
+        "updates": updates,
         "archived_at": archived_at,
         "custom_fields": doc.get("custom_fields", {}),
     }
+
+
+def product_name(doc: Doc, updates: list[Doc], now: datetime) -> str:
+    name: str = present_product(doc, None, updates, now)["current"]["name"]
+    return name
 
 
 def present_rate_card(doc: Doc, histories: dict[str, list[AliasAssignment]], archived_at: str | None) -> Doc:

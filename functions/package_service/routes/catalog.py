@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from ..domain.base import ListRequest
-from ..domain.catalog import ProductArchive, ProductCreate, ProductRef, RateCardCreate, RateCardRef
+from ..domain.catalog import ProductArchive, ProductCreate, ProductRef, ProductUpdate, RateCardCreate, RateCardRef
 from ..store import catalog
 from .common import Cursor, Limit, now, page, principal
 
@@ -22,7 +22,7 @@ def create_product(body: Annotated[ProductCreate, Body()]) -> dict[str, Any]:
 
 @router.post(f"{PRODUCTS}/get", summary="Get a product", tags=["Products"])
 def get_product(body: Annotated[ProductRef, Body()]) -> dict[str, Any]:
-    return {"data": catalog.get_product(principal(router), body.id)}
+    return {"data": catalog.get_product(principal(router), body.id, now())}
 
 
 @router.post(f"{PRODUCTS}/list", summary="List products", tags=["Products"])
@@ -30,7 +30,13 @@ def list_products(
     limit: Limit = 10, next_page: Cursor = None, body: Annotated[ListRequest | None, Body()] = None
 ) -> dict[str, Any]:
     archive_filter = body.archive_filter if body else "NOT_ARCHIVED"
-    return page(*catalog.list_products(principal(router), archive_filter, limit, next_page))
+    return page(*catalog.list_products(principal(router), archive_filter, limit, next_page, now()))
+
+
+@router.post(f"{PRODUCTS}/update", summary="Update a product from a date", tags=["Products"])
+def update_product(body: Annotated[ProductUpdate, Body()]) -> dict[str, Any]:
+    catalog.update_product(principal(router), body, now())
+    return {"data": {"id": body.product_id}}
 
 
 @router.post(f"{PRODUCTS}/archive", summary="Archive a product", tags=["Products"])

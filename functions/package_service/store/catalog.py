@@ -1,16 +1,22 @@
 """Products and rate cards."""
 
+import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+
+from botocore.exceptions import ClientError
 
 from ..domain.aliases import AliasAssignment
-from ..domain.base import ArchiveFilter
-from ..domain.catalog import ProductCreate, RateCardCreate
-from ..domain.catalog_view import present_product, present_rate_card
+from ..domain.base import ArchiveFilter, format_timestamp
+from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate
+from ..domain.catalog_view import present_product, present_rate_card, product_name
+from ..domain.errors import InvalidRequest, NotFound, Unavailable
+from .dynamo import Item, get_client, s, table_name, translated_errors
 from .kinds import PRODUCT, RATE_CARD
 from .records import (
     NewRecord,
     ReferenceCheck,
+    StoredRecord,
     alias_histories,
     archive_record,
     get_record,
@@ -25,28 +31,84 @@ from .tokens import Principal
 def create_product(principal: Principal, request: ProductCreate, now: datetime, record_id: str | None = None) -> str:
     """`record_id` is for seeding known records (demo data); the API always lets the service choose.
     A composite product's components must exist, active, in the tenant: checked in the same transaction."""
-    tenant = principal.tenant_id
+    doc = new_record_doc(principal.token_name, request, now, record_id)
+    components = _components(principal.tenant_id, request.composite_product_ids)
+    return put_record_guarded(NewRecord(principal.tenant_id, PRODUCT, doc, references=components))
+
+
+def _components(tenant: str, product_ids: list[str] | None) -> list[ReferenceCheck]:
+    """A composite product's components must exist, active, in the tenant."""
     first_mention: dict[str, int] = {}
-    for index, product_id in enumerate(request.composite_product_ids or []):
+    for index, product_id in enumerate(product_ids or []):
         first_mention.setdefault(product_id, index)
-    components = [
+    return [
         ReferenceCheck(record_key(tenant, PRODUCT, part), f"composite_product_ids[{index}]", f"product {part}")
         for part, index in first_mention.items()
     ]
-    doc = new_record_doc(principal.token_name, request, now, record_id)
-    return put_record_guarded(NewRecord(tenant, PRODUCT, doc, references=components))
 
 
-def get_product(principal: Principal, product_id: str) -> dict[str, Any]:
+def update_product(principal: Principal, request: ProductUpdate, now: datetime) -> None:
+    """Append the update to the product's `updates` (its document stays as created): one transaction
+    with the checks of any new components; an archived product cannot be updated."""
+    tenant, product_id = principal.tenant_id, request.product_id
+    if product_id in (request.composite_product_ids or []):
+        index = (request.composite_product_ids or []).index(product_id)
+        raise InvalidRequest(f"composite_product_ids[{index}]: a product cannot be a component of itself")
+    update = {
+        **request.model_dump(mode="json", exclude_none=True, exclude={"product_id"}),
+        "starting_at": format_timestamp(request.starting_at),
+        "created_at": format_timestamp(now),
+        "created_by": principal.token_name,
+    }
+    append: Item = {
+        "Update": {
+            "TableName": table_name(),
+            "Key": record_key(tenant, PRODUCT, product_id),
+            "UpdateExpression": "SET updates = list_append(if_not_exists(updates, :none), :update)",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(archived_at)",
+            "ExpressionAttributeValues": {":none": {"L": []}, ":update": {"L": [s(json.dumps(update))]}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+    checks = _components(tenant, request.composite_product_ids)
+    items = [append, *(check.operation(table_name()) for check in checks)]
+    try:
+        with translated_errors():
+            get_client().transact_write_items(TransactItems=cast(Any, items))
+    except ClientError as error:
+        reasons = error.response.get("CancellationReasons", [])
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException" or not reasons:
+            raise
+        if reasons[0].get("Code") == "ConditionalCheckFailed":
+            if "Item" not in reasons[0]:
+                raise NotFound(f"product {product_id} not found") from None
+            raise InvalidRequest(f"product_id: product {product_id} is archived and cannot be updated") from None
+        for reason, check in zip(reasons[1:], checks, strict=True):
+            if reason.get("Code") == "ConditionalCheckFailed":
+                raise InvalidRequest(f"{check.field_path}: {check.description} does not exist or is archived") from None
+        raise Unavailable("the product update could not be stored; retry") from None
+
+
+def product_updates(record: StoredRecord) -> list[dict[str, Any]]:
+    """The updates appended to a product, in the order they were made."""
+    return [json.loads(entry["S"]) for entry in record.item.get("updates", {}).get("L", [])]
+
+
+def current_product_name(record: StoredRecord, now: datetime) -> str:
+    """A product's name as of `now`: an update can rename it from a date."""
+    return product_name(record.doc, product_updates(record), now)
+
+
+def get_product(principal: Principal, product_id: str, now: datetime) -> dict[str, Any]:
     record = get_record(principal.tenant_id, PRODUCT, product_id, "product")
-    return present_product(record.doc, record.archived_at)
+    return present_product(record.doc, record.archived_at, product_updates(record), now)
 
 
 def list_products(
-    principal: Principal, archive_filter: ArchiveFilter, limit: int, cursor: str | None
+    principal: Principal, archive_filter: ArchiveFilter, limit: int, cursor: str | None, now: datetime
 ) -> tuple[list[dict[str, Any]], str | None]:
     records, next_page = list_records(principal.tenant_id, PRODUCT, archive_filter, limit, cursor)
-    return [present_product(r.doc, r.archived_at) for r in records], next_page
+    return [present_product(r.doc, r.archived_at, product_updates(r), now) for r in records], next_page
 
 
 def archive_product(principal: Principal, product_id: str, now: datetime) -> None:

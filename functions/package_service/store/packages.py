@@ -1,7 +1,7 @@
 """Packages: one transaction to create (record, uniqueness guard, alias moves, reference checks),
 at most two calls to read (the record, then its products and alias rows in one batch)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -9,6 +9,7 @@ from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter
 from ..domain.package import PackageCreate, referenced_products
 from ..domain.package_view import named_product_ids, new_package_document, present_package
+from .catalog import current_product_name
 from .dynamo import batch_get
 from .kinds import PACKAGE, PRODUCT, RATE_CARD
 from .records import (
@@ -76,20 +77,21 @@ def _present(tenant: str, records: list[StoredRecord]) -> list[dict[str, Any]]:
     keys += [alias_key(tenant, PACKAGE, name) for name in sorted(alias_names)]
     names: dict[str, str] = {}
     histories: dict[str, list[AliasAssignment]] = {}
+    now = datetime.now(UTC)
     for item in batch_get(keys):
         if (name := alias_name(tenant, PACKAGE, item)) is not None:
             histories[name] = history_from_item(item)
         else:
             product = record_from_item(item)
-            names[product.id] = product.doc["name"]
+            names[product.id] = current_product_name(product, now)
     return [present_package(r.doc, names, histories, r.archived_at) for r in records]
 
 
 def product_names(tenant: str, product_ids: set[str]) -> dict[str, str]:
-    return {
-        record.id: record.doc["name"]
-        for record in map(record_from_item, batch_get([record_key(tenant, PRODUCT, p) for p in sorted(product_ids)]))
-    }
+    """Each product's name as of now."""
+    now = datetime.now(UTC)
+    records = map(record_from_item, batch_get([record_key(tenant, PRODUCT, p) for p in sorted(product_ids)]))
+    return {record.id: current_product_name(record, now) for record in records}
 
 
 def get_package(principal: Principal, package_id: str) -> dict[str, Any]:
