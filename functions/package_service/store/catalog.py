@@ -1,29 +1,27 @@
 """Products and rate cards."""
 
-import json
 from datetime import datetime
-from typing import Any, cast
-
-from botocore.exceptions import ClientError
+from typing import Any
 
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter, format_timestamp
 from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate
 from ..domain.catalog_view import present_product, present_rate_card, product_name
-from ..domain.errors import InvalidRequest, NotFound, Unavailable
-from .dynamo import Item, get_client, s, table_name, translated_errors
+from ..domain.errors import InvalidRequest
 from .kinds import PRODUCT, RATE_CARD
 from .records import (
     NewRecord,
     ReferenceCheck,
     StoredRecord,
     alias_histories,
+    append_update,
     archive_record,
     get_record,
     list_records,
     new_record_doc,
     put_record_guarded,
     record_key,
+    record_updates,
 )
 from .tokens import Principal
 
@@ -60,55 +58,25 @@ def update_product(principal: Principal, request: ProductUpdate, now: datetime) 
         "created_at": format_timestamp(now),
         "created_by": principal.token_name,
     }
-    append: Item = {
-        "Update": {
-            "TableName": table_name(),
-            "Key": record_key(tenant, PRODUCT, product_id),
-            "UpdateExpression": "SET updates = list_append(if_not_exists(updates, :none), :update)",
-            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(archived_at)",
-            "ExpressionAttributeValues": {":none": {"L": []}, ":update": {"L": [s(json.dumps(update))]}},
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
-    checks = _components(tenant, request.composite_product_ids)
-    items = [append, *(check.operation(table_name()) for check in checks)]
-    try:
-        with translated_errors():
-            get_client().transact_write_items(TransactItems=cast(Any, items))
-    except ClientError as error:
-        reasons = error.response.get("CancellationReasons", [])
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException" or not reasons:
-            raise
-        if reasons[0].get("Code") == "ConditionalCheckFailed":
-            if "Item" not in reasons[0]:
-                raise NotFound(f"product {product_id} not found") from None
-            raise InvalidRequest(f"product_id: product {product_id} is archived and cannot be updated") from None
-        for reason, check in zip(reasons[1:], checks, strict=True):
-            if reason.get("Code") == "ConditionalCheckFailed":
-                raise InvalidRequest(f"{check.field_path}: {check.description} does not exist or is archived") from None
-        raise Unavailable("the product update could not be stored; retry") from None
-
-
-def product_updates(record: StoredRecord) -> list[dict[str, Any]]:
-    """The updates appended to a product, in the order they were made."""
-    return [json.loads(entry["S"]) for entry in record.item.get("updates", {}).get("L", [])]
+    references = _components(tenant, request.composite_product_ids)
+    append_update(tenant, PRODUCT, product_id, "product", update, references)
 
 
 def current_product_name(record: StoredRecord, now: datetime) -> str:
     """A product's name as of `now`: an update can rename it from a date."""
-    return product_name(record.doc, product_updates(record), now)
+    return product_name(record.doc, record_updates(record), now)
 
 
 def get_product(principal: Principal, product_id: str, now: datetime) -> dict[str, Any]:
     record = get_record(principal.tenant_id, PRODUCT, product_id, "product")
-    return present_product(record.doc, record.archived_at, product_updates(record), now)
+    return present_product(record.doc, record.archived_at, record_updates(record), now)
 
 
 def list_products(
     principal: Principal, archive_filter: ArchiveFilter, limit: int, cursor: str | None, now: datetime
 ) -> tuple[list[dict[str, Any]], str | None]:
     records, next_page = list_records(principal.tenant_id, PRODUCT, archive_filter, limit, cursor)
-    return [present_product(r.doc, r.archived_at, product_updates(r), now) for r in records], next_page
+    return [present_product(r.doc, r.archived_at, record_updates(r), now) for r in records], next_page
 
 
 def archive_product(principal: Principal, product_id: str, now: datetime) -> None:

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -174,19 +175,7 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
         )
         meanings.append("uniqueness_key")
     for name, assignment in record.aliases:
-        items.append(
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": alias_key(record.tenant, record.kind, name),
-                    "UpdateExpression": "SET history = list_append(if_not_exists(history, :empty), :entry)",
-                    "ExpressionAttributeValues": {
-                        ":empty": {"L": []},
-                        ":entry": {"L": [_assignment_value(assignment)]},
-                    },
-                }
-            }
-        )
+        items.append(alias_append(record.tenant, record.kind, name, assignment))
         meanings.append(f"aliases:{name}")
     for extra in record.extra_items:
         items.append(extra.item)
@@ -200,6 +189,66 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
             f"at most {MAX_TRANSACTION_ITEMS - (len(items) - len(record.references))} are allowed"
         )
     return items, meanings
+
+
+def alias_append(tenant: str, kind: str, name: str, assignment: AliasAssignment) -> Item:
+    """The transaction item that appends an assignment to an alias's history (no read needed)."""
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": alias_key(tenant, kind, name),
+            "UpdateExpression": "SET history = list_append(if_not_exists(history, :empty), :entry)",
+            "ExpressionAttributeValues": {":empty": {"L": []}, ":entry": {"L": [_assignment_value(assignment)]}},
+        }
+    }
+
+
+def append_update(
+    tenant: str,
+    kind: str,
+    record_id: str,
+    label: str,
+    update: dict[str, Any],
+    references: Sequence[ReferenceCheck] = (),
+    also: Sequence[Item] = (),
+) -> None:
+    """Append `update` to the record's `updates` (its document stays as created) in one transaction
+    with `references` checked and `also` written. Unknown record: 404; archived: 400."""
+    table = table_name()
+    append: Item = {
+        "Update": {
+            "TableName": table,
+            "Key": record_key(tenant, kind, record_id),
+            "UpdateExpression": "SET updates = list_append(if_not_exists(updates, :none), :update)",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(archived_at)",
+            "ExpressionAttributeValues": {":none": {"L": []}, ":update": {"L": [s(json.dumps(update))]}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+    items = [append, *(check.operation(table) for check in references), *also]
+    if len(items) > MAX_TRANSACTION_ITEMS:
+        raise InvalidRequest(f"the {label} update names too many references; at most {MAX_TRANSACTION_ITEMS - 1}")
+    try:
+        with translated_errors():
+            get_client().transact_write_items(TransactItems=cast(Any, items))
+    except ClientError as error:
+        reasons = error.response.get("CancellationReasons", [])
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException" or not reasons:
+            raise
+        if reasons[0].get("Code") == "ConditionalCheckFailed":
+            if "Item" not in reasons[0]:
+                raise NotFound(f"{label} {record_id} not found") from None
+            field = f"{label.replace(' ', '_')}_id"
+            raise InvalidRequest(f"{field}: {label} {record_id} is archived and cannot be updated") from None
+        for reason, check in zip(reasons[1:], references, strict=False):
+            if reason.get("Code") == "ConditionalCheckFailed":
+                raise InvalidRequest(f"{check.field_path}: {check.description} does not exist or is archived") from None
+        raise Unavailable(f"the {label} update could not be stored; retry") from None
+
+
+def record_updates(record: StoredRecord) -> list[dict[str, Any]]:
+    """The updates appended to a record, in the order they were made."""
+    return [json.loads(entry["S"]) for entry in record.item.get("updates", {}).get("L", [])]
 
 
 def new_record_doc(
