@@ -127,6 +127,52 @@ def test_the_rate_card_alias_resolves_as_of_the_contract_start(
     assert contract(api, new, customer)["current"]["rate_card_id"] == newer
 
 
+def test_a_rate_card_update_renames_it_and_moves_an_alias_to_it(
+    api: Api, catalog: dict[str, str], package: str, customer: str
+) -> None:
+    newer = api.ok("/v1/contract-pricing/rate-cards/create", {"name": "2028 prices"})["id"]
+    update = {
+        "rate_card_id": newer,
+        "name": "2028 list prices",
+        "description": "from January",
+        "aliases": [{"name": "tokens", "starting_at": "2028-01-01T00:00:00Z"}],
+        "add_credit_type_conversions": [
+            {"custom_credit_type_id": "2714e483-4ff1-48e4-9e25-ac732e8f24f2", "fiat_per_custom_credit": 0.5}
+        ],
+    }
+    assert api.ok("/v1/contract-pricing/rate-cards/update", update) == {"id": newer}
+    card = api.ok("/v1/contract-pricing/rate-cards/get", {"id": newer})
+    assert (card["name"], card["description"]) == ("2028 list prices", "from January")
+    assert card["aliases"] == [{"name": "tokens", "starting_at": "2028-01-01T00:00:00.000Z"}]
+    assert card["credit_type_conversions"][0]["fiat_per_custom_credit"] == "0.5"
+    # The alias now points at the updated card from 2028; before that, at the first card (trimmed).
+    first = api.ok("/v1/contract-pricing/rate-cards/get", {"id": catalog["rate_card"]})
+    assert first["aliases"] == [{"name": "tokens", "ending_before": "2028-01-01T00:00:00.000Z"}]
+    old = provision(api, customer_id=customer, package_id=package, starting_at="2027-12-31T00:00:00Z")
+    new = provision(api, customer_id=customer, package_id=package, starting_at="2028-01-01T00:00:00Z")
+    assert contract(api, old, customer)["current"]["rate_card_id"] == catalog["rate_card"]
+    assert contract(api, new, customer)["current"]["rate_card_id"] == newer
+
+
+def test_invalid_rate_card_updates_change_nothing(api: Api, catalog: dict[str, str]) -> None:
+    retired = api.ok("/v1/contract-pricing/rate-cards/create", {"name": "Old"})["id"]
+    api.ok("/v1/contract-pricing/rate-cards/archive", {"id": retired})
+    unknown = "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    before = scan_count()
+    for body, status, message in (
+        ({"rate_card_id": unknown, "name": "x"}, 404, f"rate card {unknown} not found"),
+        ({"rate_card_id": retired, "name": "x"}, 400, f"rate_card_id: rate card {retired} is archived"),
+        ({"rate_card_id": retired, "aliases": [{"name": "tokens"}]}, 400, "rate_card_id:"),
+        ({"rate_card_id": catalog["rate_card"], "name": ""}, 400, "name"),
+        ({"rate_card_id": catalog["rate_card"], "aliases": [{"name": "a"}, {"name": "a"}]}, 400, "aliases"),
+    ):
+        reply = api.post("/v1/contract-pricing/rate-cards/update", body)
+        assert (reply.status, reply.message[: len(message)]) == (status, message), (body, reply.body)
+    assert scan_count() == before
+    tokens = api.ok("/v1/contract-pricing/rate-cards/get", {"id": catalog["rate_card"]})
+    assert tokens["name"] == "Tokens rate card" and tokens["aliases"] == [{"name": "tokens"}]
+
+
 def _refused(api: Api, body: dict[str, Any], field: str, words: str = "") -> None:
     before = scan_count()
     reply = api.post("/v1/contracts/create", body)

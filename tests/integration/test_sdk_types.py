@@ -35,6 +35,7 @@ from metronome.types.v1.contracts import (
     RateCardCreateResponse,
     RateCardListResponse,
     RateCardRetrieveResponse,
+    RateCardUpdateResponse,
 )
 from pydantic import BaseModel
 
@@ -97,6 +98,8 @@ def test_catalog_responses(api: Api, world: dict[str, str]) -> None:
     conforms(ProductUpdateResponse, api.post("/v1/contract-pricing/products/update", renamed).body)
     conforms(ProductRetrieveResponse, api.post("/v1/contract-pricing/products/get", {"id": world["usage"]}).body)
     each(ProductListResponse, api.post("/v1/contract-pricing/products/list", {}).body)
+    moved = {"rate_card_id": world["rate_card"], "name": "Renamed", "aliases": [{"name": "other"}]}
+    conforms(RateCardUpdateResponse, api.post("/v1/contract-pricing/rate-cards/update", moved).body)
     conforms(RateCardRetrieveResponse, api.post("/v1/contract-pricing/rate-cards/get", {"id": world["rate_card"]}).body)
     each(RateCardListResponse, api.post("/v1/contract-pricing/rate-cards/list", {}).body)
     product = api.post("/v1/contract-pricing/products/create", {"name": "Extra", "type": "FIXED"})

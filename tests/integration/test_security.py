@@ -74,6 +74,7 @@ def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
         ("POST", "/v1/contract-pricing/rate-cards/create"): {"name": "x"},
         ("POST", "/v1/contract-pricing/rate-cards/get"): {"id": ids["rate_card"]},
         ("POST", "/v1/contract-pricing/rate-cards/list"): {},
+        ("POST", "/v1/contract-pricing/rate-cards/update"): {"rate_card_id": ids["rate_card"], "name": "renamed"},
         ("POST", "/v1/contract-pricing/rate-cards/archive"): {"id": ids["rate_card"]},
         ("POST", "/v1/customers"): {"name": "x"},
         ("GET", "/v1/customers"): None,

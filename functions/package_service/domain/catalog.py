@@ -90,5 +90,16 @@ class RateCardCreate(RequestModel):
     fiat_credit_type_id: Id | None = None
 
 
+class RateCardUpdate(RequestModel):
+    """New name or description, more aliases (each now points here for its window), more credit type
+    conversions (existing ones cannot change)."""
+
+    rate_card_id: Id
+    name: NonEmptyStr | None = None
+    description: str | None = None
+    aliases: Aliases | None = None
+    add_credit_type_conversions: list[CreditTypeConversion] | None = None
+
+
 class RateCardRef(RequestModel):
     id: Id

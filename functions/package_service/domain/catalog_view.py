@@ -35,6 +35,21 @@ def product_name(doc: Doc, updates: list[Doc], now: datetime) -> str:
     return name
 
 
+def updated_rate_card(doc: Doc, updates: list[Doc]) -> Doc:
+    """The rate card with its updates applied in order: name and description replaced, aliases and
+    credit type conversions added."""
+    card = dict(doc)
+    for update in updates:
+        card.update({k: update[k] for k in ("name", "description") if k in update})
+        known = {alias["name"] for alias in card.get("aliases", [])}
+        card["aliases"] = [*card.get("aliases", []), *(a for a in update.get("aliases", []) if a["name"] not in known)]
+        card["credit_type_conversions"] = [
+            *card.get("credit_type_conversions", []),
+            *update.get("add_credit_type_conversions", []),
+        ]
+    return card
+
+
 def present_rate_card(doc: Doc, histories: dict[str, list[AliasAssignment]], archived_at: str | None) -> Doc:
     out = {k: v for k, v in doc.items() if k not in ("aliases", "credit_type_conversions", "fiat_credit_type_id")}
     out["aliases"] = present_aliases(doc["id"], [a["name"] for a in doc.get("aliases", [])], histories)

@@ -6,7 +6,15 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from ..domain.base import ListRequest
-from ..domain.catalog import ProductArchive, ProductCreate, ProductRef, ProductUpdate, RateCardCreate, RateCardRef
+from ..domain.catalog import (
+    ProductArchive,
+    ProductCreate,
+    ProductRef,
+    ProductUpdate,
+    RateCardCreate,
+    RateCardRef,
+    RateCardUpdate,
+)
 from ..store import catalog
 from .common import Cursor, Limit, now, page, principal
 
@@ -61,6 +69,12 @@ def list_rate_cards(
 ) -> dict[str, Any]:
     archive_filter = body.archive_filter if body else "NOT_ARCHIVED"
     return page(*catalog.list_rate_cards(principal(router), archive_filter, limit, next_page))
+
+
+@router.post(f"{RATE_CARDS}/update", summary="Update a rate card", tags=["Rate cards"])
+def update_rate_card(body: Annotated[RateCardUpdate, Body()]) -> dict[str, Any]:
+    catalog.update_rate_card(principal(router), body, now())
+    return {"data": {"id": body.rate_card_id}}
 
 
 @router.post(f"{RATE_CARDS}/archive", summary="Archive a rate card", tags=["Rate cards"])

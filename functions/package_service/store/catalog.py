@@ -5,14 +5,15 @@ from typing import Any
 
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter, format_timestamp
-from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate
-from ..domain.catalog_view import present_product, present_rate_card, product_name
+from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate, RateCardUpdate
+from ..domain.catalog_view import present_product, present_rate_card, product_name, updated_rate_card
 from ..domain.errors import InvalidRequest
 from .kinds import PRODUCT, RATE_CARD
 from .records import (
     NewRecord,
     ReferenceCheck,
     StoredRecord,
+    alias_append,
     alias_histories,
     append_update,
     archive_record,
@@ -92,22 +93,46 @@ def create_rate_card(principal: Principal, request: RateCardCreate, now: datetim
     return put_record_guarded(NewRecord(principal.tenant_id, RATE_CARD, doc, aliases=aliases))
 
 
+def update_rate_card(principal: Principal, request: RateCardUpdate, now: datetime) -> None:
+    """One transaction: the update beside the rate card's document, and each new alias assignment
+    appended to its alias's history (the alias points here from now on, for its window)."""
+    tenant, rate_card_id = principal.tenant_id, request.rate_card_id
+    update = {
+        **request.model_dump(mode="json", exclude_none=True, exclude={"rate_card_id"}),
+        "created_at": format_timestamp(now),
+        "created_by": principal.token_name,
+    }
+    moves = [
+        alias_append(
+            tenant, RATE_CARD, alias.name, AliasAssignment(rate_card_id, alias.starting_at, alias.ending_before)
+        )
+        for alias in request.aliases or []
+    ]
+    append_update(tenant, RATE_CARD, rate_card_id, "rate card", update, also=moves)
+
+
+def _current(records: list[StoredRecord]) -> list[dict[str, Any]]:
+    return [updated_rate_card(record.doc, record_updates(record)) for record in records]
+
+
 def _alias_names(docs: list[dict[str, Any]]) -> set[str]:
     return {alias["name"] for doc in docs for alias in doc.get("aliases", [])}
 
 
 def get_rate_card(principal: Principal, rate_card_id: str) -> dict[str, Any]:
     record = get_record(principal.tenant_id, RATE_CARD, rate_card_id, "rate card")
-    histories = alias_histories(principal.tenant_id, RATE_CARD, _alias_names([record.doc]))
-    return present_rate_card(record.doc, histories, record.archived_at)
+    [card] = _current([record])
+    histories = alias_histories(principal.tenant_id, RATE_CARD, _alias_names([card]))
+    return present_rate_card(card, histories, record.archived_at)
 
 
 def list_rate_cards(
     principal: Principal, archive_filter: ArchiveFilter, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     records, next_page = list_records(principal.tenant_id, RATE_CARD, archive_filter, limit, cursor)
-    histories = alias_histories(principal.tenant_id, RATE_CARD, _alias_names([r.doc for r in records]))
-    return [present_rate_card(r.doc, histories, r.archived_at) for r in records], next_page
+    cards = _current(records)
+    histories = alias_histories(principal.tenant_id, RATE_CARD, _alias_names(cards))
+    return [present_rate_card(c, histories, r.archived_at) for c, r in zip(cards, records, strict=True)], next_page
 
 
 def archive_rate_card(principal: Principal, rate_card_id: str, now: datetime) -> None:
