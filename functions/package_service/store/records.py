@@ -91,6 +91,13 @@ class ReferenceCheck:
             check["ExpressionAttributeValues"] = self.values
         return {"ConditionCheck": check}
 
+    def failure(self) -> Exception:
+        """What a failed check means: a concurrent change (custom condition) or a bad reference."""
+        if self.condition:
+            return ConcurrentChange(self.description)
+        state = "does not exist or is archived" if self.must_be_active else "does not exist"
+        return InvalidRequest(f"{self.field_path}: {self.description} {state}")
+
 
 class ConcurrentChange(Exception):
     """Something read before the transaction changed before it committed: read again and retry."""
@@ -242,7 +249,7 @@ def append_update(
             raise InvalidRequest(f"{field}: {label} {record_id} is archived and cannot be updated") from None
         for reason, check in zip(reasons[1:], references, strict=False):
             if reason.get("Code") == "ConditionalCheckFailed":
-                raise InvalidRequest(f"{check.field_path}: {check.description} does not exist or is archived") from None
+                raise check.failure() from None
         raise Unavailable(f"the {label} update could not be stored; retry") from None
 
 
@@ -324,10 +331,7 @@ def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: lis
             holder = reason.get("Item", {}).get("holder_id", {}).get("S")
             raise UniquenessKeyTaken(record.kind.lower().replace("_", " "), record.uniqueness_key or "", holder)
         if isinstance(meaning, ReferenceCheck):
-            if meaning.condition:
-                raise ConcurrentChange(meaning.description)
-            state = "does not exist or is archived" if meaning.must_be_active else "does not exist"
-            raise InvalidRequest(f"{meaning.field_path}: {meaning.description} {state}")
+            raise meaning.failure()
     codes = [r.get("Code") for r in reasons]
     raise Unavailable(f"the {record.kind.lower()} could not be stored ({', '.join(map(str, codes))}); retry")
 
