@@ -52,12 +52,12 @@ $(CHECKOVENV)/.installed:
 	$(CHECKOVENV)/bin/pip install -q checkov
 	touch $@
 
-template-check: setup $(SAMENV)/.installed $(CHECKOVENV)/.installed  ## sam validate --lint, cfn-lint, checkov, sam build
+template-check: setup $(SAMENV)/.installed $(CHECKOVENV)/.installed  ## sam validate --lint, cfn-lint (+ serverless rules), checkov, sam build
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml  # + AWS's serverless rules
 	$(CHECKOVENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel --cached >/dev/null
-	@echo "sam validate --lint, cfn-lint, checkov and sam build: ok"
+	@echo "sam validate --lint, cfn-lint with serverless rules, checkov and sam build: ok"
 
 invoke: setup  ## like `sam local invoke FN -e EVENT`, without Docker
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json" >&2; exit 2; }

@@ -7,21 +7,29 @@ strings, and pydantic-settings' import (every settings source: cloud vaults, CLI
 import os
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     table_name: str = Field(default="package-service", alias="TABLE_NAME")
-    # Unset in AWS; set locally to the embedded DynamoDB (moto server) or DynamoDB Local.
+    # Empty in AWS; set locally to the embedded DynamoDB (moto server) or DynamoDB Local.
     dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
-    aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
+    # Lambda sets AWS_REGION. Elsewhere (the admin CLI) None lets botocore find the caller's region as
+    # every AWS tool does: AWS_DEFAULT_REGION, then the profile's configuration.
+    aws_region: str | None = Field(default=None, alias="AWS_REGION")
     # Where the Provisioner sends cohort batches; the endpoint is for local SQS (moto) only.
     provisioning_queue_url: str | None = Field(default=None, alias="PROVISIONING_QUEUE_URL")
     sqs_endpoint_url: str | None = Field(default=None, alias="SQS_ENDPOINT_URL")
     # Largest request body accepted (API Gateway's own cap is 10 MB; a package must fit one item).
     max_body_bytes: int = Field(default=1_000_000, alias="MAX_BODY_BYTES")
+
+    @field_validator("dynamodb_endpoint_url", "aws_region", "provisioning_queue_url", "sqs_endpoint_url")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        """The template declares the local-only variables empty (so `sam local` may override them)."""
+        return value or None
 
 
 @lru_cache(maxsize=1)

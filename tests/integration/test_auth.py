@@ -6,8 +6,9 @@ import pytest
 
 from infra.front_door import FrontDoor
 from package_service.admin import main as admin
+from package_service.domain.errors import Conflict
 from package_service.store.dynamo import get_client
-from package_service.store.tokens import create_token, find_principal, revoke_token, token_hash
+from package_service.store.tokens import create_token, find_principal, list_tokens, revoke_token, token_hash
 
 from .conftest import TABLE
 
@@ -80,3 +81,59 @@ def test_unknown_routes_and_methods(table: str) -> None:
     assert door.handle("GET", "/v1/packages/list", {"Authorization": f"Bearer {token}"}, b"")[0] == 404
     status, _, page = door.handle("GET", "/swagger", {}, b"")
     assert status == 200 and b"swagger" in page.lower()
+
+
+def test_create_never_overwrites_an_existing_token(table: str, capsys: pytest.CaptureFixture[str]) -> None:
+    create_token("acme", "ops", "shared-value")
+    with pytest.raises(Conflict):
+        create_token("globex", "intruder", "shared-value")
+    principal = find_principal("shared-value")
+    assert principal is not None and principal.tenant_id == "acme" and principal.token_name == "ops"
+    assert admin(["tokens", "create", "--tenant", "globex", "--token", "shared-value"]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_operators_list_a_tenants_tokens_by_hash(table: str, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = create_token("acme", "ci"), create_token("acme", "billing-bot")
+    create_token("globex", "other")
+    revoke_token(first)
+    listed = {t.name: t for t in list_tokens("acme")}
+    assert set(listed) == {"ci", "billing-bot"}
+    assert listed["ci"].token_hash == token_hash(first) and listed["ci"].revoked_at is not None
+    assert listed["billing-bot"].revoked_at is None
+    assert admin(["tokens", "list", "--tenant", "acme"]) == 0
+    out = capsys.readouterr().out
+    assert token_hash(second) in out and second not in out and first not in out and "other" not in out
+
+
+def test_revoke_by_hash_or_by_name_without_the_token(table: str, capsys: pytest.CaptureFixture[str]) -> None:
+    by_hash, by_name = create_token("acme", "ci"), create_token("acme", "billing-bot")
+    assert admin(["tokens", "revoke", "--hash", token_hash(by_hash)]) == 0
+    assert find_principal(by_hash) is None and find_principal(by_name) is not None
+    assert admin(["tokens", "revoke", "--tenant", "acme", "--name", "billing-bot"]) == 0
+    assert find_principal(by_name) is None
+    capsys.readouterr()
+    assert admin(["tokens", "revoke", "--tenant", "acme", "--name", "billing-bot"]) == 1  # none active left
+    assert "no active token named 'billing-bot'" in capsys.readouterr().err
+    assert admin(["tokens", "revoke", "--hash", "not-a-hash"]) == 1
+    assert admin(["tokens", "revoke", "--hash", "0" * 64]) == 1  # not found
+
+
+def test_revoke_by_a_name_that_several_tokens_share_names_their_hashes(
+    table: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two = create_token("acme", "ci"), create_token("acme", "ci")
+    assert admin(["tokens", "revoke", "--tenant", "acme", "--name", "ci"]) == 1
+    err = capsys.readouterr().err
+    assert token_hash(one) in err and token_hash(two) in err
+    assert find_principal(one) is not None and find_principal(two) is not None
+
+
+def test_revoke_takes_exactly_one_way_to_name_the_token(table: str) -> None:
+    for argv in (
+        ["tokens", "revoke"],
+        ["tokens", "revoke", "x", "--hash", "0" * 64],
+        ["tokens", "revoke", "--name", "ci"],
+    ):
+        with pytest.raises(SystemExit):
+            admin(argv)

@@ -24,6 +24,12 @@ class NotFound(DomainError):
     status = 404
 
 
+class Conflict(DomainError):
+    """The thing to create exists already; it was left as it is."""
+
+    status = 409
+
+
 class PayloadTooLarge(DomainError):
     status = 413
 

@@ -26,8 +26,26 @@ _outcomes: Counter[str] = Counter()  # this invocation's customers by outcome
 
 
 def _provision(record: SQSRecord) -> dict[str, int]:
-    batch = CohortBatch.from_message(json.loads(record.body))
-    tally = provision_cohort_batch(batch, datetime.now(UTC))
+    body: Any = None
+    try:
+        body = json.loads(record.body)
+        tally = provision_cohort_batch(CohortBatch.from_message(body), datetime.now(UTC))
+    except Exception:
+        # Powertools logs a failed record at DEBUG only, and Lambda's Errors metric stays 0 for partial
+        # batch failures: say it here, with what an operator needs to find the job and its customers.
+        message = body if isinstance(body, dict) else {}
+        logger.warning(
+            "cohort batch failed; SQS will deliver it again (then to the dead-letter queue)",
+            extra={
+                "message_id": record.message_id,
+                "receive_count": record.attributes.approximate_receive_count,
+                "job_id": message.get("job_id"),
+                "customer_ids": message.get("customer_ids"),
+            },
+            exc_info=True,
+        )
+        metrics.add_metric(name="BatchItemFailures", unit=MetricUnit.Count, value=1)
+        raise
     _outcomes.update(tally)
     return tally
 

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ReadTimeoutError,
+)
 
 from ..domain.errors import Throttled, Unavailable
 from ..settings import get_settings
@@ -36,6 +43,15 @@ def aws_session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
+def client_region(endpoint_url: str | None) -> str | None:
+    """AWS_REGION (always set in Lambda), else None: botocore then resolves the caller's region as any AWS
+    tool does. A local endpoint (moto, DynamoDB Local) needs some region and cares not which."""
+    region = get_settings().aws_region
+    if region is None and endpoint_url and aws_session().get_config_variable("region") is None:
+        return "us-east-1"
+    return region
+
+
 @lru_cache(maxsize=1)
 def get_client() -> DynamoDBClient:
     """One client per process, created on first use rather than at import (cold starts stay short)."""
@@ -48,7 +64,7 @@ def get_client() -> DynamoDBClient:
     )
     client = aws_session().create_client(
         "dynamodb",
-        region_name=settings.aws_region,
+        region_name=client_region(settings.dynamodb_endpoint_url),
         endpoint_url=settings.dynamodb_endpoint_url,
         config=config,
     )
@@ -71,6 +87,8 @@ def translated_errors() -> Iterator[None]:
         if code in _UNAVAILABLE:
             raise Unavailable("the datastore is temporarily unavailable; retry") from error
         raise
+    except (NoRegionError, NoCredentialsError):
+        raise  # configuration, not an outage: the caller (the admin CLI) says how to fix it
     except (ReadTimeoutError, ConnectionError) as error:
         raise Unavailable("the datastore did not answer in time; retry") from error
     except BotoCoreError as error:

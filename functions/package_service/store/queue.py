@@ -9,7 +9,7 @@ from botocore.config import Config
 
 from ..domain.errors import Unavailable
 from ..settings import get_settings
-from .dynamo import aws_session, translated_errors
+from .dynamo import aws_session, client_region, translated_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -24,7 +24,7 @@ def get_sqs() -> SQSClient:
     settings = get_settings()
     client = aws_session().create_client(
         "sqs",
-        region_name=settings.aws_region,
+        region_name=client_region(settings.sqs_endpoint_url),
         endpoint_url=settings.sqs_endpoint_url,
         config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=2, read_timeout=5),
     )

@@ -1,0 +1,55 @@
+"""A cohort message that fails inside a batch is a partial batch failure: Lambda's Errors metric stays 0
+and Powertools logs it at DEBUG. The worker says it at WARNING, with the job and its customers, and
+counts it in the BatchItemFailures metric that an alarm watches."""
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.lambda_runtime import LocalContext
+from infra.template import ROOT
+from package_service.domain.errors import Unavailable
+from package_service.handlers import worker
+
+
+def sample_event() -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(Path(ROOT / "events" / "worker-sqs-batch.json").read_text())
+    good = dict(event["Records"][0], messageId="good-message")
+    broken = dict(event["Records"][0], messageId="broken-message", body="{not json")
+    event["Records"] = [event["Records"][0], good, broken]
+    return event
+
+
+def test_failed_messages_are_logged_at_warning_and_counted(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+
+    def provision(batch: Any, now: Any) -> dict[str, int]:
+        calls.append(batch)
+        if len(calls) == 1:  # the first message meets a datastore fault
+            raise Unavailable("the datastore did not answer in time; retry")
+        return {"PROVISIONED": len(batch.customer_ids)}
+
+    counted: list[tuple[str, float]] = []
+    monkeypatch.setattr(worker, "provision_cohort_batch", provision)
+    monkeypatch.setattr(worker.metrics, "add_metric", lambda name, unit, value: counted.append((name, value)))
+    log = io.StringIO()
+    monkeypatch.setattr(worker.logger.logger_handler, "stream", log)  # the handler bound stdout at import
+    event = sample_event()
+
+    response = worker.handler(event, LocalContext(function_name="ProvisionWorkerFunction"))
+
+    first = event["Records"][0]
+    assert {f["itemIdentifier"] for f in response["batchItemFailures"]} == {first["messageId"], "broken-message"}
+    assert counted.count(("BatchItemFailures", 1)) == 2
+    assert ("CustomersProvisioned", 1) in counted  # the good message still counts
+    warnings = [json.loads(line) for line in log.getvalue().splitlines() if '"WARNING"' in line]
+    assert len(warnings) == 2
+    datastore, malformed = sorted(warnings, key=lambda w: w["message_id"] == "broken-message")
+    body = json.loads(first["body"])
+    assert datastore["message_id"] == first["messageId"]
+    assert datastore["job_id"] == body["job_id"] and datastore["customer_ids"] == body["customer_ids"]
+    assert "Unavailable" in datastore["exception"]
+    assert malformed["message_id"] == "broken-message" and "job_id" not in malformed
