@@ -59,8 +59,8 @@ template-check: setup $(SAMENV)/.installed $(CHECKOVENV)/.installed  ## sam vali
 	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel --cached >/dev/null
 	@echo "sam validate --lint, cfn-lint with serverless rules, checkov and sam build: ok"
 
-invoke: setup  ## like `sam local invoke FN -e EVENT`, without Docker
-	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json" >&2; exit 2; }
+invoke: setup  ## like `sam local invoke FN -e EVENT`, without Docker; FN defaults from the event's file name
+	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/<file>.json [FN=<LogicalId>]" >&2; exit 2; }
 	$(PY) -m infra.invoke $(FN) $(EVENT)
 
 provision-now: setup  ## run the scheduled Provisioner once (against the running stack, if any)

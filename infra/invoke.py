@@ -75,7 +75,10 @@ EVENT_PREFIXES = {
 def function_for_event(event_path: str) -> str:
     """events/<prefix>-*.json names the function it is for."""
     name = Path(event_path).name
-    return next(function for prefix, function in EVENT_PREFIXES.items() if name.startswith(prefix))
+    for prefix, function in EVENT_PREFIXES.items():
+        if name.startswith(prefix):
+            return function
+    raise SystemExit(f"FN: {name!r} does not start with {', '.join(EVENT_PREFIXES)}; name the function with FN=")
 
 
 def main(argv: list[str]) -> int:

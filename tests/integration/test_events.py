@@ -52,3 +52,22 @@ def test_scheduled_and_queue_events(invoked: dict[str, Any]) -> None:
     assert set(invoked["provisioner-schedule.json"]["result"]) == {"claimed", "finished", "failed", "paused"}
     worker = invoked["worker-sqs-batch.json"]
     assert worker["ok"] and worker["result"] == {"batchItemFailures": []}
+
+
+def test_the_readmes_make_invoke_form_needs_no_function_name() -> None:
+    """`make invoke EVENT=events/<file>.json` (FN left out) runs the function the file name names."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_ENDPOINT_URL")}
+    env["LOCAL_STATE_IGNORE"] = "1"
+    output = subprocess.run(
+        ["make", "--no-print-directory", "invoke", "EVENT=events/authorizer-deny.json", f"PY={sys.executable}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert output.returncode == 0, output.stderr[-2000:]
+    assert json.loads(output.stdout[output.stdout.index("{") :]) == {
+        "errorType": "Exception",
+        "errorMessage": "Unauthorized",
+    }

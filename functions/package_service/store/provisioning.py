@@ -31,7 +31,7 @@ from .records import (
 )
 from .tokens import Principal
 
-SHARDS = 8  # package-index partitions per package (see README: capacity)
+SHARDS = 8  # package-index partitions per package (see docs/data-model.md)
 
 
 def customer_partition(tenant: str, customer_id: str) -> str:
