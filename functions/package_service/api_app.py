@@ -8,8 +8,10 @@ from .domain.errors import DomainError
 from .observability import logger
 from .routes import catalog, contracts, customers, jobs, packages
 from .routes.common import describe_validation_errors, error_response
+from .routes.wire import omit_absent_fields
 
 app = APIGatewayRestResolver(enable_validation=True)
+app.use(middlewares=[omit_absent_fields])
 app.include_router(packages.router)
 app.include_router(catalog.router)
 app.include_router(customers.router)

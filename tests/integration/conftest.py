@@ -16,6 +16,7 @@ from infra.queues import create_queues
 from package_service.settings import get_settings
 from package_service.store.dynamo import get_client
 from package_service.store.queue import get_sqs
+from tests import payloads
 
 TABLE = "package-service-test"
 moto_patches.apply()  # item-level transaction rollback: keeps cohort-sized tests linear
@@ -158,3 +159,88 @@ def catalog(api: Api) -> dict[str, str]:
         "/v1/contract-pricing/rate-cards/create", {"name": "Tokens rate card", "aliases": [{"name": "tokens"}]}
     )["id"]
     return {"usage": usage, "seats": seats, "rate_card": rate_card}
+
+
+START = "2027-01-31T00:00:00Z"
+
+
+@pytest.fixture
+def world(api: Api, catalog: dict[str, str]) -> dict[str, str]:
+    """One of everything: a full package, a customer with a Stripe configuration, a contract, a renewal."""
+    package = api.ok(
+        "/v1/packages/create", payloads.full_package(catalog["usage"], catalog["seats"], catalog["rate_card"])
+    )
+    customer = api.ok(
+        "/v1/customers",
+        {
+            "name": "Acme",
+            "customer_billing_provider_configurations": [{**payloads.STRIPE, "configuration": {"a": "b"}}],
+        },
+    )
+    contract = api.ok(
+        "/v1/contracts/create", {"customer_id": customer["id"], "package_id": package["id"], "starting_at": START}
+    )
+    api.ok(
+        "/v1/contracts/create",
+        {
+            "customer_id": customer["id"],
+            "package_id": package["id"],
+            "starting_at": "2028-01-31T00:00:00Z",
+            "transition": {"from_contract_id": contract["id"], "type": "RENEWAL"},
+        },
+    )
+    return {**catalog, "package": package["id"], "customer": customer["id"], "contract": contract["id"]}
+
+
+def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
+    """One successful call of every operation on `world` (and on records made for it): (path, reply)."""
+    replies: list[tuple[str, Reply]] = []
+
+    def call(path: str, body: Any = None, method: str = "POST") -> Reply:
+        reply = api.post(path, body, method=method)
+        assert reply.status == 200, (path, reply.body)
+        replies.append((path if method == "POST" else f"GET {path}", reply))
+        return reply
+
+    customer, contract = world["customer"], world["contract"]
+    call("/v1/packages/get", {"package_id": world["package"]})
+    call("/v1/packages/list", {})
+    call("/v1/packages/listContractsOnPackage", {"package_id": world["package"]})
+    created = call("/v1/packages/create", {"name": "Another", "duration": {"unit": "MONTHS", "value": 1}})
+    call("/v1/packages/archive", {"package_id": created.data["id"]})
+    renamed = {"product_id": world["usage"], "starting_at": "2026-01-01T00:00:00Z", "name": "Tokens v2", "tags": ["a"]}
+    call("/v1/contract-pricing/products/update", renamed)
+    call("/v1/contract-pricing/products/get", {"id": world["usage"]})
+    call("/v1/contract-pricing/products/list", {})
+    moved = {"rate_card_id": world["rate_card"], "name": "Renamed", "aliases": [{"name": "other"}]}
+    call("/v1/contract-pricing/rate-cards/update", moved)
+    call("/v1/contract-pricing/rate-cards/get", {"id": world["rate_card"]})
+    call("/v1/contract-pricing/rate-cards/list", {})
+    product = call("/v1/contract-pricing/products/create", {"name": "Extra", "type": "FIXED"})
+    call("/v1/contract-pricing/products/archive", {"product_id": product.data["id"]})
+    call("/v1/contract-pricing/products/list", {"archive_filter": "ALL"})  # archived ones included
+    rate_card = call("/v1/contract-pricing/rate-cards/create", {"name": "Extra"})
+    call("/v1/contract-pricing/rate-cards/archive", {"id": rate_card.data["id"]})
+    call(f"/v1/customers/{customer}", method="GET")
+    call("/v1/customers", method="GET")
+    call("/v1/getCustomerBillingProviderConfigurations", {"customer_id": customer})
+    other = call("/v1/customers", {"name": "Other"})
+    configured = call(
+        "/v1/setCustomerBillingProviderConfigurations",
+        {"data": [{"customer_id": other.data["id"], **payloads.STRIPE, "configuration": {"stripe_customer_id": "c"}}]},
+    )
+    call(
+        "/v1/archiveCustomerBillingProviderConfigurations",
+        {"customer_id": other.data["id"], "customer_billing_provider_configuration_ids": [configured.data[0]["id"]]},
+    )
+    call("/v1/getCustomerBillingProviderConfigurations", {"customer_id": other.data["id"], "include_archived": True})
+    call("/v1/customers/archive", {"id": other.data["id"]})
+    call(f"/v1/customers/{other.data['id']}", method="GET")  # an archived customer
+    call("/v1/contracts/get", {"contract_id": contract, "customer_id": customer})
+    call("/v1/contracts/list", {"customer_id": customer})
+    later = {"customer_id": customer, "package_id": world["package"], "starting_at": "2030-01-31T00:00:00Z"}
+    newer = call("/v1/contracts/create", later)
+    call("/v1/contracts/preview", later)
+    call("/v1/contracts/archive", {"contract_id": newer.data["id"], "customer_id": customer, "void_invoices": False})
+    call("/v1/contracts/get", {"contract_id": newer.data["id"], "customer_id": customer})  # an archived contract
+    return replies

@@ -19,8 +19,10 @@ class AliasAssignment:
     holder_id: str
     starting_at: datetime | None = None
     ending_before: datetime | None = None
-    # A package's rate card alias, copied here so provisioning by package alias needs one read less.
+    # A package's rate card alias and the products its terms name (comma-separated ids), copied here so
+    # provisioning by package alias reads the package, the rate card alias and the product names at once.
     rate_card_alias: str | None = None
+    product_ids: str | None = None
 
     @property
     def window(self) -> Window:
@@ -32,6 +34,7 @@ class AliasAssignment:
             "starting_at": self.starting_at.isoformat() if self.starting_at else None,
             "ending_before": self.ending_before.isoformat() if self.ending_before else None,
             "rate_card_alias": self.rate_card_alias,
+            "product_ids": self.product_ids,
         }
 
     @classmethod
@@ -42,6 +45,7 @@ class AliasAssignment:
             starting_at=datetime.fromisoformat(start) if start else None,
             ending_before=datetime.fromisoformat(end) if end else None,
             rate_card_alias=item.get("rate_card_alias"),
+            product_ids=item.get("product_ids"),
         )
 
 

@@ -94,3 +94,12 @@ def present_contract(doc: Doc, product_names: dict[str, str], archived_at: str |
         "spend_trackers": doc.get("spend_trackers", []),
         "billing_anchor_date": doc.get("billing_anchor_date"),
     }
+
+
+def present_created_contract(doc: Doc, product_names: dict[str, str]) -> Doc:
+    """The shape of `ContractCreateResponse.data.contract`: the contract as created, its terms at the top
+    level (no `current` / `initial` versions, no amendments)."""
+    view = present_contract(doc, product_names, None)
+    version = view.pop("current")
+    del view["initial"], view["amendments"]
+    return {**view, **version, "transitions": version.get("transitions", []), "usage_filter": []}

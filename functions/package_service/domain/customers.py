@@ -1,10 +1,12 @@
 """Customers and their billing provider configurations."""
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+from uuid import NAMESPACE_URL, uuid5
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import Id, NonEmptyStr, RequestModel
+from .errors import InvalidRequest
 
 BillingProviderType = Literal[
     "aws_marketplace",
@@ -32,13 +34,20 @@ class LegacyBillingConfig(RequestModel):
 
 
 class BillingProviderConfigInput(RequestModel):
-    """A configuration as given at customer creation (the customer id is implied)."""
+    """A configuration as given at customer creation (the customer id is implied). Metronome's API
+    requires the delivery method by name or by id; nothing is invented for the one not given."""
 
     billing_provider: BillingProviderType
     configuration: dict[str, Any] | None = None
     delivery_method: DeliveryMethod | None = None
-    delivery_method_id: str | None = None
+    delivery_method_id: Id | None = None
     tax_provider: Literal["anrok", "avalara", "stripe"] | None = None
+
+    @model_validator(mode="after")
+    def _names_a_delivery_method(self) -> "BillingProviderConfigInput":
+        if self.delivery_method is None and self.delivery_method_id is None:
+            raise ValueError("delivery_method: give delivery_method or delivery_method_id")
+        return self
 
 
 class BillingProviderConfigSet(BillingProviderConfigInput):
@@ -80,14 +89,45 @@ class ArchiveBillingConfigurations(RequestModel):
     customer_billing_provider_configuration_ids: list[Id] = Field(min_length=1, max_length=100)
 
 
+def delivery_method_id(tenant_id: str, provider: str, method: str) -> str:
+    """The id of a tenant's delivery method: each (billing provider, method) pair a tenant can use is
+    one delivery method, with one stable id (Metronome names delivery methods by either)."""
+    return str(uuid5(NAMESPACE_URL, f"delivery-method:{tenant_id}:{provider}:{method}"))
+
+
+def with_delivery_method(tenant_id: str, config: BillingProviderConfigInput, field: str) -> BillingProviderConfigInput:
+    """`config` naming its delivery method both ways: the one given decides the other. An id that names
+    none of the tenant's delivery methods for that provider, or that disagrees with the name, is refused."""
+    ids = {delivery_method_id(tenant_id, config.billing_provider, m): m for m in get_args(DeliveryMethod)}
+    if config.delivery_method_id is None:
+        assert config.delivery_method is not None  # the model requires one of the two
+        return config.model_copy(
+            update={
+                "delivery_method_id": delivery_method_id(tenant_id, config.billing_provider, config.delivery_method)
+            }
+        )
+    method = ids.get(config.delivery_method_id)
+    if method is None:
+        raise InvalidRequest(
+            f"{field}.delivery_method_id: no delivery method with this id for billing_provider "
+            f"{config.billing_provider} (it is the id that getCustomerBillingProviderConfigurations shows)"
+        )
+    if config.delivery_method not in (None, method):
+        raise InvalidRequest(
+            f"{field}.delivery_method_id: names delivery_method {method}, not {config.delivery_method}"
+        )
+    return config.model_copy(update={"delivery_method": method})
+
+
 def present_billing_config(customer_id: str, config: dict[str, Any]) -> dict[str, Any]:
-    """The shape of `customer_retrieve_billing_configurations_response.Data`."""
+    """The shape of `customer_retrieve_billing_configurations_response.Data`; `archived_at` is null while
+    active (the published schema requires it, nullable)."""
     return {
         "id": config["id"],
         "customer_id": customer_id,
         "billing_provider": config["billing_provider"],
-        "delivery_method": config.get("delivery_method", "direct_to_billing_provider"),
-        "delivery_method_id": config.get("delivery_method_id", ""),
+        "delivery_method": config["delivery_method"],
+        "delivery_method_id": config["delivery_method_id"],
         "delivery_method_configuration": {},
         "configuration": config.get("configuration", {}),
         "tax_provider": config.get("tax_provider"),

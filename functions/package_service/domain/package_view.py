@@ -7,12 +7,14 @@ fields the way Metronome reports them, and fills the defaults the response type 
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from .aliases import AliasAssignment, effective_windows
 from .base import format_timestamp
-from .package import PackageCreate
+
+if TYPE_CHECKING:  # the request model (and every term shape) is the API's alone: workers never load it
+    from .package import PackageCreate
 
 USD_CENTS = {"id": "2714e483-4ff1-48e4-9e25-ac732e8f24f2", "name": "USD (cents)"}
 
@@ -34,7 +36,7 @@ def _with_ids(items: list[Doc]) -> list[Doc]:
     return [{"id": str(uuid4()), **item} for item in items]
 
 
-def new_package_document(request: PackageCreate, package_id: str, created_at: datetime, created_by: str) -> Doc:
+def new_package_document(request: "PackageCreate", package_id: str, created_at: datetime, created_by: str) -> Doc:
     """The record to store: the request as validated (upper-case units, canonical ids) plus ids."""
     terms = request.model_dump(mode="json", exclude_none=True)
     for field in _TERM_LISTS:

@@ -75,9 +75,7 @@ def match_billing_config(package: Doc, customer_id: str, configs: list[Doc]) -> 
     matches = [
         c
         for c in configs
-        if "archived_at" not in c
-        and c["billing_provider"] == provider
-        and c.get("delivery_method", "direct_to_billing_provider") == method
+        if "archived_at" not in c and c["billing_provider"] == provider and c.get("delivery_method") == method
     ]
     if not matches:
         raise InvalidRequest(

@@ -56,9 +56,9 @@ class ContractsOnPackage(_DateFilters):
 
 @router.post("/v1/contracts/create", summary="Provision a contract from a package", tags=TAGS)
 def create_contract(body: Annotated[ProvisionRequest, Body()]) -> dict[str, Any]:
-    contract_id = contracts.provision_contract(principal(router), body, now())
+    contract = contracts.provision_contract(principal(router), body, now())
     metrics.add_metric(name="ContractsProvisioned", unit=MetricUnit.Count, value=1)
-    return {"data": {"id": contract_id}}
+    return {"data": {"id": contract["id"], "contract": contract}}
 
 
 @router.post(

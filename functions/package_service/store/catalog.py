@@ -6,7 +6,7 @@ from typing import Any
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter, format_timestamp
 from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate, RateCardUpdate
-from ..domain.catalog_view import present_product, present_rate_card, product_name, updated_rate_card
+from ..domain.catalog_view import present_product, present_rate_card, updated_rate_card
 from ..domain.errors import InvalidRequest
 from .kinds import PRODUCT, RATE_CARD
 from .records import (
@@ -61,11 +61,6 @@ def update_product(principal: Principal, request: ProductUpdate, now: datetime) 
     }
     references = _components(tenant, request.composite_product_ids)
     append_update(tenant, PRODUCT, product_id, "product", update, references)
-
-
-def current_product_name(record: StoredRecord, now: datetime) -> str:
-    """A product's name as of `now`: an update can rename it from a date."""
-    return product_name(record.doc, record_updates(record), now)
 
 
 def get_product(principal: Principal, product_id: str, now: datetime) -> dict[str, Any]:

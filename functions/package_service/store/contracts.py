@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.base import format_timestamp
-from ..domain.contract_view import present_contract
+from ..domain.contract_view import present_contract, present_created_contract
 from ..domain.errors import InvalidRequest, NotFound, Unavailable, UniquenessKeyTaken
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
@@ -50,11 +50,14 @@ def _package_on_date(principal: Principal, request: ProvisionRequest) -> Package
     return on_date
 
 
-def provision_contract(principal: Principal, request: ProvisionRequest, now: datetime) -> str:
-    """Create the contract a package gives the customer: one transaction, at most three calls."""
+def provision_contract(principal: Principal, request: ProvisionRequest, now: datetime) -> dict[str, Any]:
+    """Create the contract a package gives the customer: one transaction, at most three calls. Returns
+    the contract as created, in the flat shape `/v1/contracts/create` answers with."""
     for _ in range(_ATTEMPTS):
         try:
-            return put_record_guarded(_package_on_date(principal, request).plan(request, now).record)
+            plan = _package_on_date(principal, request).plan(request, now)
+            put_record_guarded(plan.record)
+            return present_created_contract(plan.doc, plan.product_names)
         except ConcurrentChange:
             continue  # the package or customer changed between read and write: resolve again
     raise Unavailable("the customer's billing configuration kept changing during provisioning; retry")
@@ -73,7 +76,7 @@ def preview_contract(principal: Principal, request: ProvisionRequest, now: datet
         "package_id": plan.resolved.package_id,
         "rate_card_id": plan.resolved.rate_card_id,
         "customer_billing_provider_configuration": plan.resolved.billing_config,
-        "contract": _present(principal, [plan.doc])[0],
+        "contract": present_contract(plan.doc, plan.product_names, None),
     }
 
 

@@ -9,7 +9,6 @@ from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter
 from ..domain.package import PackageCreate, referenced_products
 from ..domain.package_view import named_product_ids, new_package_document, present_package
-from .catalog import current_product_name
 from .dynamo import batch_get
 from .kinds import PACKAGE, PRODUCT, RATE_CARD
 from .records import (
@@ -19,6 +18,7 @@ from .records import (
     alias_key,
     alias_name,
     archive_record,
+    current_product_name,
     get_record,
     history_from_item,
     list_records,
@@ -53,8 +53,12 @@ def create_package(principal: Principal, request: PackageCreate, now: datetime, 
                 must_be_active=False,
             )
         )
+    products = ",".join(sorted(named_product_ids(doc)))  # "" for none; None only in rows older than this
     aliases = [
-        (alias.name, AliasAssignment(doc["id"], alias.starting_at, alias.ending_before, request.rate_card_alias))
+        (
+            alias.name,
+            AliasAssignment(doc["id"], alias.starting_at, alias.ending_before, request.rate_card_alias, products),
+        )
         for alias in request.aliases or []
     ]
     return put_record_guarded(

@@ -8,23 +8,25 @@ active and that the customer's billing configurations did not change since they 
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from ..domain.aliases import AliasAssignment, assignment_at
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
+from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest, Resolved, match_billing_config, resolve_contract_terms
 from .customers import billing_config_version, billing_configs
 from .dynamo import Item, batch_get, s, table_name
-from .kinds import CONTRACT, CUSTOMER, PACKAGE, RATE_CARD
+from .kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD
 from .records import (
     GuardedItem,
     NewRecord,
     ReferenceCheck,
     StoredRecord,
     alias_key,
+    current_product_name,
     history_from_item,
     record_from_item,
     record_key,
@@ -55,6 +57,7 @@ class ContractPlan:
     doc: dict[str, Any]
     resolved: Resolved
     record: NewRecord
+    product_names: dict[str, str]  # each product the contract names, as named now
 
 
 @dataclass
@@ -78,21 +81,37 @@ class PackageOnDate:
         self.found = _read(first + self.extra_keys)
         self.field = "package_id" if self.package_id else "package_alias"
 
+        # The second read takes the rate card alias and the products the contract names (for their names
+        # as of now); by alias, the package too (the alias row lists its products).
         if self.package_id:
             package_item = self.found.get(record_key(tenant, PACKAGE, self.package_id)["pk"]["S"])
             if package_item is None:
                 raise InvalidRequest(f"package_id: package {self.package_id} not found")
             self.package = record_from_item(package_item)
             rate_card_alias = self.package.doc.get("rate_card_alias")
-            found = _read([alias_key(tenant, RATE_CARD, rate_card_alias)] if rate_card_alias else [])
+            product_ids: set[str] | None = named_product_ids(self.package.doc)
+            second = [alias_key(tenant, RATE_CARD, rate_card_alias)] if rate_card_alias else []
         else:
             assignment = self._alias_at(self.found, PACKAGE, self.package_alias or "", "package_alias: ", "package")
             rate_card_alias = assignment.rate_card_alias
+            # Alias rows written before product ids were copied into them: the products are read after.
+            listed = assignment.product_ids
+            product_ids = None if listed is None else set(filter(None, listed.split(",")))
             second = [record_key(tenant, PACKAGE, assignment.holder_id)]
             if rate_card_alias:
                 second.append(alias_key(tenant, RATE_CARD, rate_card_alias))
-            found = _read(second)
+        product_keys = [record_key(tenant, PRODUCT, p) for p in sorted(product_ids or ())]
+        found = _read(second + product_keys)
+        if not self.package_id:
             self.package = record_from_item(found[second[0]["pk"]["S"]])
+        if product_ids is None:
+            product_keys = [record_key(tenant, PRODUCT, p) for p in sorted(named_product_ids(self.package.doc))]
+            found.update(_read(product_keys))
+        now = datetime.now(UTC)
+        self.product_names = {
+            record.id: current_product_name(record, now)
+            for record in (record_from_item(found[k["pk"]["S"]]) for k in product_keys if k["pk"]["S"] in found)
+        }
         if self.package.archived_at:
             raise InvalidRequest(
                 f"{self.field}: package {self.package.id} is archived and cannot provision new contracts"
@@ -170,7 +189,7 @@ class PackageOnDate:
             extra_items=extras,
             references=[package_active, customer_unchanged],
         )
-        return ContractPlan(doc, resolved, record)
+        return ContractPlan(doc, resolved, record, self.product_names)
 
 
 def _transition_onto_previous(tenant: str, transition: dict[str, str]) -> GuardedItem:

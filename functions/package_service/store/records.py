@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from ..domain.aliases import AliasAssignment
 from ..domain.base import ArchiveFilter, format_timestamp
+from ..domain.catalog_view import product_name
 from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailable, UniquenessKeyTaken
 from .dynamo import Item, batch_get, get_client, key, query_at_least, s, table_name, translated_errors
 
@@ -256,6 +257,11 @@ def append_update(
 def record_updates(record: StoredRecord) -> list[dict[str, Any]]:
     """The updates appended to a record, in the order they were made."""
     return [json.loads(entry["S"]) for entry in record.item.get("updates", {}).get("L", [])]
+
+
+def current_product_name(record: StoredRecord, now: datetime) -> str:
+    """A product's name as of `now`: an update can rename it from a date."""
+    return product_name(record.doc, record_updates(record), now)
 
 
 def new_record_doc(
