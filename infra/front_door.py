@@ -5,6 +5,7 @@ allow results per token for `ReauthorizeEvery` seconds, as API Gateway does), bu
 event and runs the Api function in-process.
 """
 
+import base64
 import json
 import re
 import threading
@@ -84,8 +85,23 @@ class AuthorizerCache:
         return context
 
 
-def _json(status: int, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+def _json(status: int, body: dict[str, Any], **headers: str) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json", **headers}, json.dumps(body).encode()
+
+
+# What API Gateway (REST) answers for a path no resource has, or a method its resource does not have.
+MISSING_ROUTE = (403, {"message": "Missing Authentication Token"}, "MissingAuthenticationTokenException")
+
+
+def _proxy_body(body: bytes) -> tuple[str | None, bool]:
+    """The proxy event's body: text as it came, or base64 with isBase64Encoded when it is not UTF-8
+    (API Gateway passes such a body on encoded rather than garbling it)."""
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
 
 
 class FrontDoor:
@@ -102,7 +118,8 @@ class FrontDoor:
             (None, None),
         )
         if route is None or match is None:
-            return _json(404, {"message": f"no route for {method} {url.path}"})
+            status, message, error_type = MISSING_ROUTE
+            return _json(status, message, **{"x-amzn-ErrorType": error_type})
         request_id = str(uuid.uuid4())
         authorizer: dict[str, Any] = {}
         if route.needs_auth:
@@ -113,6 +130,7 @@ class FrontDoor:
                 return _json(401, {"message": "Unauthorized"})
             authorizer = context
         query = parse_qs(url.query, keep_blank_values=True)
+        text, encoded = _proxy_body(body)
         event = {
             "resource": route.path_template,
             "path": url.path,
@@ -128,7 +146,8 @@ class FrontDoor:
                 "extendedRequestId": request_id,
                 "stage": STAGE,
                 "httpMethod": method,
-                "path": f"/{STAGE}{url.path}",
+                # Served at the root, as API Gateway is behind a custom domain: no stage in the path.
+                "path": url.path,
                 "resourcePath": route.path_template,
                 "requestTimeEpoch": int(time.time() * 1000),
                 "accountId": "123456789012",
@@ -136,8 +155,8 @@ class FrontDoor:
                 "identity": {"sourceIp": "127.0.0.1"},
                 "authorizer": authorizer or None,
             },
-            "body": body.decode() if body else None,
-            "isBase64Encoded": False,
+            "body": text,
+            "isBase64Encoded": encoded,
         }
         try:
             response = invoke(route.function, event)
@@ -149,6 +168,39 @@ class FrontDoor:
         return int(response["statusCode"]), out_headers, (response.get("body") or "").encode()
 
 
+class _BadRequest(Exception):
+    """A request whose framing (length, chunks) cannot be read: answered 400, connection closed."""
+
+
+def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body by Content-Length or chunked transfer encoding, at most API Gateway's 10 MB."""
+    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = handler.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                raise _BadRequest("malformed chunked body") from None
+            if size == 0:
+                while handler.rfile.readline(1024).strip():  # trailers
+                    pass
+                return b"".join(chunks)
+            total += size
+            if total > API_GATEWAY_MAX_BODY:
+                raise _BadRequest("Request Too Long")
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline(8)  # the chunk's CRLF
+    raw = handler.headers.get("Content-Length") or "0"
+    if not raw.isdigit():
+        raise _BadRequest("Content-Length must be a non-negative integer")
+    length = int(raw)
+    if length > API_GATEWAY_MAX_BODY:
+        raise _BadRequest("Request Too Long")
+    return handler.rfile.read(length) if length else b""
+
+
 def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHTTPServer:
     class RequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -157,22 +209,45 @@ def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHT
         disable_nagle_algorithm = True
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > API_GATEWAY_MAX_BODY:
-                status, headers, payload = _json(413, {"message": "Request Too Long"})
-                self.close_connection = True
-            else:
-                body = self.rfile.read(length) if length else b""
-                status, headers, payload = front_door.handle(self.command, self.path, dict(self.headers.items()), body)
+            try:
+                body = _read_body(self)
+            except _BadRequest as error:
+                self.close_connection = True  # the rest of the stream cannot be trusted
+                status = 413 if str(error) == "Request Too Long" else 400
+                self._answer(*_json(status, {"message": str(error)}))
+                return
+            try:
+                answer = front_door.handle(self.command, self.path, dict(self.headers.items()), body)
+            except Exception:  # never leave a client without an answer
+                answer = _json(502, {"message": "Internal server error"})
+            self._answer(*answer)
+
+        def _answer(self, status: int, headers: dict[str, str], payload: bytes) -> None:
             self.send_response(status)
             for name, value in headers.items():
                 if name.lower() not in ("content-length", "connection"):
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(payload)
+            if self.command != "HEAD":
+                self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+        def __getattr__(self, name: str) -> Any:
+            # Every method reaches the front door (TRACE, PROPFIND, ...), which answers as API Gateway
+            # does for a method no route has, instead of http.server's HTML 501 page.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """Malformed request lines and headers get JSON too, not http.server's HTML page."""
+            self.close_connection = True
+            self.command = self.command or ""
+            if self.request_version == "HTTP/0.9":  # unparsed request line: http.server would send no headers
+                self.request_version = "HTTP/1.1"
+            self._answer(*_json(code, {"message": message or explain or "Bad Request"}))
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -76,9 +76,19 @@ def openapi_document(app: APIGatewayRestResolver, servers: list[Server] | None =
     return document_errors(schema.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
+def served_from(app: APIGatewayRestResolver) -> str:
+    """Where this document's paths answer: the stage's base path on API Gateway's own URL
+    (`/dev/swagger` -> `/dev`), the root behind a custom domain or the local front door."""
+    event = app.current_event
+    seen_as = str(event.request_context.path or event.path)
+    if not seen_as.endswith(event.path):
+        return app._get_base_path() or "/"
+    return seen_as.removesuffix(event.path) or "/"
+
+
 def swagger_page(app: APIGatewayRestResolver, *, as_json: bool) -> Response[str]:
     """What Powertools' enable_swagger serves (UI with inlined assets, or `?format=json`), built lazily."""
-    document = openapi_document(app, servers=[Server(url=app._get_base_path() or "/")])
+    document = openapi_document(app, servers=[Server(url=served_from(app))])
     # "</" escaped so the document cannot close the <script> tag it is inlined into.
     spec = json.dumps(document, indent=2).replace("</", "<\\/")
     if as_json:

@@ -78,7 +78,7 @@ def test_admin_cli_creates_and_revokes(table: str, capsys: pytest.CaptureFixture
 def test_unknown_routes_and_methods(table: str) -> None:
     door = FrontDoor(authorizer_ttl=0)
     token = create_token("acme", "ci")
-    assert door.handle("GET", "/v1/packages/list", {"Authorization": f"Bearer {token}"}, b"")[0] == 404
+    assert door.handle("GET", "/v1/packages/list", {"Authorization": f"Bearer {token}"}, b"")[0] == 403
     status, _, page = door.handle("GET", "/swagger", {}, b"")
     assert status == 200 and b"swagger" in page.lower()
 

@@ -1,7 +1,9 @@
 """Building blocks shared by every request model: strictness, ids, times, relative time."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from functools import cache
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from uuid import UUID
 
 from pydantic import (
@@ -11,19 +13,45 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
 
 class RequestModel(BaseModel):
-    """Unknown fields are refused, so a typo never silently drops a contract term."""
+    """Unknown fields are refused, so a typo never silently drops a contract term. Enums spelled in upper
+    case (`PREPAID`, `MONTHLY`, `ARREARS`...) also take their lower-case spelling, as Metronome's API
+    does, and are stored and answered in upper case."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, defer_build=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _upper_case_enums(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in _upper_case_enum_fields(cls):
+            return [_upper(v) for v in value] if isinstance(value, list) else _upper(value)
+        return value
 
 
 def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
+
+
+def _is_upper_case_enum(annotation: Any) -> bool:
+    """An enum of upper-case words, possibly optional, in a list, or annotated."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return all(isinstance(a, str) and a == a.upper() and a != a.lower() for a in args)
+    if origin in (Annotated, list, Union, UnionType):
+        return any(_is_upper_case_enum(a) for a in (args[:1] if origin is Annotated else args))
+    return False
+
+
+@cache
+def _upper_case_enum_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, f in model.model_fields.items() if _is_upper_case_enum(f.annotation))
 
 
 def _canonical_uuid(value: str) -> str:

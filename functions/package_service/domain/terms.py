@@ -300,6 +300,8 @@ class Subscription(RequestModel):
     proration: SubscriptionProration
     subscription_rate: SubscriptionRate
     billing_cycle_config: BillingCycleConfig | None = None
+    # Priced in this custom pricing unit instead of fiat (the SDK's package and contract views carry it).
+    custom_credit_type_id: Id | None = None
     custom_fields: dict[str, str] | None = None
     description: str | None = None
     duration: PositiveRelativeTime | None = None

@@ -1,0 +1,114 @@
+"""The local front door answers like API Gateway (REST, proxy integration), over a real socket: every
+request, however malformed, gets an HTTP answer with a JSON body."""
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from infra.front_door import FrontDoor, make_http_server
+from package_service.store.tokens import create_token
+
+from .conftest import scan_count
+
+
+@pytest.fixture
+def door(table: str) -> Iterator[tuple[int, str]]:
+    server = make_http_server(FrontDoor(authorizer_ttl=0), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    yield server.server_address[1], create_token("acme", "ci")
+    server.shutdown()
+
+
+def exchange(port: int, raw: bytes, headers_only: bool = False) -> tuple[int, dict[str, str], bytes]:
+    """Send raw bytes, read one HTTP answer (status, headers, body); fails if none comes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            assert chunk, f"connection closed without an answer after {data!r}"
+            data += chunk
+        status_and_headers, _, body = data.partition(b"\r\n\r\n")
+        lines = status_and_headers.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = 0 if headers_only else int(headers.get("content-length", "0"))
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            assert chunk, "connection closed mid-body"
+            body += chunk
+        return int(lines[0].split()[1]), headers, body[:length]
+
+
+def request(method: str, path: str, token: str, body: bytes = b"", extra: str = "") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n{extra}"
+    return head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+def test_a_body_that_is_not_utf8_is_a_400_naming_the_body(door: tuple[int, str]) -> None:
+    port, token = door
+    before = scan_count()
+    status, headers, body = exchange(port, request("POST", "/v1/packages/create", token, b'{"name": "\xff\xfe"}'))
+    assert status == 400 and json.loads(body)["message"].startswith("request body:")
+    assert headers["content-type"] == "application/json" and scan_count() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("TRACE", "/v1/packages/list"), ("PUT", "/v1/packages/create"), ("GET", "/v1/packages/list"),
+     ("DELETE", "/v1/customers"), ("PROPFIND", "/v1/packages/get"), ("POST", "/nowhere"), ("GET", "/")],
+)  # fmt: skip
+def test_a_method_or_path_no_route_has_is_api_gateways_403(door: tuple[int, str], method: str, path: str) -> None:
+    port, token = door
+    status, headers, body = exchange(port, request(method, path, token))
+    assert status == 403 and json.loads(body) == {"message": "Missing Authentication Token"}
+    assert headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+
+
+def test_an_unknown_path_under_the_proxy_resource_reaches_the_function(door: tuple[int, str]) -> None:
+    port, token = door
+    status, _, body = exchange(port, request("POST", "/v1/packages/nothing", token, b"{}"))
+    assert status == 404 and json.loads(body)["message"] == "no route for POST /v1/packages/nothing"
+
+
+def test_head_answers_headers_only(door: tuple[int, str]) -> None:
+    port, token = door
+    status, headers, body = exchange(port, request("HEAD", "/v1/customers", token), headers_only=True)
+    assert status == 403 and int(headers["content-length"]) > 0 and body == b""
+
+
+def test_chunked_bodies_are_read(door: tuple[int, str]) -> None:
+    port, token = door
+    payload = b'{"name": "Chunked plan"}'
+    chunked = f"{len(payload[:10]):x}\r\n".encode() + payload[:10] + b"\r\n"
+    chunked += f"{len(payload[10:]):x}\r\n".encode() + payload[10:] + b"\r\n0\r\n\r\n"
+    raw = (
+        f"POST /v1/packages/create HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode() + chunked
+    status, _, body = exchange(port, raw)
+    assert status == 200 and "id" in json.loads(body)["data"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"POST /v1/packages/create HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n{}",
+        b"POST /v1/packages/create HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        b"POST /v1/packages/create HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        b"POST /v1/packages/create HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n",
+        b"GARBAGE\r\n\r\n",
+        b"GET /v1/customers HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"GET /v1/customers HTTP/1.1\r\n" + b"X-Long: " + b"a" * 70000 + b"\r\n\r\n",
+        b"GET /v1/customers HTTP/1.1\r\nHost: x\r\nBroken header line\r\n\r\n",
+    ],
+    ids=["bad-length", "negative-length", "bad-chunk", "over-10MB", "garbage", "bad-version", "huge-header",
+         "header-without-colon"],
+)  # fmt: skip
+def test_malformed_requests_get_a_json_answer(door: tuple[int, str], raw: bytes) -> None:
+    port, _ = door
+    status, headers, body = exchange(port, raw)
+    assert 400 <= status < 500 or status == 505, status  # 505: HTTP Version Not Supported, as HTTP says
+    assert headers["content-type"] == "application/json" and "message" in json.loads(body)
