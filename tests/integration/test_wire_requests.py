@@ -137,3 +137,36 @@ def test_subscriptions_keep_their_custom_credit_type(api: Api, catalog: dict[str
 
 def body_stripe() -> dict[str, str]:
     return {"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/contract-pricing/rate-cards/create", {"name": "R", "aliases": [{"name": "a", "starting_at": 0}]},
+         "aliases[0].starting_at: Input should be a JSON string"),
+        ("/v1/contract-pricing/products/create",
+         {"name": "P", "type": "USAGE", "quantity_rounding": {"decimal_places": False, "rounding_method": "ROUND_UP"}},
+         "quantity_rounding.decimal_places: Input should be a JSON number"),
+        ("/v1/customers", {"name": "C", "billing_config": {"billing_provider_customer_id": "x",
+         "billing_provider_type": "stripe", "aws_is_subscription_product": 0}},
+         "billing_config.aws_is_subscription_product: Input should be a JSON boolean"),
+        ("/v1/packages/create", {"name": "P", "net_payment_terms_days": "15"},
+         "net_payment_terms_days: Input should be a JSON number"),
+        ("/v1/packages/create", {"name": 5}, "name: Input should be a JSON string"),
+        ("/v1/packages/list", {"archive_filter": True}, "archive_filter: Input should be a JSON string"),
+    ],
+)  # fmt: skip
+def test_values_of_the_wrong_json_type_are_refused_not_coerced(
+    api: Api, path: str, body: dict[str, Any], field: str
+) -> None:
+    before = scan_count()
+    reply = api.post(path, body)
+    assert reply.status == 400 and reply.message.startswith(field), reply.message
+    assert scan_count() == before
+
+
+@pytest.mark.parametrize("raw", ["[null, null]", "[]", '"x"', "5", "true", "null", "  [{}]"])
+@pytest.mark.parametrize("path", ["/v1/packages/list", "/v1/packages/get", "/v1/customers"])
+def test_a_body_that_is_not_a_json_object_is_refused(api: Api, path: str, raw: str) -> None:
+    reply = api.post(path, raw=raw)
+    assert reply.status == 400 and reply.message == "request body: must be a JSON object"

@@ -29,14 +29,63 @@ class RequestModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _upper_case_enums(cls, value: Any, info: ValidationInfo) -> Any:
-        if info.field_name in _upper_case_enum_fields(cls):
+    def _as_published(cls, value: Any, info: ValidationInfo) -> Any:
+        name = str(info.field_name)
+        kind = _json_kinds(cls).get(name)
+        if kind is not None:
+            _check_json_kind(value, kind)
+        if name in _upper_case_enum_fields(cls):
             return [_upper(v) for v in value] if isinstance(value, list) else _upper(value)
         return value
 
 
 def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
+
+
+# pydantic's lax mode would turn `false` into 0, `0` into a 1970 timestamp and `"5"` into 5: values the
+# published schema calls invalid. Scalars must already be of their JSON type.
+_KIND_OF = {bool: "boolean", int: "number", float: "number", str: "string", datetime: "string"}
+_ACCEPTS: dict[str, tuple[type, ...]] = {"boolean": (bool,), "number": (int, float), "string": (str,)}
+
+
+def _json_kind(annotation: Any) -> str | None:
+    """"boolean", "number" or "string" for a scalar field ("array of ..." for a list of them), else None."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _json_kind(args[0])
+    if origin is Literal:
+        return "string" if all(isinstance(a, str) for a in args) else None
+    if origin in (Union, UnionType):
+        kinds = {_json_kind(a) for a in args if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if origin is list:
+        item = _json_kind(args[0]) if args else None
+        return f"array of {item}" if item and not item.startswith("array") else None
+    if annotation is AwareDatetime:  # pydantic's marker class, not a datetime subclass
+        return "string"
+    for python_type, kind in _KIND_OF.items():
+        if isinstance(annotation, type) and issubclass(annotation, python_type):
+            return kind
+    return None
+
+
+def _check_json_kind(value: Any, kind: str) -> None:
+    if value is None:
+        return
+    if kind.startswith("array of "):
+        if isinstance(value, list):
+            for item in value:
+                _check_json_kind(item, kind.removeprefix("array of "))
+        return
+    if not isinstance(value, _ACCEPTS[kind]) or (kind == "number" and isinstance(value, bool)):
+        raise ValueError(f"Input should be a JSON {kind}")
+
+
+@cache
+def _json_kinds(model: type[BaseModel]) -> dict[str, str]:
+    kinds = {name: _json_kind(f.annotation) for name, f in model.model_fields.items()}
+    return {name: kind for name, kind in kinds.items() if kind}
 
 
 def _is_upper_case_enum(annotation: Any) -> bool:

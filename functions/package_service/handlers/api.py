@@ -39,6 +39,9 @@ def _body_refused(event: dict[str, Any]) -> dict[str, Any] | None:
     limit = get_settings().max_body_bytes
     if len(raw) > limit:
         return _refused(413, f"request body: larger than {limit} bytes")
+    # Every body of this API is an object; a valid JSON text that is one starts with "{".
+    if event.get("httpMethod") == "POST" and raw.lstrip(b" \t\r\n")[:1] not in (b"", b"{"):
+        return _refused(400, "request body: must be a JSON object")
     return None
 
 
