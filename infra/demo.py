@@ -7,15 +7,16 @@ import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-TENANT = "demo"
-TOKEN = "demo-token"
-USAGE_PRODUCT = "0d3b1c4e-0000-4000-8000-000000000001"
-SEAT_PRODUCT = "0d3b1c4e-0000-4000-8000-000000000002"
-RATE_CARD = "0d3b1c4e-0000-4000-8000-000000000003"
-PACKAGE = "0d3b1c4e-0000-4000-8000-000000000004"
-ARCHIVABLE_PACKAGE = "0d3b1c4e-0000-4000-8000-000000000005"
-CUSTOMER = "0d3b1c4e-0000-4000-8000-000000000006"
-JOB = "0d3b1c4e-0000-4000-8000-000000000007"
+from package_service.api_examples import (  # one definition: the OpenAPI examples refer to these ids
+    ARCHIVABLE_PACKAGE,
+    CUSTOMER,
+    PACKAGE,
+    RATE_CARD,
+    SEAT_PRODUCT,
+    USAGE_PRODUCT,
+)
+from package_service.api_examples import DEMO_TENANT as TENANT
+from package_service.api_examples import DEMO_TOKEN as TOKEN
 
 
 def _ensure(create: Callable[[], object]) -> None:

@@ -10,6 +10,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
+from .api_examples import REQUEST_EXAMPLES
+
 TITLE = "Package service (Metronome-compatible)"
 VERSION = "0.1.0"
 DESCRIPTION = (
@@ -26,7 +28,12 @@ _ERRORS = {
     503: "The datastore failed or timed out: nothing was stored, retry.",
 }
 _CONFLICT = "The uniqueness_key was already used in this tenant; `conflicting_id` names the record holding it."
-_WITH_UNIQUENESS_KEY = {"/v1/packages/create", "/v1/contracts/create", "/v1/provisioningJobs/create"}
+_WITH_UNIQUENESS_KEY = {
+    "/v1/packages/create",
+    "/v1/contracts/create",
+    "/v1/contracts/preview",  # answers the 409 its create would
+    "/v1/provisioningJobs/create",
+}
 _SWAGGER_ASSETS = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
 
 
@@ -39,9 +46,12 @@ def _error_response(description: str) -> dict[str, Any]:
 
 def document_errors(document: dict[str, Any]) -> dict[str, Any]:
     """Declare the errors the API really answers ({"message"}, 400 for invalid input) instead of
-    the 422 Powertools assumes for request validation."""
+    the 422 Powertools assumes for request validation; add the request examples."""
     for path, item in document.get("paths", {}).items():
         for operation in item.values():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None and path in REQUEST_EXAMPLES:
+                body["example"] = REQUEST_EXAMPLES[path]
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             responses.update({str(code): _error_response(text) for code, text in _ERRORS.items()})

@@ -50,7 +50,7 @@ _ACCEPTS: dict[str, tuple[type, ...]] = {"boolean": (bool,), "number": (int, flo
 
 
 def _json_kind(annotation: Any) -> str | None:
-    """"boolean", "number" or "string" for a scalar field ("array of ..." for a list of them), else None."""
+    """ "boolean", "number" or "string" for a scalar field ("array of ..." for a list of them), else None."""
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
         return _json_kind(args[0])
