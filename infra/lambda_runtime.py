@@ -2,8 +2,10 @@
 
 import importlib
 import os
+import threading
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,8 +67,19 @@ def load_handler(logical_id: str) -> tuple[Handler, LocalContext]:
     return handler, context
 
 
+# One execution environment per function: Lambda never runs two invocations in one at once, and the
+# handlers rely on it (Powertools keeps the current event, the logger its keys, on module singletons).
+# Two threads of the front door inside one handler would read each other's event and tenant.
+_environments: dict[str, threading.Lock] = defaultdict(threading.Lock)
+
+
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:
     handler, context = load_handler(logical_id)
+    with _environments[logical_id]:
+        return _run(handler, event, context)
+
+
+def _run(handler: Handler, event: dict[str, Any], context: LocalContext) -> Any:
     try:
         return handler(event, context)
     finally:

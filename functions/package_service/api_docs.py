@@ -65,10 +65,8 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
         "required": ["message"],
         "properties": {
             "message": {"type": "string", "description": "What is wrong, starting with the field at fault."},
-            "conflicting_id": {
-                "anyOf": [{"type": "string"}, {"type": "null"}],
-                "description": "409 only: the record holding the key.",
-            },
+            "conflicting_id": {"type": "string", "description": "409 only: the record holding the key."},
+            "code": {"type": "string", "description": "listContractsOnPackage only: `PackageNotFound`."},
         },
     }
     return document

@@ -3,6 +3,7 @@ request, however malformed, gets an HTTP answer with a JSON body."""
 
 import json
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -112,3 +113,35 @@ def test_malformed_requests_get_a_json_answer(door: tuple[int, str], raw: bytes)
     status, headers, body = exchange(port, raw)
     assert 400 <= status < 500 or status == 505, status  # 505: HTTP Version Not Supported, as HTTP says
     assert headers["content-type"] == "application/json" and "message" in json.loads(body)
+
+
+def test_concurrent_requests_of_two_tenants_never_see_each_other(door: tuple[int, str]) -> None:
+    """The front door serves requests on threads, but runs each function as Lambda does: one invocation
+    per execution environment at a time (Powertools keeps the current event on module singletons)."""
+    port, acme = door
+    globex = create_token("globex", "ci")
+    mine = {}
+    for token in (acme, globex):
+        status, _, body = exchange(port, request("POST", "/v1/packages/create", token, b'{"name": "Plan"}'))
+        assert status == 200
+        mine[token] = json.loads(body)["data"]["id"]
+    seen: list[tuple[str, set[str]]] = []
+
+    def list_packages(token: str) -> None:
+        for _ in range(15):
+            status, _, body = exchange(port, request("POST", "/v1/packages/list", token, b"{}"))
+            assert status == 200
+            seen.append((token, {p["id"] for p in json.loads(body)["data"]}))
+
+    threads = [threading.Thread(target=list_packages, args=(t,)) for t in (acme, globex) * 4]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: a race shows at once
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(seen) == 120
+    assert all(ids == {mine[token]} for token, ids in seen)

@@ -311,7 +311,12 @@ def test_contracts_list_archive_and_tenant_isolation(api: Api, other_tenant: Api
     with_archived = api.ok("/v1/contracts/list", {"customer_id": customer, "include_archived": True})
     assert with_archived[0]["archived_at"]
     assert other_tenant.post("/v1/contracts/get", {"contract_id": late, "customer_id": customer}).status == 404
-    assert other_tenant.post("/v1/packages/listContractsOnPackage", {"package_id": package}).status == 404
+    # Metronome's published description answers this operation's unknown package with 400 PackageNotFound.
+    foreign = other_tenant.post("/v1/packages/listContractsOnPackage", {"package_id": package})
+    assert foreign.status == 400 and foreign.body == {
+        "code": "PackageNotFound",
+        "message": f"package_id: package {package} not found",
+    }
 
 
 def test_a_renewal_is_listed_on_both_contracts(api: Api, package: str, customer: str) -> None:

@@ -45,8 +45,14 @@ def _upper(value: Any) -> Any:
 
 # pydantic's lax mode would turn `false` into 0, `0` into a 1970 timestamp and `"5"` into 5: values the
 # published schema calls invalid. Scalars must already be of their JSON type.
-_KIND_OF = {bool: "boolean", int: "number", float: "number", str: "string", datetime: "string"}
-_ACCEPTS: dict[str, tuple[type, ...]] = {"boolean": (bool,), "number": (int, float), "string": (str,)}
+_KIND_OF = {bool: "boolean", int: "number", float: "number", str: "string", datetime: "timestamp"}
+# A timestamp arrives as a JSON string; code that builds a request model itself passes a datetime.
+_ACCEPTS: dict[str, tuple[type, ...]] = {
+    "boolean": (bool,),
+    "number": (int, float),
+    "string": (str,),
+    "timestamp": (str, datetime),
+}
 
 
 def _json_kind(annotation: Any) -> str | None:
@@ -63,7 +69,7 @@ def _json_kind(annotation: Any) -> str | None:
         item = _json_kind(args[0]) if args else None
         return f"array of {item}" if item and not item.startswith("array") else None
     if annotation is AwareDatetime:  # pydantic's marker class, not a datetime subclass
-        return "string"
+        return "timestamp"
     for python_type, kind in _KIND_OF.items():
         if isinstance(annotation, type) and issubclass(annotation, python_type):
             return kind
@@ -79,7 +85,7 @@ def _check_json_kind(value: Any, kind: str) -> None:
                 _check_json_kind(item, kind.removeprefix("array of "))
         return
     if not isinstance(value, _ACCEPTS[kind]) or (kind == "number" and isinstance(value, bool)):
-        raise ValueError(f"Input should be a JSON {kind}")
+        raise ValueError(f"Input should be a JSON {'string' if kind == 'timestamp' else kind}")
 
 
 @cache

@@ -24,6 +24,14 @@ class NotFound(DomainError):
     status = 404
 
 
+class PackageNotFound(InvalidRequest):
+    """listContractsOnPackage's answer for a package the tenant does not have: Metronome's published
+    description gives that operation a 400 with `code` rather than a 404."""
+
+    def body(self) -> dict[str, object]:
+        return {"code": "PackageNotFound", "message": self.message}
+
+
 class Conflict(DomainError):
     """The thing to create exists already; it was left as it is."""
 
@@ -48,7 +56,7 @@ class UniquenessKeyTaken(DomainError):
         super().__init__(f"uniqueness_key: {self.uniqueness_key!r} was already used for a {self.resource}{held_by}")
 
     def body(self) -> dict[str, object]:
-        return {"message": self.message, "conflicting_id": self.existing_id}
+        return {"message": self.message, **({"conflicting_id": self.existing_id} if self.existing_id else {})}
 
 
 class Throttled(DomainError):

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..domain.base import format_timestamp
 from ..domain.contract_view import present_contract, present_created_contract
-from ..domain.errors import InvalidRequest, NotFound, Unavailable, UniquenessKeyTaken
+from ..domain.errors import InvalidRequest, NotFound, PackageNotFound, Unavailable, UniquenessKeyTaken
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
 from .dynamo import Item, get_client, key, query_at_least, s, table_name, translated_errors
@@ -175,7 +175,10 @@ def list_contracts_on_package(
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Contracts on a package, by start date, merged across the index shards (no scan)."""
-    get_record(principal.tenant_id, PACKAGE, package_id, "package")  # 404 outside the tenant
+    try:
+        get_record(principal.tenant_id, PACKAGE, package_id, "package")
+    except NotFound:  # also another tenant's package
+        raise PackageNotFound(f"package_id: package {package_id} not found") from None
     after = decode_cursor(cursor, "after")[0] if cursor else None
     date_filter = _date_filter(covering_date, starting_at)
     shard_rows = [

@@ -1,0 +1,90 @@
+"""The service held to Metronome's published API description (tests/published/): schemathesis generates
+requests from Metronome's own schemas and checks every answer against Metronome's response schemas, and
+each published operation is also called on real records so that its 200 answer is what is checked."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from metronome import Metronome
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from tests.e2e.conftest import TOKENS
+from tests.published import DOCUMENT, published
+
+CONFIG = Path(__file__).with_name("schemathesis-published.toml")
+CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
+
+
+def test_generated_requests_get_answers_that_match_metronomes_schemas(base_url: str) -> None:
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(CONFIG), "run", str(DOCUMENT),
+        "--url", base_url, "-H", f"Authorization: Bearer {TOKENS['acme']}",
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"})
+    report = run.stdout[run.stdout.rfind("SUMMARY") :]
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
+    assert "Failures:" not in report and "Errors:" not in report, report
+    assert f"Tested: {len(published()['paths'])}" in report or "Selected" in report, report
+
+
+@pytest.fixture(scope="module")
+def records(client: Metronome) -> dict[str, str]:
+    """One record of each kind the published operations read, made through the SDK."""
+    product = client.v1.contracts.products.create(name="Published tokens", type="USAGE").data.id
+    rate_card = client.v1.contracts.rate_cards.create(name="Published card", aliases=[{"name": "published"}]).data.id
+    customer = client.v1.customers.create(
+        name="Published customer",
+        customer_billing_provider_configurations=[
+            {"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider"}
+        ],
+    ).data.id
+    package = client.v1.packages.create(
+        name="Published package", rate_card_id=rate_card, duration={"unit": "MONTHS", "value": 12}
+    ).data.id
+    client.v1.contracts.create(customer_id=customer, package_id=package, starting_at="2027-01-31T00:00:00Z")
+    return {"product": product, "rate_card": rate_card, "customer": customer, "package": package}
+
+
+def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(path, method, case arguments) reaching a real record for each published operation."""
+    return [
+        ("/v1/packages/listContractsOnPackage", "POST", {"body": {"package_id": records["package"]}}),
+        ("/v1/getCustomerBillingProviderConfigurations", "POST", {"body": {"customer_id": records["customer"]}}),
+        ("/v1/customers/{customer_id}", "GET", {"path_parameters": {"customer_id": records["customer"]}}),
+        ("/v1/customers", "GET", {"query": {"limit": 5}}),
+        ("/v1/contract-pricing/products/get", "POST", {"body": {"id": records["product"]}}),
+        ("/v1/contract-pricing/rate-cards/get", "POST", {"body": {"id": records["rate_card"]}}),
+        ("/v1/contract-pricing/rate-cards/list", "POST", {"body": {}, "query": {"limit": 5}}),
+    ]
+
+
+def test_every_published_operation_answers_in_metronomes_shape(base_url: str, records: dict[str, str]) -> None:
+    schema = schemathesis.openapi.from_path(str(DOCUMENT))
+    calls = _calls(records)
+    assert {(path, method) for path, method, _ in calls} == {
+        (path, method.upper()) for path, item in published()["paths"].items() for method in item
+    }, "every published operation is called"
+    for path, method, arguments in calls:
+        case = schema[path][method].Case(**arguments)
+        response = case.call_and_validate(
+            base_url=base_url, headers={"Authorization": f"Bearer {TOKENS['acme']}"}, checks=CHECKS
+        )
+        assert response.status_code == 200, (path, response.text)
+        data = response.json()["data"]
+        assert data, f"{path}: an empty answer proves nothing"
+
+
+def test_an_unknown_package_is_metronomes_package_not_found(base_url: str) -> None:
+    schema = schemathesis.openapi.from_path(str(DOCUMENT))
+    operation = schema["/v1/packages/listContractsOnPackage"]["POST"]
+    case = operation.Case(body={"package_id": "5f1b7c55-0000-4000-8000-000000000000"})
+    response = case.call_and_validate(
+        base_url=base_url, headers={"Authorization": f"Bearer {TOKENS['acme']}"}, checks=CHECKS
+    )
+    assert response.status_code == 400 and response.json()["code"] == "PackageNotFound"
