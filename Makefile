@@ -6,7 +6,7 @@ SAMENV := .venv-sam
 SAM    := $(SAMENV)/bin/sam
 CHECKOVENV := .venv-checkov
 
-.PHONY: setup run test unit integration e2e lint openapi template-check invoke provision-now bench clean
+.PHONY: setup run test unit integration e2e lint openapi template-check browser invoke provision-now bench clean
 
 setup: $(VENV)/.installed
 
@@ -25,7 +25,12 @@ $(SAMENV)/.installed:
 run: setup  ## start the service on 127.0.0.1:$${PORT:-3000} with an embedded DynamoDB
 	$(PY) -m infra.local_stack
 
-test: setup lint template-check  ## everything CI runs: lint, types, template, unit, integration, e2e
+# The Swagger UI test drives a real browser: Debian's chromium, installed once if missing (needs root).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "make test needs Debian's chromium: apt-get install chromium" >&2; exit 1; }
+
+test: setup lint template-check browser  ## everything CI runs: lint, types, template, unit, integration, e2e
 	$(PY) -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
@@ -35,7 +40,7 @@ unit: setup
 integration: setup
 	$(PY) -m pytest -q tests/integration
 
-e2e: setup
+e2e: setup browser
 	$(PY) -m pytest -q tests/e2e
 
 lint: setup
