@@ -243,4 +243,10 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     call("/v1/contracts/preview", later)
     call("/v1/contracts/archive", {"contract_id": newer.data["id"], "customer_id": customer, "void_invoices": False})
     call("/v1/contracts/get", {"contract_id": newer.data["id"], "customer_id": customer})  # an archived contract
+    job_body = {"package_id": world["package"], "starting_at": "2032-01-31T00:00:00Z", "customer_ids": [customer]}
+    job = call("/v1/provisioningJobs/create", {**job_body, "run_at": "2031-01-01T00:00:00Z"})
+    call("/v1/provisioningJobs/get", {"job_id": job.data["id"]})
+    call("/v1/provisioningJobs/listResults", {"job_id": job.data["id"]})
+    call("/v1/provisioningJobs/cancel", {"job_id": job.data["id"]})
+    call("/v1/provisioningJobs/get", {"job_id": job.data["id"]})  # a cancelled job
     return replies

@@ -69,7 +69,13 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 LISTS = {"/v1/packages/list", "/v1/packages/listContractsOnPackage", "/v1/contract-pricing/products/list",
          "/v1/contract-pricing/rate-cards/list", "GET /v1/customers", "/v1/contracts/list"}  # fmt: skip
-BEYOND_METRONOME = {"/v1/contracts/preview"}  # no SDK type to hold it to
+BEYOND_METRONOME = {  # no SDK type to hold them to
+    "/v1/contracts/preview",
+    "/v1/provisioningJobs/create",
+    "/v1/provisioningJobs/get",
+    "/v1/provisioningJobs/listResults",
+    "/v1/provisioningJobs/cancel",
+}
 
 
 def operation(path: str) -> str:

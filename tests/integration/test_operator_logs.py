@@ -1,6 +1,7 @@
-"""A cohort message that fails inside a batch is a partial batch failure: Lambda's Errors metric stays 0
-and Powertools logs it at DEBUG. The worker says it at WARNING, with the job and its customers, and
-counts it in the BatchItemFailures metric that an alarm watches."""
+"""What operators see in the logs. A cohort message that fails inside a batch is a partial batch
+failure: Lambda's Errors metric stays 0 and Powertools logs it at DEBUG. The worker says it at WARNING,
+with the job and its customers, and counts it in the BatchItemFailures metric that an alarm watches.
+An idle Provisioner says nothing at INFO."""
 
 import io
 import json
@@ -53,3 +54,15 @@ def test_failed_messages_are_logged_at_warning_and_counted(table: str, monkeypat
     assert datastore["job_id"] == body["job_id"] and datastore["customer_ids"] == body["customer_ids"]
     assert "Unavailable" in datastore["exception"]
     assert malformed["message_id"] == "broken-message" and "job_id" not in malformed
+
+
+def test_an_idle_provisioner_run_logs_nothing_at_info(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` triggers the Provisioner every few seconds: with nothing due, a run must not bury the
+    request log a newcomer is watching (it says so at DEBUG only)."""
+    from package_service.handlers import provisioner
+    from tests.integration.test_jobs import trigger
+
+    log = io.StringIO()
+    monkeypatch.setattr(provisioner.logger.logger_handler, "stream", log)
+    assert trigger()["claimed"] == []
+    assert "provisioner run" not in log.getvalue()
