@@ -333,8 +333,17 @@ def test_a_renewal_is_listed_on_both_contracts(api: Api, package: str, customer:
     assert contract(api, renewal, customer)["current"]["transitions"] == expected
     after = contract(api, first, customer)
     assert after["current"]["transitions"] == after["initial"]["transitions"] == expected
-    # Nothing else of the first contract changed.
-    assert {**after["current"], "transitions": []} == before["current"]
+    # The first contract ends where the renewal starts: what it carried before then is unchanged, what
+    # was dated from then on is gone (test_transitions.py has the whole rule).
+    cut = "2028-01-01T00:00:00.000Z"
+    assert after["current"]["ending_before"] == before["current"]["ending_before"] == cut
+    unchanged = ("transitions", "scheduled_charges")
+    assert {k: v for k, v in after["current"].items() if k not in unchanged} == {
+        k: v for k, v in before["current"].items() if k not in unchanged
+    }
+    charges = [i["timestamp"] for c in before["current"]["scheduled_charges"] for i in c["schedule"]["schedule_items"]]
+    kept = [i["timestamp"] for c in after["current"]["scheduled_charges"] for i in c["schedule"]["schedule_items"]]
+    assert kept == [t for t in charges if t < cut] and len(kept) < len(charges)
     listed = {c["id"]: c for c in api.ok("/v1/contracts/list", {"customer_id": customer})}
     assert listed[first]["current"]["transitions"] == expected
 

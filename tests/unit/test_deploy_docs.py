@@ -64,4 +64,8 @@ def test_the_readme_links_only_to_pages_that_exist() -> None:
     links = re.findall(r"\]\((docs/[^)]+)\)", readme)
     assert "docs/deploy.md" in links and "docs/operations.md" in links
     for link in links:
-        assert (ROOT / link).exists(), link
+        page, _, anchor = link.partition("#")
+        assert (ROOT / page).exists(), link
+        if anchor:  # GitHub's anchor: the heading in lower case, spaces as dashes
+            headings = re.findall(r"^#+ (.+)$", (ROOT / page).read_text(), flags=re.MULTILINE)
+            assert anchor in {h.strip().lower().replace(" ", "-") for h in headings}, link

@@ -11,15 +11,17 @@ from typing import Any
 
 from ..domain.base import format_timestamp
 from ..domain.contract_view import present_contract, present_created_contract
-from ..domain.errors import InvalidRequest, NotFound, PackageNotFound, Unavailable, UniquenessKeyTaken
+from ..domain.errors import NotFound, PackageNotFound, Unavailable, UniquenessKeyTaken
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
 from .dynamo import Item, get_client, key, query_at_least, s, table_name, translated_errors
 from .kinds import CONTRACT, PACKAGE
+from .package_index import SHARDS, index_pk, index_row_key
 from .packages import product_names
-from .provisioning import SHARDS, PackageOnDate, contract_doc, customer_partition, index_pk, shard_of
+from .provisioning import PackageOnDate, customer_partition
 from .records import (
     ConcurrentChange,
+    ConditionFailed,
     ListFilter,
     StoredRecord,
     decode_cursor,
@@ -30,6 +32,7 @@ from .records import (
     record_key,
 )
 from .tokens import Principal
+from .transitions import TRANSITION_LABEL, check_transition, contract_doc
 
 _ATTEMPTS = 3
 
@@ -41,12 +44,7 @@ def _package_on_date(principal: Principal, request: ProvisionRequest) -> Package
         principal, request.starting_at, request.package_id, request.package_alias, [request.customer_id], extra
     )
     if transition:
-        previous = on_date.previous_contract(transition.from_contract_id)
-        if previous is None or previous.doc["customer_id"] != request.customer_id:
-            raise InvalidRequest(
-                f"transition.from_contract_id: contract {transition.from_contract_id} is not a contract of "
-                f"customer {request.customer_id}"
-            )
+        check_transition(on_date.previous_contract(transition.from_contract_id), request)
     return on_date
 
 
@@ -58,6 +56,10 @@ def provision_contract(principal: Principal, request: ProvisionRequest, now: dat
             plan = _package_on_date(principal, request).plan(request, now)
             put_record_guarded(plan.record)
             return present_created_contract(plan.doc, plan.product_names)
+        except ConditionFailed as failed:
+            if failed.label != TRANSITION_LABEL:
+                raise
+            continue  # the old contract changed since it was read: read again, and its checks say why
         except ConcurrentChange:
             continue  # the package or customer changed between read and write: resolve again
     raise Unavailable("the customer's billing configuration kept changing during provisioning; retry")
@@ -139,9 +141,7 @@ def archive_contract(principal: Principal, contract_id: str, customer_id: str, n
         return
     stamp = s(format_timestamp(now))
     doc = record.doc
-    index_key = key(
-        index_pk(principal.tenant_id, doc["package_id"], shard_of(contract_id)), f"{doc['starting_at']}#{contract_id}"
-    )
+    index_key = index_row_key(principal.tenant_id, doc)
     items: list[Item] = [
         {
             "Update": {

@@ -10,7 +10,7 @@ active and that the customer's billing configurations did not change since they 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from ..domain.aliases import AliasAssignment, assignment_at
 from ..domain.base import format_timestamp
@@ -20,6 +20,7 @@ from ..domain.provisioning import ProvisionRequest, Resolved, match_billing_conf
 from .customers import billing_config_version, billing_configs
 from .dynamo import Item, batch_get, s, table_name
 from .kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD
+from .package_index import index_pk, shard_of
 from .records import (
     GuardedItem,
     NewRecord,
@@ -32,20 +33,11 @@ from .records import (
     record_key,
 )
 from .tokens import Principal
-
-SHARDS = 8  # package-index partitions per package (see docs/data-model.md)
+from .transitions import transition_items
 
 
 def customer_partition(tenant: str, customer_id: str) -> str:
     return f"T#{tenant}#CUSTOMERCONTRACTS#{customer_id}"
-
-
-def index_pk(tenant: str, package_id: str, shard: int) -> str:
-    return f"T#{tenant}#PKGCONTRACTS#{package_id}#{shard}"
-
-
-def shard_of(contract_id: str) -> int:
-    return UUID(contract_id).int % SHARDS
 
 
 def _read(keys: list[Item]) -> dict[str, Item]:
@@ -178,7 +170,11 @@ class PackageOnDate:
         )
         extras = [GuardedItem({"Put": {"TableName": table_name(), "Item": index_row}}), *(extra_items or [])]
         if request.transition:
-            extras.append(_transition_onto_previous(tenant, doc["transitions"][0]))
+            previous = self.previous_contract(request.transition.from_contract_id)
+            assert previous is not None  # check_transition ran when the package was resolved
+            behavior = request.transition.future_invoice_behavior
+            trueup = (behavior.trueup if behavior else None) or "AS_IS"
+            extras += transition_items(tenant, doc["transitions"][0], previous, request.starting_at, trueup)
         record = NewRecord(
             tenant,
             CONTRACT,
@@ -190,23 +186,3 @@ class PackageOnDate:
             references=[package_active, customer_unchanged],
         )
         return ContractPlan(doc, resolved, record, self.product_names)
-
-
-def _transition_onto_previous(tenant: str, transition: dict[str, str]) -> GuardedItem:
-    """The contract transitioned from lists the transition too (`transitions_out`, beside its document,
-    which stays immutable), written in the new contract's transaction."""
-    entry = {"M": {name: s(value) for name, value in transition.items()}}
-    update = {
-        "TableName": table_name(),
-        "Key": record_key(tenant, CONTRACT, transition["from_contract_id"]),
-        "UpdateExpression": "SET transitions_out = list_append(if_not_exists(transitions_out, :none), :entry)",
-        "ConditionExpression": "attribute_exists(pk)",
-        "ExpressionAttributeValues": {":none": {"L": []}, ":entry": {"L": [entry]}},
-    }
-    return GuardedItem({"Update": update})
-
-
-def contract_doc(record: StoredRecord) -> dict[str, Any]:
-    """A stored contract's document with the transitions out of it (kept beside the document) added."""
-    out = [{k: v["S"] for k, v in e["M"].items()} for e in record.item.get("transitions_out", {}).get("L", [])]
-    return {**record.doc, "transitions": [*record.doc.get("transitions", []), *out]} if out else record.doc

@@ -1,0 +1,91 @@
+"""Transitions in DynamoDB: the contract transitioned from ends where its successor starts, in the
+successor's own transaction. Its document never changes: the end is stored beside it (`ended_at`,
+`trueup`, `transitions_out`) and `contract_doc` shows the contract as it now is (domain/transitions.py
+cuts the terms). Its `ending_before` attribute and package-index row move with it, so date filters
+and `listContractsOnPackage` see the new end.
+
+A second transition out of one contract is refused: the update is conditioned on no transition out yet
+and on the contract being unarchived; if that condition fails, the provisioning reads again and the
+checks below say why.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from ..domain.base import format_timestamp
+from ..domain.errors import InvalidRequest
+from ..domain.provisioning import ProvisionRequest
+from ..domain.transitions import cut_contract, parse_timestamp
+from .dynamo import s, table_name
+from .kinds import CONTRACT
+from .package_index import index_row_key
+from .records import GuardedItem, StoredRecord, record_key
+
+TRANSITION_LABEL = "transition"  # the label of the old contract's update in the transaction
+
+
+def transitions_out(record: StoredRecord) -> list[dict[str, str]]:
+    return [{k: v["S"] for k, v in e["M"].items()} for e in record.item.get("transitions_out", {}).get("L", [])]
+
+
+def contract_doc(record: StoredRecord) -> dict[str, Any]:
+    """A stored contract as it now is: cut where a transition ended it, with the transitions out of it."""
+    doc = record.doc
+    ended_at = record.item.get("ended_at", {}).get("S")
+    if ended_at:
+        doc = cut_contract(doc, parse_timestamp(ended_at), record.item.get("trueup", {}).get("S", "AS_IS"))
+    out = transitions_out(record)
+    return {**doc, "transitions": [*doc.get("transitions", []), *out]} if out else doc
+
+
+def check_transition(previous: StoredRecord | None, request: ProvisionRequest) -> None:
+    """The contract transitioned from: the customer's, unarchived, started before the new contract, and
+    not transitioned from already. InvalidRequest naming the field otherwise."""
+    assert request.transition is not None
+    from_id = request.transition.from_contract_id
+    field = "transition.from_contract_id"
+    if previous is None or previous.doc["customer_id"] != request.customer_id:
+        raise InvalidRequest(f"{field}: contract {from_id} is not a contract of customer {request.customer_id}")
+    if previous.archived_at:
+        raise InvalidRequest(f"{field}: contract {from_id} is archived")
+    if parse_timestamp(previous.doc["starting_at"]) >= request.starting_at:
+        raise InvalidRequest(
+            f"{field}: contract {from_id} starts {previous.doc['starting_at']}, not before the new starting_at"
+        )
+    done = transitions_out(previous)
+    if done:
+        raise InvalidRequest(
+            f"{field}: contract {from_id} was already transitioned to contract {done[0]['to_contract_id']}"
+        )
+
+
+def transition_items(
+    tenant: str, transition: dict[str, str], previous: StoredRecord, at: datetime, trueup: str
+) -> list[GuardedItem]:
+    """The old contract's update (ended at `at`, the transition listed) and its index row's new end."""
+    new_end = cut_contract({"ending_before": previous.doc.get("ending_before")}, at)["ending_before"]
+    entry = {"M": {name: s(value) for name, value in transition.items()}}
+    update = {
+        "TableName": table_name(),
+        "Key": record_key(tenant, CONTRACT, transition["from_contract_id"]),
+        "UpdateExpression": "SET transitions_out = :entry, ended_at = :at, trueup = :trueup, ending_before = :end",
+        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(transitions_out) "
+        "AND attribute_not_exists(archived_at)",
+        "ExpressionAttributeValues": {
+            ":entry": {"L": [entry]},
+            ":at": s(format_timestamp(at)),
+            ":trueup": s(trueup),
+            ":end": s(new_end),
+        },
+    }
+    items = [GuardedItem({"Update": update}, TRANSITION_LABEL)]
+    if "package_id" in previous.doc:
+        index_update = {
+            "TableName": table_name(),
+            "Key": index_row_key(tenant, previous.doc),
+            "UpdateExpression": "SET ending_before = :end",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": {":end": s(new_end)},
+        }
+        items.append(GuardedItem({"Update": index_update}))
+    return items
