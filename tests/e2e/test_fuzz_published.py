@@ -15,6 +15,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from tests.e2e.conftest import TOKENS
+from tests.payloads import full_package
 from tests.published import DOCUMENT, published
 
 CONFIG = Path(__file__).with_name("schemathesis-published.toml")
@@ -44,9 +45,10 @@ def records(client: Metronome) -> dict[str, str]:
             {"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider"}
         ],
     ).data.id
-    package = client.v1.packages.create(
-        name="Published package", rate_card_id=rate_card, duration={"unit": "MONTHS", "value": 12}
-    ).data.id
+    seats = client.v1.contracts.products.create(name="Published seats", type="SUBSCRIPTION").data.id
+    body = full_package(product, seats, rate_card, name="Published package", aliases=[], uniqueness_key="published")
+    extra = {"billing_anchor_date": body.pop("billing_anchor_date")}  # newer than the SDK's types
+    package = client.v1.packages.create(**body, extra_body=extra).data.id
     client.v1.contracts.create(customer_id=customer, package_id=package, starting_at="2027-01-31T00:00:00Z")
     return {"product": product, "rate_card": rate_card, "customer": customer, "package": package}
 
@@ -54,6 +56,7 @@ def records(client: Metronome) -> dict[str, str]:
 def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
     """(path, method, case arguments) reaching a real record for each published operation."""
     return [
+        ("/v1/packages/get", "POST", {"body": {"package_id": records["package"]}}),
         ("/v1/packages/listContractsOnPackage", "POST", {"body": {"package_id": records["package"]}}),
         ("/v1/getCustomerBillingProviderConfigurations", "POST", {"body": {"customer_id": records["customer"]}}),
         ("/v1/customers/{customer_id}", "GET", {"path_parameters": {"customer_id": records["customer"]}}),

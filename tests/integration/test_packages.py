@@ -42,11 +42,14 @@ def test_full_package_round_trips_in_the_response_shape(api: Api, catalog: dict[
         {"product_id": catalog["usage"], "pricing_group_values": {"region": "eu"}}
     ]
     assert package["subscriptions"][0]["subscription_rate"]["product"] == {"id": catalog["seats"], "name": "Seats"}
-    assert package["recurring_credits"][0]["subscription_config"]["subscription_template_id"] == "seats"
+    # The package refers to its subscription by temporary_id; the answer names it by its id (a UUID).
+    seats_id = package["subscriptions"][0]["id"]
+    assert package["recurring_credits"][0]["subscription_config"]["subscription_template_id"] == seats_id
     tiered = package["overrides"][1]
     assert tiered["override_tiers"] == [{"multiplier": 1, "size": 1000}, {"multiplier": 0.8}]
     overwrite = package["overrides"][2]
-    assert overwrite["override_specifiers"][0]["commit_template_ids"] == ["commit-a"]
+    commit_a = next(c["id"] for c in package["commits"] if c.get("name") == "Prepaid commit")  # temporary_id commit-a
+    assert overwrite["override_specifiers"][0]["commit_template_ids"] == [commit_a]
     assert overwrite["overwrite_rate"]["credit_type"]["id"] == CUSTOM_CREDIT
     assert package["spend_trackers"][0]["alias"] == "recharges"
     assert package["prepaid_balance_threshold_configuration"]["discount_configuration"]["cap"]["amount"] == 100000

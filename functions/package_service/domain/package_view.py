@@ -58,8 +58,13 @@ def credit_type(credit_type_id: str | None) -> dict[str, str]:
 
 
 class TermView:
-    def __init__(self, product_names: ProductNames) -> None:
+    def __init__(self, product_names: ProductNames, template_ids: dict[str, str] | None = None) -> None:
         self.product_names = product_names
+        # A package's terms refer to each other by `temporary_id`; its answer names them by their ids.
+        self.template_ids = template_ids or {}
+
+    def template_id(self, reference: str) -> str:
+        return self.template_ids.get(reference, reference)
 
     def product(self, product_id: str) -> dict[str, str]:
         return {"id": product_id, "name": self.product_names.get(product_id, "")}
@@ -95,7 +100,7 @@ class TermView:
             out["subscription_config"] = {
                 "allocation": config.get("allocation", "POOLED"),
                 "apply_seat_increase_config": config["apply_seat_increase_config"],
-                "subscription_template_id": config["subscription_id"],
+                "subscription_template_id": self.template_id(config["subscription_id"]),
             }
         return out
 
@@ -128,7 +133,8 @@ class TermView:
         }
         out = {k: v for k, v in override.items() if k not in ("tiers", "override_specifiers")}
         out["override_specifiers"] = [
-            {renamed.get(k, k): v for k, v in spec.items()} for spec in override["override_specifiers"]
+            {renamed.get(k, k): ([self.template_id(i) for i in v] if k in renamed else v) for k, v in spec.items()}
+            for spec in override["override_specifiers"]
         ]
         if "tiers" in override:
             out["override_tiers"] = override["tiers"]
@@ -169,10 +175,11 @@ def present_package(
     histories: dict[str, list[AliasAssignment]],
     archived_at: str | None,
 ) -> Doc:
-    view = TermView(product_names)
+    template_ids = {t["temporary_id"]: t["id"] for f in _TERM_LISTS for t in doc.get(f, []) if "temporary_id" in t}
+    view = TermView(product_names, template_ids)
     shapers: dict[str, Callable[[Doc], Doc]] = {
         "commits": view.commit_or_credit,
-        "credits": view.commit_or_credit,
+        "credits": lambda term: {**view.commit_or_credit(term), "type": "CREDIT"},
         "recurring_commits": view.recurring,
         "recurring_credits": view.recurring,
         "scheduled_charges": view.scheduled_charge,
