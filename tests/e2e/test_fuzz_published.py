@@ -49,12 +49,15 @@ def records(client: Metronome) -> dict[str, str]:
     body = full_package(product, seats, rate_card, name="Published package", aliases=[], uniqueness_key="published")
     extra = {"billing_anchor_date": body.pop("billing_anchor_date")}  # newer than the SDK's types
     package = client.v1.packages.create(**body, extra_body=extra).data.id
-    client.v1.contracts.create(customer_id=customer, package_id=package, starting_at="2027-01-31T00:00:00Z")
-    return {"product": product, "rate_card": rate_card, "customer": customer, "package": package}
+    contract = client.v1.contracts.create(customer_id=customer, package_id=package, starting_at="2027-01-31T00:00:00Z")
+    (config,) = client.v1.customers.retrieve_billing_configurations(customer_id=customer).data
+    return {"product": product, "rate_card": rate_card, "customer": customer, "package": package,
+            "contract": contract.data.id, "configuration": config.id}  # fmt: skip
 
 
 def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
     """(path, method, case arguments) reaching a real record for each published operation."""
+    customer = {"customer_id": records["customer"]}
     return [
         ("/v1/packages/get", "POST", {"body": {"package_id": records["package"]}}),
         ("/v1/packages/listContractsOnPackage", "POST", {"body": {"package_id": records["package"]}}),
@@ -64,7 +67,12 @@ def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("/v1/contract-pricing/products/get", "POST", {"body": {"id": records["product"]}}),
         ("/v1/contract-pricing/rate-cards/get", "POST", {"body": {"id": records["rate_card"]}}),
         ("/v1/contract-pricing/rate-cards/list", "POST", {"body": {}, "query": {"limit": 5}}),
-    ]
+        # Last: these archive what the calls above read.
+        ("/v1/contracts/archive", "POST", {"body": {**customer, "contract_id": records["contract"],
+                                                     "void_invoices": False}}),
+        ("/v1/archiveCustomerBillingProviderConfigurations", "POST",
+         {"body": {**customer, "customer_billing_provider_configuration_ids": [records["configuration"]]}}),
+    ]  # fmt: skip
 
 
 def test_every_published_operation_answers_in_metronomes_shape(base_url: str, records: dict[str, str]) -> None:
