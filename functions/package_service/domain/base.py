@@ -30,11 +30,13 @@ class RequestModel(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _as_published(cls, value: Any, info: ValidationInfo) -> Any:
-        name = str(info.field_name)
-        kind = _json_kinds(cls).get(name)
+        rule = _field_rules(cls).get(str(info.field_name))
+        if rule is None:
+            return value
+        kind, upper_case_enum = rule
         if kind is not None:
             _check_json_kind(value, kind)
-        if name in _upper_case_enum_fields(cls):
+        if upper_case_enum:
             return [_upper(v) for v in value] if isinstance(value, list) else _upper(value)
         return value
 
@@ -56,7 +58,8 @@ _ACCEPTS: dict[str, tuple[type, ...]] = {
 
 
 def _json_kind(annotation: Any) -> str | None:
-    """ "boolean", "number" or "string" for a scalar field ("array of ..." for a list of them), else None."""
+    """ "boolean", "number", "string" or "timestamp" for a scalar field ("array of ..." for a list of
+    them), else None."""
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
         return _json_kind(args[0])
@@ -88,12 +91,6 @@ def _check_json_kind(value: Any, kind: str) -> None:
         raise ValueError(f"Input should be a JSON {'string' if kind == 'timestamp' else kind}")
 
 
-@cache
-def _json_kinds(model: type[BaseModel]) -> dict[str, str]:
-    kinds = {name: _json_kind(f.annotation) for name, f in model.model_fields.items()}
-    return {name: kind for name, kind in kinds.items() if kind}
-
-
 def _is_upper_case_enum(annotation: Any) -> bool:
     """An enum of upper-case words, possibly optional, in a list, or annotated."""
     origin, args = get_origin(annotation), get_args(annotation)
@@ -105,8 +102,12 @@ def _is_upper_case_enum(annotation: Any) -> bool:
 
 
 @cache
-def _upper_case_enum_fields(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(name for name, f in model.model_fields.items() if _is_upper_case_enum(f.annotation))
+def _field_rules(model: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
+    """Per field that has one: its JSON kind, and whether it is an upper-case enum."""
+    rules = {
+        name: (_json_kind(f.annotation), _is_upper_case_enum(f.annotation)) for name, f in model.model_fields.items()
+    }
+    return {name: rule for name, rule in rules.items() if rule[0] is not None or rule[1]}
 
 
 def _canonical_uuid(value: str) -> str:

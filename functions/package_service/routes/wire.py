@@ -11,14 +11,14 @@ from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolv
 # Free-form objects hold the client's own data: their nulls are the client's, kept as sent.
 _FREE_FORM = frozenset({"configuration", "delivery_method_configuration", "custom_fields"})
 
-# (method, route) -> paths that the published schema requires and declares nullable. `next_page` is
-# such a field on every list.
+# (method, route) -> paths that the published schema requires and declares nullable, besides
+# `next_page`, which every list has.
 REQUIRED_NULLABLE: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/getCustomerBillingProviderConfigurations"): frozenset({"data[].archived_at"}),
     ("GET", "/v1/customers/{customer_id}"): frozenset({"data.customer_config.salesforce_account_id"}),
-    ("GET", "/v1/customers"): frozenset({"data[].customer_config.salesforce_account_id", "next_page"}),
+    ("GET", "/v1/customers"): frozenset({"data[].customer_config.salesforce_account_id"}),
 }
-_ALWAYS = frozenset({"next_page"})
+_EVERY_LIST = frozenset({"next_page"})
 
 
 def omit_absent(value: Any, keep: frozenset[str], path: str = "") -> Any:
@@ -45,6 +45,6 @@ def omit_absent_fields(app: APIGatewayRestResolver, next_middleware: Callable[..
     response = next_middleware(app)
     if isinstance(response.body, dict):
         event = app.current_event
-        keep = REQUIRED_NULLABLE.get(route_of(event.http_method, event.path), _ALWAYS)
+        keep = REQUIRED_NULLABLE.get(route_of(event.http_method, event.path), frozenset()) | _EVERY_LIST
         response.body = omit_absent(response.body, keep)
     return response
