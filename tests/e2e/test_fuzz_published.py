@@ -64,6 +64,7 @@ def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("/v1/getCustomerBillingProviderConfigurations", "POST", {"body": {"customer_id": records["customer"]}}),
         ("/v1/customers/{customer_id}", "GET", {"path_parameters": {"customer_id": records["customer"]}}),
         ("/v1/customers", "GET", {"query": {"limit": 5}}),
+        ("/v1/customers", "POST", {"body": {"name": "Published too", "ingest_aliases": ["published@example.com"]}}),
         ("/v1/contract-pricing/products/get", "POST", {"body": {"id": records["product"]}}),
         ("/v1/contract-pricing/rate-cards/get", "POST", {"body": {"id": records["rate_card"]}}),
         ("/v1/contract-pricing/rate-cards/list", "POST", {"body": {}, "query": {"limit": 5}}),
