@@ -27,12 +27,13 @@ _ERRORS = {
     429: "The datastore is throttling: nothing was stored, retry after a short wait.",
     503: "The datastore failed or timed out: nothing was stored, retry.",
 }
-_CONFLICT = "The uniqueness_key was already used in this tenant; `conflicting_id` names the record holding it."
-_WITH_UNIQUENESS_KEY = {
-    "/v1/packages/create",
-    "/v1/contracts/create",
-    "/v1/contracts/preview",  # answers the 409 its create would
-    "/v1/provisioningJobs/create",
+_KEY_TAKEN = "The uniqueness_key was already used in this tenant; `conflicting_id` names the record holding it."
+_CONFLICTS = {
+    "/v1/packages/create": _KEY_TAKEN,
+    "/v1/contracts/create": _KEY_TAKEN,
+    "/v1/contracts/preview": _KEY_TAKEN,  # answers the 409 its create would
+    "/v1/provisioningJobs/create": _KEY_TAKEN,
+    "/v1/customers": "An ingest alias or external_id already belongs to another customer of this tenant.",
 }
 _SWAGGER_ASSETS = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
 
@@ -55,8 +56,8 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             responses.update({str(code): _error_response(text) for code, text in _ERRORS.items()})
-            if path in _WITH_UNIQUENESS_KEY:
-                responses["409"] = _error_response(_CONFLICT)
+            if path in _CONFLICTS and "post" in item and operation is item["post"]:
+                responses["409"] = _error_response(_CONFLICTS[path])
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

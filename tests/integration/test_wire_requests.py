@@ -171,3 +171,21 @@ def test_values_of_the_wrong_json_type_are_refused_not_coerced(
 def test_a_body_that_is_not_a_json_object_is_refused(api: Api, path: str, raw: str) -> None:
     reply = api.post(path, raw=raw)
     assert reply.status == 400 and reply.message == "request body: must be a JSON object"
+
+
+def test_an_ingest_alias_names_one_customer_of_a_tenant(api: Api, other_tenant: Api) -> None:
+    """Usage events name customers by ingest alias (or external id): a taken one is Metronome's 409."""
+    first = api.ok("/v1/customers", {"name": "Acme", "ingest_aliases": ["acme", "acme", "team@acme.test"]})
+    assert first["ingest_aliases"] == ["acme", "acme", "team@acme.test"]
+    before = scan_count()
+    for body, field in (
+        ({"name": "Copy", "ingest_aliases": ["new", "team@acme.test"]}, "ingest_aliases"),
+        ({"name": "Copy", "external_id": "acme"}, "external_id"),
+    ):
+        reply = api.post("/v1/customers", body)
+        assert reply.status == 409, reply.body
+        assert reply.message == f"{field}: {'team@acme.test' if field == 'ingest_aliases' else 'acme'!r} " + (
+            f"already belongs to customer {first['id']}"
+        )
+    assert scan_count() == before  # neither the customer nor its other aliases were written
+    assert other_tenant.post("/v1/customers", {"name": "Acme", "ingest_aliases": ["acme"]}).status == 200

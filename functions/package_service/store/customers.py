@@ -4,6 +4,12 @@
 
 so one read sees a customer with every configuration, and provisioning can make its transaction
 conditional on `bpc_version` (any configuration change in between cancels it).
+
+  alias guard  pk=T#<tenant>#CUSTOMERALIAS#<alias>  sk=GUARD  holder_id
+
+An ingest alias (and the external id, the first alias) names one customer of the tenant, as usage
+events refer to customers by them: the guards are written with `attribute_not_exists` in the create's
+transaction, and a taken alias is a 409 naming its customer.
 """
 
 import json
@@ -21,10 +27,12 @@ from ..domain.customers import (
     present_billing_config,
     present_customer,
 )
-from ..domain.errors import InvalidRequest, NotFound
-from .dynamo import Item, get_client, s, table_name, translated_errors
+from ..domain.errors import Conflict, InvalidRequest, NotFound
+from .dynamo import Item, get_client, key, s, table_name, translated_errors
 from .kinds import CUSTOMER
 from .records import (
+    ConditionFailed,
+    GuardedItem,
     NewRecord,
     StoredRecord,
     archive_record,
@@ -70,8 +78,31 @@ def create_customer(
         for config in request.customer_billing_provider_configurations or []
     }
     attributes: Item = {"bpc": {"M": configs}, "bpc_version": {"N": "0"}}
-    put_record_guarded(NewRecord(principal.tenant_id, CUSTOMER, doc, attributes=attributes))
+    aliases = sorted({*doc.get("ingest_aliases", []), *([request.external_id] if request.external_id else [])})
+    guards = [_alias_guard(principal.tenant_id, alias, doc["id"]) for alias in aliases]
+    record = NewRecord(principal.tenant_id, CUSTOMER, doc, attributes=attributes, extra_items=guards)
+    try:
+        put_record_guarded(record)
+    except ConditionFailed as taken:
+        holder = (taken.existing or {}).get("holder_id", {}).get("S", "another customer")
+        alias = taken.label.removeprefix(_ALIAS_LABEL)
+        field = "ingest_aliases" if alias in doc.get("ingest_aliases", []) else "external_id"
+        raise Conflict(f"{field}: {alias!r} already belongs to customer {holder}") from None
     return doc
+
+
+_ALIAS_LABEL = "ingest alias "
+
+
+def _alias_guard(tenant: str, alias: str, customer_id: str) -> GuardedItem:
+    item = {**key(f"T#{tenant}#CUSTOMERALIAS#{alias}", "GUARD"), "holder_id": s(customer_id)}
+    put = {
+        "TableName": table_name(),
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(pk)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    return GuardedItem({"Put": put}, f"{_ALIAS_LABEL}{alias}")
 
 
 def get_customer_record(principal: Principal, customer_id: str) -> StoredRecord:
