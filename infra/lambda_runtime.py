@@ -5,6 +5,7 @@ import os
 import threading
 import time
 import uuid
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ def configure_environment(table_name: str, endpoint_url: str | None, resources: 
     # No X-Ray daemon or CloudWatch agent here: traces off, metrics not flushed to stdout.
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    # Read-only requests publish no business metric; Powertools warns about that by design, on stderr of
+    # the terminal a newcomer is watching.
+    warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
 
 
 def load_handler(logical_id: str) -> tuple[Handler, LocalContext]:

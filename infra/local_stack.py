@@ -129,6 +129,11 @@ def main() -> None:
     if not seeded:
         seeded = {stack.add_token("dev", name="dev"): "dev"}
     token, tenant = next(iter(seeded.items()))
+    demo_hint = (
+        "\n  Authorize there with demo-token: every example body refers to the demo tenant's records."
+        if stack.demo_data
+        else ""
+    )
     print(
         f"""
 Package service listening on {base_url}  (DynamoDB: {stack.endpoint_url}, table {stack.table_name})
@@ -140,7 +145,7 @@ Tenants: {", ".join(sorted(set(seeded.values())))}.  Token for {tenant!r}: {toke
   client = Metronome(bearer_token="{token}", base_url="{base_url}")
   client.v1.packages.create(name="Starter plan")
 
-OpenAPI + Swagger UI: {base_url}/swagger   (JSON: {base_url}/swagger?format=json)
+OpenAPI + Swagger UI: {base_url}/swagger   (JSON: {base_url}/swagger?format=json){demo_hint}
 Ctrl-C to stop.""",
         flush=True,
     )
