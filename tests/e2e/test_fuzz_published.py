@@ -62,6 +62,9 @@ def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("/v1/packages/get", "POST", {"body": {"package_id": records["package"]}}),
         ("/v1/packages/listContractsOnPackage", "POST", {"body": {"package_id": records["package"]}}),
         ("/v1/getCustomerBillingProviderConfigurations", "POST", {"body": {"customer_id": records["customer"]}}),
+        ("/v1/setCustomerBillingProviderConfigurations", "POST", {"body": {"data": [
+            {**customer, "billing_provider": "aws_marketplace", "delivery_method": "aws_sqs",
+             "configuration": {"aws_customer_id": "ABC123", "aws_product_code": "p", "aws_region": "us-west-1"}}]}}),
         ("/v1/customers/{customer_id}", "GET", {"path_parameters": {"customer_id": records["customer"]}}),
         ("/v1/customers", "GET", {"query": {"limit": 5}}),
         ("/v1/customers", "POST", {"body": {"name": "Published too", "ingest_aliases": ["published@example.com"]}}),
