@@ -19,6 +19,7 @@ from tests.payloads import full_package
 from tests.published import DOCUMENT, published
 
 CONFIG = Path(__file__).with_name("schemathesis-published.toml")
+CUSTOM_CREDIT = "5f1b7c55-0000-4000-8000-00000000c0de"  # a custom pricing unit
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 
 
@@ -70,6 +71,9 @@ def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("/v1/customers", "POST", {"body": {"name": "Published too", "ingest_aliases": ["published@example.com"]}}),
         ("/v1/contract-pricing/products/get", "POST", {"body": {"id": records["product"]}}),
         ("/v1/contract-pricing/rate-cards/get", "POST", {"body": {"id": records["rate_card"]}}),
+        ("/v1/contract-pricing/rate-cards/create", "POST", {"body": {
+            "name": "Published card 2", "description": "d", "aliases": [{"name": "published-2"}],
+            "credit_type_conversions": [{"custom_credit_type_id": CUSTOM_CREDIT, "fiat_per_custom_credit": 2}]}}),
         ("/v1/contract-pricing/rate-cards/list", "POST", {"body": {}, "query": {"limit": 5}}),
         # Last: these archive what the calls above read.
         ("/v1/contracts/archive", "POST", {"body": {**customer, "contract_id": records["contract"],
