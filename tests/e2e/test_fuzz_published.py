@@ -77,6 +77,8 @@ def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("/v1/contract-pricing/rate-cards/create", "POST", {"body": {
             "name": "Published card 2", "description": "d", "aliases": [{"name": "published-2"}],
             "credit_type_conversions": [{"custom_credit_type_id": CUSTOM_CREDIT, "fiat_per_custom_credit": 2}]}}),
+        ("/v1/contract-pricing/rate-cards/update", "POST", {"body": {
+            "rate_card_id": records["rate_card"], "description": "Updated", "aliases": [{"name": "published-3"}]}}),
         ("/v1/contract-pricing/rate-cards/list", "POST", {"body": {}, "query": {"limit": 5}}),
         # Last: these archive what the calls above read.
         ("/v1/contracts/archive", "POST", {"body": {**customer, "contract_id": records["contract"],
