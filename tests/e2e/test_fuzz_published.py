@@ -70,6 +70,8 @@ def _calls(records: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
         ("/v1/customers", "GET", {"query": {"limit": 5}}),
         ("/v1/customers", "POST", {"body": {"name": "Published too", "ingest_aliases": ["published@example.com"]}}),
         ("/v1/contract-pricing/products/get", "POST", {"body": {"id": records["product"]}}),
+        ("/v1/contract-pricing/products/update", "POST", {"body": {
+            "product_id": records["product"], "starting_at": "2027-01-01T00:00:00Z", "name": "Published tokens v2"}}),
         ("/v1/contract-pricing/products/create", "POST", {"body": {
             "name": "Published storage", "type": "usage", "tags": ["storage"], "exclude_free_usage": False,
             "quantity_rounding": {"rounding_method": "round_up", "decimal_places": 2}}}),
