@@ -189,3 +189,8 @@ def test_an_ingest_alias_names_one_customer_of_a_tenant(api: Api, other_tenant: 
         )
     assert scan_count() == before  # neither the customer nor its other aliases were written
     assert other_tenant.post("/v1/customers", {"name": "Acme", "ingest_aliases": ["acme"]}).status == 200
+    # And the list filters by it, within the tenant.
+    for alias in ("acme", "team@acme.test"):
+        assert [c["id"] for c in api.get("/v1/customers", query={"ingest_alias": alias}).data] == [first["id"]]
+    assert api.get("/v1/customers", query={"ingest_alias": "acme", "only_archived": "true"}).data == []
+    assert other_tenant.get("/v1/customers", query={"ingest_alias": "acme"}).data[0]["id"] != first["id"]

@@ -43,11 +43,13 @@ def list_customers(
     customer_ids: Annotated[
         str | None, Query(description="Only these customers: comma-separated ids (as metronome-sdk sends them).")
     ] = None,
-    ingest_alias: Annotated[str | None, Query(description="Not supported: answers 400.")] = None,
+    ingest_alias: Annotated[
+        str | None, Query(description="Only the customer with this ingest alias or external id.")
+    ] = None,
     salesforce_account_ids: Annotated[str | None, Query(description="Not supported: answers 400.")] = None,
 ) -> dict[str, Any]:
     if ingest_alias is not None:
-        raise InvalidRequest("ingest_alias: filtering customers by ingest alias is not supported")
+        return page(customers.get_customers_by_ingest_alias(principal(router), ingest_alias, only_archived), None)
     if salesforce_account_ids is not None:
         raise InvalidRequest("salesforce_account_ids: filtering by Salesforce account is not supported")
     if customer_ids is not None:

@@ -94,8 +94,12 @@ def create_customer(
 _ALIAS_LABEL = "ingest alias "
 
 
+def _alias_key(tenant: str, alias: str) -> Item:
+    return key(f"T#{tenant}#CUSTOMERALIAS#{alias}", "GUARD")
+
+
 def _alias_guard(tenant: str, alias: str, customer_id: str) -> GuardedItem:
-    item = {**key(f"T#{tenant}#CUSTOMERALIAS#{alias}", "GUARD"), "holder_id": s(customer_id)}
+    item = {**_alias_key(tenant, alias), "holder_id": s(customer_id)}
     put = {
         "TableName": table_name(),
         "Item": item,
@@ -131,6 +135,13 @@ def get_customers(principal: Principal, customer_ids: list[str], only_archived: 
         for customer_id in dict.fromkeys(customer_ids)
         if (record := found.get(customer_id)) and bool(record.archived_at) == only_archived
     ]
+
+
+def get_customers_by_ingest_alias(principal: Principal, alias: str, only_archived: bool) -> list[dict[str, Any]]:
+    """The customer an ingest alias (or external id) names, through its guard item: one read each."""
+    with translated_errors():
+        guard = get_client().get_item(TableName=table_name(), Key=_alias_key(principal.tenant_id, alias)).get("Item")
+    return get_customers(principal, [guard["holder_id"]["S"]], only_archived) if guard else []
 
 
 def archive_customer(principal: Principal, customer_id: str, now: datetime) -> None:
