@@ -194,3 +194,15 @@ def test_an_ingest_alias_names_one_customer_of_a_tenant(api: Api, other_tenant: 
         assert [c["id"] for c in api.get("/v1/customers", query={"ingest_alias": alias}).data] == [first["id"]]
     assert api.get("/v1/customers", query={"ingest_alias": "acme", "only_archived": "true"}).data == []
     assert other_tenant.get("/v1/customers", query={"ingest_alias": "acme"}).data[0]["id"] != first["id"]
+
+
+@pytest.mark.parametrize(
+    ("aliases", "field"),
+    [([f"a{i}" for i in range(99)], "ingest_aliases: List should have at most 98 items"), ([""], "ingest_aliases[0]")],
+)
+def test_ingest_aliases_that_one_transaction_cannot_guard_are_refused(api: Api, aliases: list[str], field: str) -> None:
+    before = scan_count()
+    reply = api.post("/v1/customers", {"name": "Many", "ingest_aliases": aliases})
+    assert reply.status == 400 and reply.message.startswith(field), reply.message
+    assert scan_count() == before
+    assert api.post("/v1/customers", {"name": "Many", "ingest_aliases": [f"b{i}" for i in range(98)]}).status == 200

@@ -1,6 +1,6 @@
 """Customers and their billing provider configurations."""
 
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import Field, model_validator
@@ -61,6 +61,9 @@ class RevenueSystemConfig(RequestModel):
     delivery_method_id: str | None = None
 
 
+IngestAlias = Annotated[str, Field(min_length=1, max_length=128)]
+
+
 class CustomerCreate(RequestModel):
     name: NonEmptyStr
     billing_config: LegacyBillingConfig | None = None
@@ -68,7 +71,11 @@ class CustomerCreate(RequestModel):
     customer_billing_provider_configurations: list[BillingProviderConfigInput] | None = None
     customer_revenue_system_configurations: list[RevenueSystemConfig] | None = None
     external_id: str | None = Field(default=None, min_length=1, max_length=128)
-    ingest_aliases: list[str] | None = None
+    # Each alias is a guard item in the create's transaction (DynamoDB: 100 items), beside the customer
+    # and its external id; Metronome publishes 1-128 characters an alias.
+    ingest_aliases: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
+        default=None, max_length=98
+    )
 
 
 class CustomerRef(RequestModel):
@@ -98,14 +105,11 @@ def delivery_method_id(tenant_id: str, provider: str, method: str) -> str:
 def with_delivery_method(tenant_id: str, config: BillingProviderConfigInput, field: str) -> BillingProviderConfigInput:
     """`config` naming its delivery method both ways: the one given decides the other. An id that names
     none of the tenant's delivery methods for that provider, or that disagrees with the name, is refused."""
-    ids = {delivery_method_id(tenant_id, config.billing_provider, m): m for m in get_args(DeliveryMethod)}
     if config.delivery_method_id is None:
         assert config.delivery_method is not None  # the model requires one of the two
-        return config.model_copy(
-            update={
-                "delivery_method_id": delivery_method_id(tenant_id, config.billing_provider, config.delivery_method)
-            }
-        )
+        named = delivery_method_id(tenant_id, config.billing_provider, config.delivery_method)
+        return config.model_copy(update={"delivery_method_id": named})
+    ids = {delivery_method_id(tenant_id, config.billing_provider, m): m for m in get_args(DeliveryMethod)}
     method = ids.get(config.delivery_method_id)
     if method is None:
         raise InvalidRequest(

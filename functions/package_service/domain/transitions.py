@@ -25,6 +25,11 @@ def parse_timestamp(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def ended_by(ending_before: str | None, at: datetime) -> str:
+    """The contract's end once a transition at `at` ends it: `at`, unless it ended earlier."""
+    return _Cut(at, format_timestamp(at)).end(ending_before)
+
+
 def cut_contract(doc: Doc, at: datetime, trueup: Trueup = "AS_IS") -> Doc:
     """`doc` (a resolved contract) as it is once it ends at `at`."""
     cut = _Cut(at, format_timestamp(at))

@@ -25,27 +25,27 @@ def _refused(status: int, message: str) -> dict[str, Any]:
     }
 
 
-def _body_refused(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Bodies the resolver cannot read as JSON text: too large, or not UTF-8 (API Gateway passes those
-    base64-encoded, with isBase64Encoded)."""
+def _body_text(event: dict[str, Any]) -> str | dict[str, Any]:
+    """The body as JSON text, or the answer refusing it: not UTF-8 (API Gateway passes such a body on
+    base64-encoded, with isBase64Encoded), too large, or not a JSON object (every body of this API is)."""
     body = event.get("body") or ""
     raw = body.encode() if isinstance(body, str) else body
     if event.get("isBase64Encoded"):
         try:
             raw = base64.b64decode(raw, validate=True)
-            raw.decode("utf-8")
+            body = raw.decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             return _refused(400, "request body: is not UTF-8 text; send JSON encoded as UTF-8")
     limit = get_settings().max_body_bytes
     if len(raw) > limit:
         return _refused(413, f"request body: larger than {limit} bytes")
-    # Every body of this API is an object; a valid JSON text that is one starts with "{".
+    # A valid JSON text that is an object starts with "{".
     if event.get("httpMethod") == "POST" and raw.lstrip(b" \t\r\n")[:1] not in (b"", b"{"):
         return _refused(400, "request body: must be a JSON object")
-    return None
+    return body if isinstance(body, str) else raw.decode("utf-8", errors="replace")
 
 
-def _as_json(event: dict[str, Any]) -> dict[str, Any]:
+def _as_json(event: dict[str, Any], body: str) -> dict[str, Any]:
     """This API only speaks JSON: read every body as JSON text, whatever Content-Type says.
 
     (`curl -d` sends application/x-www-form-urlencoded, which the resolver would parse as a form.)
@@ -54,15 +54,15 @@ def _as_json(event: dict[str, Any]) -> dict[str, Any]:
     multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
     headers["Content-Type"] = "application/json"
     multi["Content-Type"] = ["application/json"]
-    body = event.get("body")
-    if event.get("isBase64Encoded") and body:  # UTF-8 text, checked by _body_refused
-        body = base64.b64decode(body).decode("utf-8")
-    return {**event, "headers": headers, "multiValueHeaders": multi, "body": body, "isBase64Encoded": False}
+    return {**event, "headers": headers, "multiValueHeaders": multi, "body": body or None, "isBase64Encoded": False}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response: dict[str, Any] = _body_refused(event) or app.resolve(_as_json(event), context)
+    body = _body_text(event)
+    if isinstance(body, dict):
+        return body
+    response: dict[str, Any] = app.resolve(_as_json(event, body), context)
     return response

@@ -15,7 +15,7 @@ from typing import Any
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.provisioning import ProvisionRequest
-from ..domain.transitions import cut_contract, parse_timestamp
+from ..domain.transitions import cut_contract, ended_by, parse_timestamp
 from .dynamo import s, table_name
 from .kinds import CONTRACT
 from .package_index import index_row_key
@@ -63,7 +63,7 @@ def transition_items(
     tenant: str, transition: dict[str, str], previous: StoredRecord, at: datetime, trueup: str
 ) -> list[GuardedItem]:
     """The old contract's update (ended at `at`, the transition listed) and its index row's new end."""
-    new_end = cut_contract({"ending_before": previous.doc.get("ending_before")}, at)["ending_before"]
+    new_end = ended_by(previous.doc.get("ending_before"), at)
     entry = {"M": {name: s(value) for name, value in transition.items()}}
     update = {
         "TableName": table_name(),
