@@ -169,7 +169,12 @@ class FrontDoor:
 
 
 class _BadRequest(Exception):
-    """A request whose framing (length, chunks) cannot be read: answered 400, connection closed."""
+    """A request whose framing (length, chunks) cannot be read or is over API Gateway's size: answered
+    with `status`, connection closed."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
@@ -189,7 +194,7 @@ def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
                 return b"".join(chunks)
             total += size
             if total > API_GATEWAY_MAX_BODY:
-                raise _BadRequest("Request Too Long")
+                raise _BadRequest("Request Too Long", 413)
             chunks.append(handler.rfile.read(size))
             handler.rfile.readline(8)  # the chunk's CRLF
     raw = handler.headers.get("Content-Length") or "0"
@@ -197,7 +202,7 @@ def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
         raise _BadRequest("Content-Length must be a non-negative integer")
     length = int(raw)
     if length > API_GATEWAY_MAX_BODY:
-        raise _BadRequest("Request Too Long")
+        raise _BadRequest("Request Too Long", 413)
     return handler.rfile.read(length) if length else b""
 
 
@@ -213,8 +218,7 @@ def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHT
                 body = _read_body(self)
             except _BadRequest as error:
                 self.close_connection = True  # the rest of the stream cannot be trusted
-                status = 413 if str(error) == "Request Too Long" else 400
-                self._answer(*_json(status, {"message": str(error)}))
+                self._answer(*_json(error.status, {"message": str(error)}))
                 return
             try:
                 answer = front_door.handle(self.command, self.path, dict(self.headers.items()), body)
