@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from .domain.errors import DomainError
 from .observability import logger
-from .routes import catalog, contracts, customers, jobs, packages
+from .routes import catalog, contracts, customers, jobs, migrations, packages
 from .routes.common import describe_validation_errors, error_response
 from .routes.wire import omit_absent_fields
 
@@ -17,6 +17,7 @@ app.include_router(catalog.router)
 app.include_router(customers.router)
 app.include_router(contracts.router)
 app.include_router(jobs.router)
+app.include_router(migrations.router)
 
 
 @app.get("/swagger", include_in_schema=False)

@@ -1,4 +1,5 @@
-"""ProvisionWorker Lambda (SQS): provision each customer of each cohort batch exactly once.
+"""ProvisionWorker Lambda (SQS): provision each customer of each cohort batch exactly once, and plan or
+apply each contract of each package-migration batch (messages with a `kind`) exactly once.
 
 A message that fails (throttling, a datastore fault) is reported as a partial batch failure and
 comes back; customers it had already finished are recognised by their result rows.
@@ -19,34 +20,42 @@ with collector_paused():
 
     from ..observability import logger, metrics
     from ..store.cohorts import CohortBatch, provision_cohort_batch
+    from ..store.migration_work import MigrationBatch, run_migration_batch
     from ..tracing import tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
-_outcomes: Counter[str] = Counter()  # this invocation's customers by outcome
+_outcomes: Counter[str] = Counter()  # this invocation's customers and contracts by outcome, as metric names
 
 
 def _provision(record: SQSRecord) -> dict[str, int]:
     body: Any = None
     try:
         body = json.loads(record.body)
-        tally = provision_cohort_batch(CohortBatch.from_message(body), datetime.now(UTC))
+        if "kind" in body:
+            tally = run_migration_batch(MigrationBatch.from_message(body), datetime.now(UTC))
+            counted = "Contracts"
+        else:
+            tally = provision_cohort_batch(CohortBatch.from_message(body), datetime.now(UTC))
+            counted = "Customers"
     except Exception:
         # Powertools logs a failed record at DEBUG only, and Lambda's Errors metric stays 0 for partial
         # batch failures: say it here, with what an operator needs to find the job and its customers.
         message = body if isinstance(body, dict) else {}
         logger.warning(
-            "cohort batch failed; SQS will deliver it again (then to the dead-letter queue)",
+            "batch failed; SQS will deliver it again (then to the dead-letter queue)",
             extra={
                 "message_id": record.message_id,
                 "receive_count": record.attributes.approximate_receive_count,
                 "job_id": message.get("job_id"),
                 "customer_ids": message.get("customer_ids"),
+                "migration_id": message.get("migration_id"),
+                "contracts": message.get("contracts"),
             },
             exc_info=True,
         )
         metrics.add_metric(name="BatchItemFailures", unit=MetricUnit.Count, value=1)
         raise
-    _outcomes.update(tally)
+    _outcomes.update({counted + outcome.title().replace("_", ""): count for outcome, count in tally.items()})
     return tally
 
 
@@ -57,5 +66,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _outcomes.clear()
     response = process_partial_response(event=event, record_handler=_provision, processor=processor, context=context)
     for outcome, count in _outcomes.items():  # one data point per outcome per invocation
-        metrics.add_metric(name=f"Customers{outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=count)
+        metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=count)
     return dict(response)

@@ -26,8 +26,9 @@ from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest, PayloadTooLarge, UniquenessKeyTaken
 from ..domain.jobs import Outcome
 from ..domain.provisioning import ProvisionRequest
+from .counters import counter_update
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
-from .jobs import counter_key, results_pk
+from .jobs import job_pk, results_pk
 from .provisioning import PackageOnDate
 from .records import (
     MAX_TRANSACTION_ITEMS,
@@ -85,19 +86,8 @@ def _result_put(batch: CohortBatch, customer_id: str, outcome: Outcome, now: dat
 
 def _counter_update(batch: CohortBatch, counts: Counter[Outcome]) -> Item:
     """Move the customers counted from pending to their outcomes, on one counter shard."""
-    outcomes = sorted(counts)
-    return {
-        "Update": {
-            "TableName": table_name(),
-            "Key": counter_key(batch.tenant_id, batch.job_id),
-            "UpdateExpression": "ADD pending :minus, " + ", ".join(f"#o{i} :n{i}" for i in range(len(outcomes))),
-            "ExpressionAttributeNames": {f"#o{i}": outcome.lower() for i, outcome in enumerate(outcomes)},
-            "ExpressionAttributeValues": {
-                ":minus": {"N": str(-sum(counts.values()))},
-                **{f":n{i}": {"N": str(counts[outcome])} for i, outcome in enumerate(outcomes)},
-            },
-        }
-    }
+    changes = {outcome.lower(): count for outcome, count in counts.items()}
+    return counter_update(job_pk(batch.tenant_id, batch.job_id), {"pending": -sum(counts.values()), **changes})
 
 
 def _outcome_items(

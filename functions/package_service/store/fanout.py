@@ -1,4 +1,5 @@
-"""The Provisioner: claim due jobs and fan their cohorts out to the queue, chunk by chunk.
+"""The Provisioner: claim due jobs and fan their cohorts out to the queue, chunk by chunk (and package
+migrations, their contracts: migration_fanout.py).
 
 A claim is a conditional write, so two triggers firing together never both run a job. The chunk
 pointer is saved after each chunk is queued; a run that stops (time running out, or a crash) is
@@ -14,26 +15,32 @@ from ..domain.base import parse_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.jobs import MESSAGE_SIZE, chunks
 from .cohorts import CohortBatch
-from .jobs import ClaimedJob, chunk_sent, claim_job, cohort_chunk, due_jobs, fail_job, fan_out_done, release_lease
+from .jobs import chunk_sent, claim_job, cohort_chunk, fail_job
+from .kinds import MIGRATION
+from .leases import SAFETY_MARGIN_MS, Claim, claim, due_records, release, work_done
+from .migration_fanout import fan_out_migration
 from .provisioning import PackageOnDate
 from .queue import send_messages
 from .tokens import Principal
 
-SAFETY_MARGIN_MS = 10_000  # stop fanning out when less Lambda time than this remains
-
 
 def run_due_jobs(now: datetime, time_left_ms: Callable[[], int]) -> dict[str, Any]:
     summary: dict[str, Any] = {"claimed": [], "finished": [], "failed": [], "paused": []}
-    for tenant, job_id in due_jobs(now):
-        job = claim_job(tenant, job_id, now)
-        if job is None:
+    for tenant, kind, record_id in due_records(now):
+        fan_out: Callable[[Claim, datetime, Callable[[], int]], str]
+        if kind == MIGRATION:
+            held = claim(tenant, MIGRATION, record_id, now)
+            fan_out = fan_out_migration
+        else:
+            held, fan_out = claim_job(tenant, record_id, now), _fan_out
+        if held is None:
             continue  # another trigger holds it, or it was cancelled meanwhile
-        summary["claimed"].append(job_id)
-        summary[_fan_out(job, now, time_left_ms)].append(job_id)
+        summary["claimed"].append(record_id)
+        summary[fan_out(held, now, time_left_ms)].append(record_id)
     return summary
 
 
-def _fan_out(job: ClaimedJob, now: datetime, time_left_ms: Callable[[], int]) -> str:
+def _fan_out(job: Claim, now: datetime, time_left_ms: Callable[[], int]) -> str:
     doc = job.doc
     principal = Principal(job.tenant, doc["created_by"])
     starting_at = parse_timestamp(doc["starting_at"])
@@ -43,9 +50,9 @@ def _fan_out(job: ClaimedJob, now: datetime, time_left_ms: Callable[[], int]) ->
     except InvalidRequest as error:
         fail_job(job, error.message, now)
         return "failed"
-    for index in range(job.next_chunk, job.chunk_count):
+    for index in range(job.number("next_chunk"), job.number("chunk_count")):
         if time_left_ms() < SAFETY_MARGIN_MS:
-            release_lease(job, now)
+            release(job, now)
             return "paused"
         batches = [
             CohortBatch(job.tenant, principal.token_name, job.id, package.id, starting_at, ids).to_message()
@@ -54,5 +61,5 @@ def _fan_out(job: ClaimedJob, now: datetime, time_left_ms: Callable[[], int]) ->
         send_messages(batches)
         if not chunk_sent(job, index):
             return "paused"  # the lease was taken over: leave the rest to its new holder
-    fan_out_done(job, now)
+    work_done(job, now, "fanned_out_at")
     return "finished"

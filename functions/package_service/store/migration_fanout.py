@@ -1,0 +1,92 @@
+"""The Provisioner's part of a package migration: send its contracts to the queue, page by page.
+
+Planning pages through the from-package's index (every shard, archived contracts left out, the
+customer subset applied); applying pages through the plan rows still PLANNED. After each page is
+queued the page pointer moves (and, when planning, the number of contracts sent is added to
+`plan_expected`) in one update under the lease: a run that stops re-sends at most one page, which
+the worker recognises, and counts it once.
+"""
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ..domain.migrations import MESSAGE_SIZE
+from .dynamo import Item, get_client, s, table_name, translated_errors
+from .leases import SAFETY_MARGIN_MS, Claim, release, update_leased, work_done
+from .migration_work import APPLY, PLAN, MigrationBatch
+from .migrations import plan_pk
+from .package_index import SHARDS, index_pk
+from .queue import send_messages
+
+PAGE = 250  # index rows or plan rows read per step
+
+
+def fan_out_migration(held: Claim, now: datetime, time_left_ms: Callable[[], int]) -> str:
+    planning = held.text("status") == "PLANNING"
+    cursor: dict[str, Any] = json.loads(held.text("fan_cursor") or "{}")
+    while True:
+        if (planning and cursor.get("shard", 0) >= SHARDS) or (not planning and cursor.get("done")):
+            work_done(held, now, "plan_fanned_out_at" if planning else "apply_fanned_out_at")
+            return "finished"
+        if time_left_ms() < SAFETY_MARGIN_MS:
+            release(held, now)
+            return "paused"
+        pairs, cursor = _plan_page(held, cursor) if planning else _apply_page(held, cursor)
+        batch = [pairs[i : i + MESSAGE_SIZE] for i in range(0, len(pairs), MESSAGE_SIZE)]
+        kind = PLAN if planning else APPLY
+        send_messages(
+            [MigrationBatch(kind, held.tenant, held.doc["created_by"], held.id, b).to_message() for b in batch]  # type: ignore[arg-type]
+        )
+        values: Item = {":cursor": s(json.dumps(cursor)), ":sent": {"N": str(len(pairs))}}
+        expression = "SET fan_cursor = :cursor" + (" ADD plan_expected :sent" if planning else "")
+        if not update_leased(held, expression, values if planning else {":cursor": values[":cursor"]}):
+            return "paused"  # the lease was taken over, or the migration cancelled
+
+
+def _page(query: dict[str, Any], after: str | None) -> tuple[list[Item], str | None]:
+    if after:
+        query["ExclusiveStartKey"] = {"pk": query["ExpressionAttributeValues"][":pk"], "sk": s(after)}
+    with translated_errors():
+        response = get_client().query(**query)
+    last = response.get("LastEvaluatedKey")
+    return response.get("Items", []), (last["sk"]["S"] if last else None)
+
+
+def _plan_page(held: Claim, cursor: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    shard = int(cursor.get("shard", 0))
+    partition = index_pk(held.tenant, held.doc["from_package_id"], shard)
+    items, after = _page(
+        {
+            "TableName": table_name(),
+            "KeyConditionExpression": "pk = :pk",
+            "FilterExpression": "attribute_not_exists(archived_at)",
+            "ExpressionAttributeValues": {":pk": s(partition)},
+            "Limit": PAGE,
+        },
+        cursor.get("after"),
+    )
+    subset = set(held.doc.get("customer_ids") or ())
+    pairs = [
+        (item["contract_id"]["S"], item["customer_id"]["S"])
+        for item in items
+        if not subset or item["customer_id"]["S"] in subset
+    ]
+    return pairs, ({"shard": shard, "after": after} if after else {"shard": shard + 1})
+
+
+def _apply_page(held: Claim, cursor: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    items, after = _page(
+        {
+            "TableName": table_name(),
+            "KeyConditionExpression": "pk = :pk",
+            "FilterExpression": "row_status = :planned",
+            "ProjectionExpression": "pk, sk, customer_id",
+            "ExpressionAttributeValues": {":pk": s(plan_pk(held.tenant, held.id)), ":planned": s("PLANNED")},
+            "Limit": PAGE,
+        },
+        cursor.get("after"),
+    )
+    pairs = [(item["sk"]["S"], item["customer_id"]["S"]) for item in items]
+    return pairs, ({"after": after} if after else {"done": True})

@@ -1,0 +1,203 @@
+"""Package migrations: the records behind /v1/packageMigrations/* (the work itself: migration_work.py).
+
+  migration    pk=T#<t>#MIGRATION#<id>       sk=RECORD      doc (the request), status, plan_expected,
+               fan_cursor, plan_fanned_out_at?, apply_run_at?, apply_fanned_out_at?, lease_*
+               gsi1pk=DUEJOBS while planning or applying is due (leases.py)
+  counters     pk=T#<t>#MIGRATION#<id>       sk=COUNTER#<n> planned / action_needed / applied / skipped / failed
+  plan row     pk=T#<t>#MIGRATIONPLAN#<id>   sk=<contract>  customer_id, row_status, effective_at?, reason?,
+               to_package_id?, billing_config_id?, diff?, new_contract_id?
+
+Each plan row is counted under its current status, and every status change moves its count in the same
+transaction, so the counts always add up to the rows. The stored status is the phase (PLANNING,
+APPLYING) or an end (CANCELLED); PLANNED and COMPLETED are read from the phase's progress.
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..domain.base import format_timestamp
+from ..domain.errors import InvalidRequest
+from ..domain.migrations import COUNTS, MigrationApply, MigrationCreate, MigrationStatus, migration_status
+from .counters import read_counts
+from .dynamo import Item, get_client, s, table_name, translated_errors
+from .kinds import MIGRATION, PACKAGE
+from .leases import DUE_PARTITION, due_sort_key
+from .records import (
+    NewRecord,
+    ReferenceCheck,
+    StoredRecord,
+    alias_key,
+    decode_cursor,
+    encode_cursor,
+    get_record,
+    new_record_doc,
+    put_record_guarded,
+    record_key,
+    record_pk,
+)
+from .tokens import Principal
+
+LABEL = "package migration"
+PHASE_DONE = {"PLANNING": "plan_fanned_out_at", "APPLYING": "apply_fanned_out_at"}
+
+
+def plan_pk(tenant: str, migration_id: str) -> str:
+    return f"T#{tenant}#MIGRATIONPLAN#{migration_id}"
+
+
+def create_migration(principal: Principal, request: MigrationCreate, now: datetime) -> str:
+    """Store the migration; planning is due at once (the Provisioner's next run starts it)."""
+    tenant = principal.tenant_id
+    doc = new_record_doc(principal.token_name, request, now)
+    references = [
+        ReferenceCheck(
+            record_key(tenant, PACKAGE, request.from_package_id),
+            "from_package_id",
+            f"package {request.from_package_id}",
+            must_be_active=False,  # moving customers off an archived package is what archiving leads to
+        ),
+        ReferenceCheck(
+            record_key(tenant, PACKAGE, request.to_package_id), "to_package_id", f"package {request.to_package_id}"
+        )
+        if request.to_package_id
+        else ReferenceCheck(
+            alias_key(tenant, PACKAGE, request.to_package_alias or ""),
+            "to_package_alias",
+            f"package alias {request.to_package_alias!r}",
+            must_be_active=False,
+        ),
+    ]
+    return put_record_guarded(
+        NewRecord(
+            tenant,
+            MIGRATION,
+            doc,
+            uniqueness_key=request.uniqueness_key,
+            attributes={"status": s("PLANNING"), "plan_expected": {"N": "0"}},
+            listing_partition=DUE_PARTITION,
+            listing_sort_key=due_sort_key(doc["created_at"], tenant, doc["id"]),
+            references=references,
+        )
+    )
+
+
+def _status(record: StoredRecord, counts: dict[str, int]) -> MigrationStatus:
+    stored = record.item["status"]["S"]
+    done = PHASE_DONE.get(stored, "") in record.item
+    return migration_status(stored, done, int(record.item.get("plan_expected", {}).get("N", "0")), counts)
+
+
+def _read(principal: Principal, migration_id: str) -> tuple[StoredRecord, dict[str, int], MigrationStatus]:
+    record = get_record(principal.tenant_id, MIGRATION, migration_id, LABEL)
+    counts = read_counts(record_pk(principal.tenant_id, MIGRATION, migration_id), COUNTS)
+    return record, counts, _status(record, counts)
+
+
+def get_migration(principal: Principal, migration_id: str) -> dict[str, Any]:
+    record, counts, status = _read(principal, migration_id)
+    view = {**record.doc, "status": status, "counts": counts}
+    for name in ("apply_run_at", "cancelled_at", "failure_reason"):
+        if name in record.item:
+            view[name] = record.item[name]["S"]
+    return view
+
+
+def list_plan(
+    principal: Principal, migration_id: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    get_record(principal.tenant_id, MIGRATION, migration_id, LABEL)  # 404 outside the tenant
+    query: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "pk = :pk" + (" AND sk > :after" if cursor else ""),
+        "ExpressionAttributeValues": {":pk": s(plan_pk(principal.tenant_id, migration_id))},
+        "Limit": limit + 1,
+    }
+    if cursor:
+        query["ExpressionAttributeValues"][":after"] = s(decode_cursor(cursor, "after")[0])
+    with translated_errors():
+        items = get_client().query(**query).get("Items", [])
+    rows = [plan_row_view(item) for item in items[:limit]]
+    return rows, (encode_cursor({"after": str(rows[-1]["contract_id"])}) if len(items) > limit else None)
+
+
+def plan_row_view(item: Item) -> dict[str, Any]:
+    row: dict[str, Any] = {"contract_id": item["sk"]["S"], "status": item["row_status"]["S"]}
+    for name in ("customer_id", "effective_at", "reason", "to_package_id", "new_contract_id"):
+        if name in item:
+            row[name] = item[name]["S"]
+    if "diff" in item:
+        row["diff"] = json.loads(item["diff"]["S"])
+    return row
+
+
+def _refuse(field: str, migration_id: str, status: str, what: str) -> InvalidRequest:
+    return InvalidRequest(f"{field}: migration {migration_id} is {status}; {what}")
+
+
+def apply_migration(principal: Principal, request: MigrationApply, now: datetime) -> str:
+    """Schedule the apply at `run_at` (default now). Asking again for an apply already under way is a
+    no-op, so a retried request is safe."""
+    migration_id = request.migration_id
+    record, _, status = _read(principal, migration_id)
+    run_at = format_timestamp(request.run_at or now)
+    if status in ("APPLYING", "COMPLETED"):
+        scheduled = record.item["apply_run_at"]["S"]
+        if request.run_at is None or scheduled == run_at:
+            return migration_id
+        raise _refuse("run_at", migration_id, status, f"its apply was scheduled at {scheduled}")
+    if status != "PLANNED":
+        raise _refuse("migration_id", migration_id, status, "only a PLANNED migration can be applied")
+    try:
+        with translated_errors():
+            get_client().update_item(
+                TableName=table_name(),
+                Key=record_key(principal.tenant_id, MIGRATION, migration_id),
+                UpdateExpression="SET #status = :applying, apply_run_at = :run_at, gsi1pk = :due, gsi1sk = :when "
+                "REMOVE fan_cursor",
+                ConditionExpression="#status = :planning AND attribute_exists(plan_fanned_out_at)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":applying": s("APPLYING"),
+                    ":planning": s("PLANNING"),
+                    ":run_at": s(run_at),
+                    ":due": s(DUE_PARTITION),
+                    ":when": s(due_sort_key(run_at, principal.tenant_id, migration_id)),
+                },
+            )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            raise _refuse("migration_id", migration_id, "no longer PLANNED", "read it again") from None
+        raise
+    return migration_id
+
+
+def cancel_migration(principal: Principal, migration_id: str, now: datetime) -> None:
+    """Cancel while planning, planned, or applying at a run_at not reached yet (idempotent)."""
+    status = _read(principal, migration_id)[2]
+    if status == "CANCELLED":
+        return
+    try:
+        with translated_errors():
+            get_client().update_item(
+                TableName=table_name(),
+                Key=record_key(principal.tenant_id, MIGRATION, migration_id),
+                UpdateExpression="SET #status = :cancelled, cancelled_at = :now REMOVE gsi1pk, gsi1sk",
+                # Applying has started once a Provisioner took the lease for it (and until it is done).
+                ConditionExpression="#status = :planning OR (#status = :applying AND "
+                "attribute_not_exists(lease_until) AND attribute_not_exists(apply_fanned_out_at))",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":cancelled": s("CANCELLED"),
+                    ":planning": s("PLANNING"),
+                    ":applying": s("APPLYING"),
+                    ":now": s(format_timestamp(now)),
+                },
+            )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            now_status = _read(principal, migration_id)[2]
+            raise _refuse("migration_id", migration_id, now_status, "applying has started") from None
+        raise
