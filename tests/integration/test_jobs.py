@@ -11,7 +11,7 @@ import pytest
 
 from infra.event_sources import drain_queues_once, scheduled_event
 from infra.lambda_runtime import LocalContext
-from package_service.domain.customers import CustomerCreate
+from package_service.domain.customers import CustomerCreate, with_delivery_method
 from package_service.store import cohorts, fanout, records
 from package_service.store.customers import create_customer
 from package_service.store.dynamo import get_client
@@ -33,12 +33,13 @@ def make_customers(count: int, with_config: bool = True) -> list[str]:
     """Customers written through the store directly: quicker than 1,000 API calls, same items."""
     principal, now = Principal("acme", "acme-token"), datetime.now(UTC)
     configs = [STRIPE] if with_config else []
-    return [
-        create_customer(principal, CustomerCreate(name=f"c{i}", customer_billing_provider_configurations=configs), now)[
-            "id"
-        ]
-        for i in range(count)
-    ]
+    customers = []
+    for i in range(count):
+        request = CustomerCreate(name=f"c{i}", customer_billing_provider_configurations=configs)
+        named = [with_delivery_method("acme", c, "config") for c in request.customer_billing_provider_configurations or []]
+        request = request.model_copy(update={"customer_billing_provider_configurations": named or None})
+        customers.append(create_customer(principal, request, now)["id"])
+    return customers
 
 
 def trigger() -> dict[str, Any]:

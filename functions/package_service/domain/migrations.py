@@ -7,7 +7,7 @@ status from its stored phase and counts. The store runs the phases (store/migrat
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, format_timestamp, parse_timestamp
 from .dates import FREQUENCY_SPANS, shift
@@ -36,7 +36,19 @@ class EndOfTerm(RequestModel):
     type: Literal["END_OF_TERM"]
 
 
-Effective = Annotated[AtDate | NextBillingPeriod | EndOfTerm, Field(discriminator="type")]
+def _effective_type(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind.upper() if isinstance(kind, str) else None
+
+
+# Tagged by `type` in either case (the models' own "*" validator upper-cases it, which pydantic's
+# field-name discriminator does not allow).
+Effective = Annotated[
+    Annotated[AtDate, Tag("AT_DATE")]
+    | Annotated[NextBillingPeriod, Tag("NEXT_BILLING_PERIOD")]
+    | Annotated[EndOfTerm, Tag("END_OF_TERM")],
+    Discriminator(_effective_type),
+]
 
 
 class MigrationCreate(RequestModel):
@@ -46,14 +58,6 @@ class MigrationCreate(RequestModel):
     effective: Effective
     customer_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_SUBSET)
     uniqueness_key: UniquenessKey | None = None
-
-    @field_validator("effective", mode="before")
-    @classmethod
-    def _upper_type(cls, value: Any) -> Any:
-        """`at_date` as well as `AT_DATE`, like every other enum of the API."""
-        if isinstance(value, dict) and isinstance(value.get("type"), str):
-            return {**value, "type": value["type"].upper()}
-        return value
 
     @model_validator(mode="after")
     def _one_target(self) -> "MigrationCreate":
