@@ -292,10 +292,13 @@ def test_a_thousand_contracts_move_exactly_once_through_crashes(
     rows = plan(api, migration_id)
     assert len(rows) == 1000 and len({r["contract_id"] for r in rows}) == 1000
     by_status = Counter(r["status"] for r in rows)
-    # Not movable: customers without a configuration, and the contracts starting after their boundary
-    # (the leap-day ones start 2028-02-29, after 2027-06-01's boundaries? no: their first boundary is later).
+    # Every contract is in effect at its own boundary (the leap-day ones, starting after `after`, move at
+    # their first monthiversary, 2028-03-29); only the 50 customers without a configuration cannot move.
     assert planned["status"] == "PLANNED" and sum(planned["counts"].values()) == 1000
-    assert planned["counts"]["planned"] == by_status["PLANNED"] and by_status["ACTION_NEEDED"] >= 50
+    assert by_status == Counter({"PLANNED": 950, "ACTION_NEEDED": 50})
+    assert {r["customer_id"] for r in rows if r["status"] == "ACTION_NEEDED"} == set(bare)
+    leap = [r for r in rows if r["customer_id"] in everyone[7::10] and r["status"] == "PLANNED"]
+    assert {r["effective_at"] for r in leap} == {"2028-03-29T00:00:00.000Z"}
 
     # Between plan and apply, one planned contract is renewed by hand.
     by_hand = next(r for r in rows if r["status"] == "PLANNED")
