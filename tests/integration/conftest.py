@@ -165,7 +165,7 @@ START = "2027-01-31T00:00:00Z"
 
 
 @pytest.fixture
-def world(api: Api, catalog: dict[str, str]) -> dict[str, str]:
+def world(api: Api, catalog: dict[str, str], queues: dict[str, str]) -> dict[str, str]:
     """One of everything: a full package, a customer with a Stripe configuration, a contract, a renewal."""
     package = api.ok(
         "/v1/packages/create", payloads.full_package(catalog["usage"], catalog["seats"], catalog["rate_card"])
@@ -189,7 +189,17 @@ def world(api: Api, catalog: dict[str, str]) -> dict[str, str]:
             "transition": {"from_contract_id": contract["id"], "type": "RENEWAL"},
         },
     )
-    return {**catalog, "package": package["id"], "customer": customer["id"], "contract": contract["id"]}
+    return {**catalog, "package": package["id"], "customer": customer["id"], "contract": contract["id"],
+            "queues": json.dumps(queues)}  # fmt: skip
+
+
+def run_background_work(world: dict[str, str]) -> None:
+    """A Provisioner run, then the worker until the queue is empty."""
+    from infra.event_sources import drain_queues_once, scheduled_event
+    from package_service.handlers.provisioner import handler
+
+    handler(scheduled_event("ProvisionerFunction"), LocalContext("ProvisionerFunction", timeout_seconds=60))
+    drain_queues_once(None, json.loads(world["queues"]))
 
 
 def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
@@ -249,4 +259,23 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     call("/v1/provisioningJobs/listResults", {"job_id": job.data["id"]})
     call("/v1/provisioningJobs/cancel", {"job_id": job.data["id"]})
     call("/v1/provisioningJobs/get", {"job_id": job.data["id"]})  # a cancelled job
+    # A migration of the renewal (2028-01-31 on) planned and applied; the first contract, renewed by hand,
+    # stays ACTION_NEEDED.
+    target = call("/v1/packages/create", {"name": "Next", "duration": {"unit": "MONTHS", "value": 12}}).data["id"]
+    moving = {"from_package_id": world["package"], "to_package_id": target,
+              "effective": {"type": "AT_DATE", "at": "2028-06-01T00:00:00Z"}}  # fmt: skip
+    migration = {"migration_id": call("/v1/packageMigrations/create", moving).data["id"]}
+    run_background_work(world)
+    call("/v1/packageMigrations/get", migration)
+    call("/v1/packageMigrations/listPlan", migration)
+    call("/v1/packageMigrations/apply", migration)
+    run_background_work(world)
+    call("/v1/packageMigrations/get", migration)
+    rows = call("/v1/packageMigrations/listPlan", migration).data
+    moved = next(row for row in rows if row["status"] == "APPLIED")
+    call("/v1/contracts/get", {"contract_id": moved["new_contract_id"], "customer_id": customer})
+    call("/v1/contracts/get", {"contract_id": moved["contract_id"], "customer_id": customer})  # cut by the move
+    cancelled = {"migration_id": call("/v1/packageMigrations/create", moving).data["id"]}
+    call("/v1/packageMigrations/cancel", cancelled)
+    call("/v1/packageMigrations/get", cancelled)
     return replies

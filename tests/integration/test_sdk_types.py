@@ -75,6 +75,11 @@ BEYOND_METRONOME = {  # no SDK type to hold them to
     "/v1/provisioningJobs/get",
     "/v1/provisioningJobs/listResults",
     "/v1/provisioningJobs/cancel",
+    "/v1/packageMigrations/create",
+    "/v1/packageMigrations/get",
+    "/v1/packageMigrations/listPlan",
+    "/v1/packageMigrations/apply",
+    "/v1/packageMigrations/cancel",
 }
 
 
