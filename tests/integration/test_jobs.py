@@ -36,7 +36,9 @@ def make_customers(count: int, with_config: bool = True) -> list[str]:
     customers = []
     for i in range(count):
         request = CustomerCreate(name=f"c{i}", customer_billing_provider_configurations=configs)
-        named = [with_delivery_method("acme", c, "config") for c in request.customer_billing_provider_configurations or []]
+        named = [
+            with_delivery_method("acme", c, "config") for c in request.customer_billing_provider_configurations or []
+        ]
         request = request.model_copy(update={"customer_billing_provider_configurations": named or None})
         customers.append(create_customer(principal, request, now)["id"])
     return customers

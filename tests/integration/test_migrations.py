@@ -115,7 +115,8 @@ def test_plan_review_apply_at_each_contracts_next_billing_period(
     api: Api, catalog: dict[str, str], packages: dict[str, str]
 ) -> None:
     with_config, bare = make_customers(3), make_customers(1, with_config=False)
-    for customer, start in zip([*with_config, *bare], ["2027-01-31", "2027-02-15", "2027-03-31", "2027-01-31"]):
+    starts = ["2027-01-31", "2027-02-15", "2027-03-31", "2027-01-31"]
+    for customer, start in zip([*with_config, *bare], starts, strict=True):
         provision(api, packages["v1"], [customer], f"{start}T00:00:00Z")
     body = {
         "from_package_id": packages["v1"],
@@ -156,7 +157,9 @@ def test_plan_review_apply_at_each_contracts_next_billing_period(
         assert row["status"] == "APPLIED"
         new = contract(api, customer, row["new_contract_id"])
         assert new["starting_at"] == row["effective_at"] and new["id"] in on_v2
-        assert new["transitions"] == [{"from_contract_id": row["contract_id"], "to_contract_id": new["id"], "type": "RENEWAL"}]
+        assert new["transitions"] == [
+            {"from_contract_id": row["contract_id"], "to_contract_id": new["id"], "type": "RENEWAL"}
+        ]
         assert contract(api, customer, row["contract_id"])["ending_before"] == row["effective_at"]
         assert [s["id"] for s in successors(api, customer, row["contract_id"])] == [new["id"]]
     assert contract(api, bare[0], old[bare[0]])["ending_before"] == "2028-01-31T00:00:00.000Z"  # left as it was
@@ -172,7 +175,9 @@ def test_plan_review_apply_at_each_contracts_next_billing_period(
 def test_an_alias_target_is_resolved_as_of_each_contracts_effective_at(
     api: Api, catalog: dict[str, str], packages: dict[str, str]
 ) -> None:
-    later = package_body(catalog, name="Plan v3", aliases=[{"name": "from-may-20", "starting_at": "2027-05-20T00:00:00Z"}])
+    later = package_body(
+        catalog, name="Plan v3", aliases=[{"name": "from-may-20", "starting_at": "2027-05-20T00:00:00Z"}]
+    )
     v3 = api.ok("/v1/packages/create", later)["id"]
     customers = make_customers(2)
     provision(api, packages["v1"], customers[:1], "2027-01-31T00:00:00Z")  # moves May 31
@@ -302,13 +307,9 @@ def test_a_thousand_contracts_move_exactly_once_through_crashes(
 
     # Between plan and apply, one planned contract is renewed by hand.
     by_hand = next(r for r in rows if r["status"] == "PLANNED")
-    manual = api.post("/v1/contracts/create", {"customer_id": by_hand["customer_id"], "package_id": packages["v2"],
-                                               "starting_at": "2029-01-01T00:00:00Z",
-                                               "transition": {"from_contract_id": by_hand["contract_id"], "type": "RENEWAL"}})  # fmt: skip
-    if manual.status != 200:  # the contract ends before 2029: renew it at its effective_at instead
-        manual = api.post("/v1/contracts/create", {"customer_id": by_hand["customer_id"], "package_id": packages["v2"],
-                                                   "starting_at": by_hand["effective_at"],
-                                                   "transition": {"from_contract_id": by_hand["contract_id"], "type": "RENEWAL"}})  # fmt: skip
+    transition = {"from_contract_id": by_hand["contract_id"], "type": "RENEWAL"}
+    renewal = {"customer_id": by_hand["customer_id"], "package_id": packages["v2"], "transition": transition}
+    manual = api.post("/v1/contracts/create", {**renewal, "starting_at": by_hand["effective_at"]})
     assert manual.status == 200, manual.body
 
     api.ok("/v1/packageMigrations/apply", {"migration_id": migration_id})
@@ -349,8 +350,14 @@ def test_a_thousand_contracts_move_exactly_once_through_crashes(
 
 
 def contracts_in_table() -> list[dict[str, Any]]:
-    pages = get_client().get_paginator("scan").paginate(
-        TableName=TABLE, FilterExpression="begins_with(pk, :c)", ExpressionAttributeValues={":c": {"S": "T#acme#CONTRACT#"}}
+    pages = (
+        get_client()
+        .get_paginator("scan")
+        .paginate(
+            TableName=TABLE,
+            FilterExpression="begins_with(pk, :c)",
+            ExpressionAttributeValues={":c": {"S": "T#acme#CONTRACT#"}},
+        )
     )
     return [json.loads(item["doc"]["S"]) for page in pages for item in page["Items"]]
 

@@ -23,7 +23,9 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def contract(start: str, frequency: str = "MONTHLY", anchor: str | None = None, end: str | None = None) -> dict[str, Any]:
+def contract(
+    start: str, frequency: str = "MONTHLY", anchor: str | None = None, end: str | None = None
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "starting_at": f"{start}T00:00:00.000Z",
         "usage_statement_schedule": {"frequency": frequency, "billing_anchor_date": f"{anchor or start}T00:00:00.000Z"},
