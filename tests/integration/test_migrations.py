@@ -2,11 +2,13 @@
 plan in the background, review, apply exactly once."""
 
 import json
+import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 
 from package_service.domain.jobs import chunks
@@ -373,3 +375,30 @@ def test_now_is_used_as_the_apply_run_at(api: Api, packages: dict[str, str]) -> 
     run_at = datetime.fromisoformat(migration(api, migration_id)["apply_run_at"].replace("Z", "+00:00"))
     assert abs((run_at - before).total_seconds()) < 5
     assert STRIPE["billing_provider"] == "stripe"
+
+
+def test_one_apply_batch_delivered_twice_at_once_moves_each_contract_once(
+    api: Api, packages: dict[str, str], queues: dict[str, str]
+) -> None:
+    customers = make_customers(20)
+    provision(api, packages["v1"], customers, "2027-01-31T00:00:00Z")
+    body = {"from_package_id": packages["v1"], "to_package_id": packages["v2"],
+            "effective": {"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}}  # fmt: skip
+    migration_id = start_migration(api, body)
+    api.ok("/v1/packageMigrations/apply", {"migration_id": migration_id})
+    trigger()  # the apply batch is queued; two workers get the same message (SQS delivers at least once)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    message = sqs.receive_message(QueueUrl=queues["ProvisioningQueue"], MaxNumberOfMessages=10)["Messages"]
+    assert len(message) == 1
+    batch = migration_work.MigrationBatch.from_message(json.loads(message[0]["Body"]))
+    tallies: list[dict[str, int]] = []
+    workers = [threading.Thread(target=lambda: tallies.append(migration_work.apply_batch(batch, datetime.now(UTC))))
+               for _ in range(2)]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sum(t.get("applied", 0) for t in tallies) == 20  # each contract applied by one of them only
+    assert migration(api, migration_id)["counts"]["applied"] == 20
+    successors_of = Counter(t["from_contract_id"] for doc in contracts_in_table() for t in doc.get("transitions", []))
+    assert sorted(successors_of.values()) == [1] * 20
