@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import api, cohort, footprint, imports
+from bench import api, cohort, footprint, imports, migration
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -19,8 +19,14 @@ def main() -> None:
         "interleaved where noted. Rerun with `make bench`.",
         "",
     ]
-    wanted = set(sys.argv[1:]) or {"api", "imports", "footprint", "cohort"}
-    benchmarks = {"api": api.run, "imports": imports.run, "footprint": footprint.run, "cohort": cohort.run}
+    benchmarks = {
+        "api": api.run,
+        "imports": imports.run,
+        "footprint": footprint.run,
+        "cohort": cohort.run,
+        "migration": migration.run,
+    }
+    wanted = set(sys.argv[1:]) or set(benchmarks)
     sections = [run() for name, run in benchmarks.items() if name in wanted]
     text = "\n".join(header + [line for section in sections for line in section])
     print(text)

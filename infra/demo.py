@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 from package_service.api_examples import (  # one definition: the OpenAPI examples refer to these ids
     ARCHIVABLE_PACKAGE,
     CUSTOMER,
+    MIGRATION,
+    MIGRATION_REQUEST,
+    NEXT_PACKAGE,
     PACKAGE,
     RATE_CARD,
     SEAT_PRODUCT,
@@ -30,9 +33,11 @@ def _ensure(create: Callable[[], object]) -> None:
 def seed() -> None:
     from package_service.domain.catalog import ProductCreate, RateCardCreate
     from package_service.domain.customers import CustomerCreate
+    from package_service.domain.migrations import MigrationCreate
     from package_service.domain.package import PackageCreate
     from package_service.store.catalog import create_product, create_rate_card
     from package_service.store.customers import create_customer
+    from package_service.store.migrations import create_migration
     from package_service.store.packages import create_package
     from package_service.store.tokens import Principal, create_token, find_principal
 
@@ -73,4 +78,12 @@ def seed() -> None:
     _ensure(lambda: create_package(principal, PackageCreate.model_validate(starter), now, PACKAGE))
     _ensure(lambda: create_package(principal, PackageCreate(name="Retired plan"), now, ARCHIVABLE_PACKAGE))
     _ensure(lambda: create_customer(principal, CustomerCreate(name="Demo customer"), now, CUSTOMER))
+    next_plan = {
+        **starter,
+        "name": "Starter plan v2",
+        "aliases": [{"name": "starter-next"}],
+        "net_payment_terms_days": 30,
+    }
+    _ensure(lambda: create_package(principal, PackageCreate.model_validate(next_plan), now, NEXT_PACKAGE))
+    _ensure(lambda: create_migration(principal, MigrationCreate.model_validate(MIGRATION_REQUEST), now, MIGRATION))
     create_token(TENANT, TENANT, TOKEN)  # last: its presence means the seed is complete

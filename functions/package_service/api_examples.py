@@ -12,6 +12,13 @@ RATE_CARD = "0d3b1c4e-0000-4000-8000-000000000003"
 PACKAGE = "0d3b1c4e-0000-4000-8000-000000000004"
 ARCHIVABLE_PACKAGE = "0d3b1c4e-0000-4000-8000-000000000005"
 CUSTOMER = "0d3b1c4e-0000-4000-8000-000000000006"
+NEXT_PACKAGE = "0d3b1c4e-0000-4000-8000-000000000008"
+MIGRATION = "0d3b1c4e-0000-4000-8000-000000000009"
+MIGRATION_REQUEST = {
+    "from_package_id": PACKAGE,
+    "to_package_id": NEXT_PACKAGE,
+    "effective": {"type": "NEXT_BILLING_PERIOD", "after": "2027-06-01T00:00:00Z"},
+}
 
 _PROVISION = {"customer_id": CUSTOMER, "package_alias": "starter", "starting_at": "2027-01-31T00:00:00Z"}
 
@@ -53,6 +60,9 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "/v1/contracts/create": _PROVISION,
     "/v1/contracts/preview": _PROVISION,
     "/v1/contracts/list": {"customer_id": CUSTOMER},
+    "/v1/packageMigrations/create": MIGRATION_REQUEST,
+    "/v1/packageMigrations/get": {"migration_id": MIGRATION},
+    "/v1/packageMigrations/listPlan": {"migration_id": MIGRATION},
     "/v1/provisioningJobs/create": {
         "package_alias": "starter",
         "starting_at": "2027-06-30T00:00:00Z",

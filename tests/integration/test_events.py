@@ -50,8 +50,9 @@ def test_authorizer_allows_the_demo_token_and_denies_others(invoked: dict[str, A
 def test_scheduled_and_queue_events(invoked: dict[str, Any]) -> None:
     assert invoked["provisioner-schedule.json"]["ok"]
     assert set(invoked["provisioner-schedule.json"]["result"]) == {"claimed", "finished", "failed", "paused"}
-    worker = invoked["worker-sqs-batch.json"]
-    assert worker["ok"] and worker["result"] == {"batchItemFailures": []}
+    for sample in ("worker-sqs-batch.json", "worker-sqs-migration-plan.json"):
+        worker = invoked[sample]
+        assert worker["ok"] and worker["result"] == {"batchItemFailures": []}, sample
 
 
 def test_the_readmes_make_invoke_form_needs_no_function_name() -> None:

@@ -48,10 +48,12 @@ def plan_pk(tenant: str, migration_id: str) -> str:
     return f"T#{tenant}#MIGRATIONPLAN#{migration_id}"
 
 
-def create_migration(principal: Principal, request: MigrationCreate, now: datetime) -> str:
+def create_migration(
+    principal: Principal, request: MigrationCreate, now: datetime, record_id: str | None = None
+) -> str:
     """Store the migration; planning is due at once (the Provisioner's next run starts it)."""
     tenant = principal.tenant_id
-    doc = new_record_doc(principal.token_name, request, now)
+    doc = new_record_doc(principal.token_name, request, now, record_id)
     references = [
         ReferenceCheck(
             record_key(tenant, PACKAGE, request.from_package_id),
