@@ -42,12 +42,17 @@ def test_a_migration_plans_and_applies_on_the_local_stack(client: Metronome, bas
     old = {c: client.v1.contracts.create(customer_id=c, package_id=v1, starting_at="2027-01-31T00:00:00Z").data.id
            for c in customers}  # fmt: skip
 
-    migration_id = call(base_url, "/v1/packageMigrations/create", {
+    # The SDK's client posts to paths it has no method for, as docs/api.md shows.
+    created = client.post("/v1/packageMigrations/create", cast_to=dict[str, Any], body={
         "from_package_id": v1, "to_package_alias": next_alias,
         "effective": {"type": "NEXT_BILLING_PERIOD", "after": "2027-06-01T00:00:00Z"},
-    })["id"]  # fmt: skip
+    })  # fmt: skip
+    migration_id = created["data"]["id"]
     planned = wait_for(base_url, migration_id, "PLANNED")
     assert planned["counts"]["planned"] == 3
+    rows = client.post("/v1/packageMigrations/listPlan", cast_to=dict[str, Any], body={"migration_id": migration_id},
+                       options={"params": {"limit": 2}})  # fmt: skip
+    assert len(rows["data"]) == 2 and rows["next_page"]
     call(base_url, "/v1/packageMigrations/apply", {"migration_id": migration_id})
     done = wait_for(base_url, migration_id, "COMPLETED")
     assert done["counts"] == {"planned": 0, "action_needed": 0, "applied": 3, "skipped": 0, "failed": 0}
