@@ -49,8 +49,12 @@ def globex(door: FrontDoor) -> dict[str, str]:
     contract = ok("/v1/contracts/create", {"customer_id": customer, "package_id": package, "starting_at": START})["id"]
     job = ok("/v1/provisioningJobs/create", {"package_id": package, "starting_at": START, "customer_ids": [customer]})
     config = ok("/v1/getCustomerBillingProviderConfigurations", {"customer_id": customer})[0]["id"]
+    target = ok("/v1/packages/create", {"name": f"{SECRET} v2", "duration": {"unit": "MONTHS", "value": 12}})["id"]
+    moving = {"from_package_id": package, "to_package_id": target, "effective": {"type": "END_OF_TERM"}}
+    migration = ok("/v1/packageMigrations/create", moving)["id"]
     return {"usage": usage, "rate_card": rate_card, "package": package, "customer": customer,
-            "contract": contract, "job": job["id"], "config": config}  # fmt: skip
+            "contract": contract, "job": job["id"], "config": config, "target": target,
+            "migration": migration}  # fmt: skip
 
 
 def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
@@ -93,6 +97,12 @@ def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
         ("POST", "/v1/provisioningJobs/get"): {"job_id": ids["job"]},
         ("POST", "/v1/provisioningJobs/listResults"): {"job_id": ids["job"]},
         ("POST", "/v1/provisioningJobs/cancel"): {"job_id": ids["job"]},
+        ("POST", "/v1/packageMigrations/create"): {"from_package_id": p, "to_package_id": ids["target"],
+                                                   "effective": {"type": "END_OF_TERM"}},
+        ("POST", "/v1/packageMigrations/get"): {"migration_id": ids["migration"]},
+        ("POST", "/v1/packageMigrations/listPlan"): {"migration_id": ids["migration"]},
+        ("POST", "/v1/packageMigrations/apply"): {"migration_id": ids["migration"]},
+        ("POST", "/v1/packageMigrations/cancel"): {"migration_id": ids["migration"]},
     }  # fmt: skip
 
 
@@ -125,7 +135,9 @@ def test_another_tenants_ids_are_not_found_and_nothing_leaks(door: FrontDoor, gl
         sent = path + json.dumps(body)
         leaked = [SECRET, *(value for value in globex.values() if value not in sent)]  # echoing input is fine
         assert status in (200, 400, 404), (method, path, status, text)
-        if method == "POST" and path.endswith(("/get", "/update", "/archive", "/listResults", "/cancel")):
+        if method == "POST" and path.endswith(
+            ("/get", "/update", "/archive", "/listResults", "/cancel", "/listPlan", "/apply")
+        ):
             assert status == 404, (method, path, text)
         if path.endswith("listContractsOnPackage"):  # Metronome publishes 400 PackageNotFound here
             assert status == 400 and json.loads(text)["code"] == "PackageNotFound", text
