@@ -120,6 +120,19 @@ class Api:
         assert reply.status == 200, reply.body
         return reply.data
 
+    def every_page(self, path: str, body: Any, page_size: int = 100) -> list[dict[str, Any]]:
+        """Every item of a list operation, following `next_page` to the last page."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            query = {"limit": str(page_size), **({"next_page": cursor} if cursor else {})}
+            reply = self.post(path, body, query=query)
+            assert reply.status == 200, reply.body
+            items += reply.data
+            cursor = reply.body["next_page"]
+            if not cursor:
+                return items
+
 
 @pytest.fixture
 def api(table: str) -> Api:

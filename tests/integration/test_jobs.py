@@ -85,15 +85,7 @@ def settled_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def results(api: Api, job_id: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {"limit": "100", **({"next_page": cursor} if cursor else {})}
-        reply = api.post("/v1/provisioningJobs/listResults", {"job_id": job_id}, query=query)
-        rows += reply.data
-        cursor = reply.body["next_page"]
-        if not cursor:
-            return rows
+    return api.every_page("/v1/provisioningJobs/listResults", {"job_id": job_id})
 
 
 def contracts_per_customer() -> Counter[str]:

@@ -70,17 +70,8 @@ def migration(api: Api, migration_id: str) -> dict[str, Any]:
     return data
 
 
-def plan(api: Api, migration_id: str, page_size: int = 100) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {"limit": str(page_size), **({"next_page": cursor} if cursor else {})}
-        reply = api.post("/v1/packageMigrations/listPlan", {"migration_id": migration_id}, query=query)
-        assert reply.status == 200, reply.body
-        rows += reply.data
-        cursor = reply.body["next_page"]
-        if not cursor:
-            return rows
+def plan(api: Api, migration_id: str) -> list[dict[str, Any]]:
+    return api.every_page("/v1/packageMigrations/listPlan", {"migration_id": migration_id})
 
 
 def contract(api: Api, customer: str, contract_id: str) -> dict[str, Any]:
@@ -89,15 +80,13 @@ def contract(api: Api, customer: str, contract_id: str) -> dict[str, Any]:
 
 
 def contracts_on(api: Api, package: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {"limit": "100", **({"next_page": cursor} if cursor else {})}
-        reply = api.post("/v1/packages/listContractsOnPackage", {"package_id": package}, query=query)
-        rows += reply.data
-        cursor = reply.body["next_page"]
-        if not cursor:
-            return rows
+    return api.every_page("/v1/packages/listContractsOnPackage", {"package_id": package})
+
+
+def at_june_1(packages: dict[str, str]) -> dict[str, Any]:
+    """A migration from v1 to v2 of every contract, at 2027-06-01."""
+    return {"from_package_id": packages["v1"], "to_package_id": packages["v2"],
+            "effective": {"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}}  # fmt: skip
 
 
 def start_migration(api: Api, body: dict[str, Any]) -> str:
@@ -218,8 +207,7 @@ def test_cancel_until_apply_starts_and_apply_only_once_planned(
 ) -> None:
     customers = make_customers(2)
     provision(api, packages["v1"], customers, "2027-01-31T00:00:00Z")
-    body = {"from_package_id": packages["v1"], "to_package_id": packages["v2"],
-            "effective": {"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}}  # fmt: skip
+    body = at_june_1(packages)
     first = api.ok("/v1/packageMigrations/create", body)["id"]
     refused = api.post("/v1/packageMigrations/apply", {"migration_id": first})
     assert refused.status == 400 and refused.message.startswith("migration_id:") and "PLANNING" in refused.message
@@ -367,8 +355,7 @@ def contracts_in_table() -> list[dict[str, Any]]:
 def test_now_is_used_as_the_apply_run_at(api: Api, packages: dict[str, str]) -> None:
     customers = make_customers(1)
     provision(api, packages["v1"], customers, "2027-01-31T00:00:00Z")
-    body = {"from_package_id": packages["v1"], "to_package_id": packages["v2"],
-            "effective": {"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}}  # fmt: skip
+    body = at_june_1(packages)
     migration_id = start_migration(api, body)
     before = datetime.now(UTC)
     api.ok("/v1/packageMigrations/apply", {"migration_id": migration_id})
@@ -382,8 +369,7 @@ def test_one_apply_batch_delivered_twice_at_once_moves_each_contract_once(
 ) -> None:
     customers = make_customers(20)
     provision(api, packages["v1"], customers, "2027-01-31T00:00:00Z")
-    body = {"from_package_id": packages["v1"], "to_package_id": packages["v2"],
-            "effective": {"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}}  # fmt: skip
+    body = at_june_1(packages)
     migration_id = start_migration(api, body)
     api.ok("/v1/packageMigrations/apply", {"migration_id": migration_id})
     trigger()  # the apply batch is queued; two workers get the same message (SQS delivers at least once)

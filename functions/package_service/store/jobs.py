@@ -26,9 +26,8 @@ from .records import (
     NewRecord,
     ReferenceCheck,
     alias_key,
-    decode_cursor,
-    encode_cursor,
     get_record,
+    partition_page,
     put_record_guarded,
     record_key,
 )
@@ -114,16 +113,7 @@ def list_results(
     principal: Principal, job_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     get_record(principal.tenant_id, JOB, job_id, "provisioning job")  # 404 outside the tenant
-    query: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": "pk = :pk" + (" AND sk > :after" if cursor else ""),
-        "ExpressionAttributeValues": {":pk": s(results_pk(principal.tenant_id, job_id))},
-        "Limit": limit + 1,
-    }
-    if cursor:
-        query["ExpressionAttributeValues"][":after"] = s(decode_cursor(cursor, "after")[0])
-    with translated_errors():
-        items = get_client().query(**query).get("Items", [])
+    items, next_page = partition_page(results_pk(principal.tenant_id, job_id), limit, cursor)
     rows = [
         {
             "customer_id": item["sk"]["S"],
@@ -131,9 +121,9 @@ def list_results(
             "contract_id": item.get("contract_id", {}).get("S"),
             "reason": item.get("reason", {}).get("S"),
         }
-        for item in items[:limit]
+        for item in items
     ]
-    return rows, (encode_cursor({"after": str(rows[-1]["customer_id"])}) if len(items) > limit else None)
+    return rows, next_page
 
 
 def cancel_job(principal: Principal, job_id: str, now: datetime) -> None:

@@ -30,10 +30,9 @@ from .records import (
     ReferenceCheck,
     StoredRecord,
     alias_key,
-    decode_cursor,
-    encode_cursor,
     get_record,
     new_record_doc,
+    partition_page,
     put_record_guarded,
     record_key,
     record_pk,
@@ -111,18 +110,8 @@ def list_plan(
     principal: Principal, migration_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     get_record(principal.tenant_id, MIGRATION, migration_id, LABEL)  # 404 outside the tenant
-    query: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": "pk = :pk" + (" AND sk > :after" if cursor else ""),
-        "ExpressionAttributeValues": {":pk": s(plan_pk(principal.tenant_id, migration_id))},
-        "Limit": limit + 1,
-    }
-    if cursor:
-        query["ExpressionAttributeValues"][":after"] = s(decode_cursor(cursor, "after")[0])
-    with translated_errors():
-        items = get_client().query(**query).get("Items", [])
-    rows = [plan_row_view(item) for item in items[:limit]]
-    return rows, (encode_cursor({"after": str(rows[-1]["contract_id"])}) if len(items) > limit else None)
+    items, next_page = partition_page(plan_pk(principal.tenant_id, migration_id), limit, cursor)
+    return [plan_row_view(item) for item in items], next_page
 
 
 def plan_row_view(item: Item) -> dict[str, Any]:

@@ -401,6 +401,22 @@ def _listing_start(partition: str, record_pk_prefix: str, cursor: str) -> Item:
     }
 
 
+def partition_page(pk: str, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
+    """One page of a partition's items in sort-key order, and the cursor of the next page (if any)."""
+    query: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "pk = :pk" + (" AND sk > :after" if cursor else ""),
+        "ExpressionAttributeValues": {":pk": s(pk)},
+        "Limit": limit + 1,
+    }
+    if cursor:
+        query["ExpressionAttributeValues"][":after"] = s(decode_cursor(cursor, "after")[0])
+    with translated_errors():
+        items = get_client().query(**query).get("Items", [])
+    more = len(items) > limit
+    return items[:limit], (encode_cursor({"after": items[limit - 1]["sk"]["S"]}) if more else None)
+
+
 @dataclass
 class ListFilter:
     """An extra FilterExpression for a listing (AND-ed with the archive filter)."""
