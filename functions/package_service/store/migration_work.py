@@ -109,9 +109,10 @@ def plan_batch(batch: MigrationBatch, now: datetime) -> dict[str, int]:
     keys = [record_key(tenant, MIGRATION, batch.migration_id)]
     keys += [record_key(tenant, CONTRACT, contract_id) for contract_id, _ in batch.contracts]
     found = {item["pk"]["S"]: item for item in batch_get(keys)}
-    migration = record_from_item(found[keys[0]["pk"]["S"]])
-    if migration.item["status"]["S"] == "CANCELLED":
-        return {}
+    migration_item = found.get(keys[0]["pk"]["S"])
+    if migration_item is None or migration_item["status"]["S"] == "CANCELLED":
+        return {}  # nothing to plan for (a message for another table, or a cancelled migration)
+    migration = record_from_item(migration_item)
     rows: list[Item] = []
     movable: dict[datetime, list[tuple[StoredRecord, dict[str, Any]]]] = defaultdict(list)
     for (contract_id, customer_id), contract_key in zip(batch.contracts, keys[1:], strict=True):
