@@ -1,9 +1,15 @@
-"""The embedded DynamoDB's transaction patch keeps DynamoDB's all-or-nothing behaviour."""
+"""The embedded DynamoDB's patches keep DynamoDB's behaviour: transactions all or nothing, queries answered
+as moto itself answers them (only faster)."""
+
+import contextlib
+import random
+from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.dynamodb.models.table import Table
 
 from infra import moto_patches
 
@@ -90,3 +96,111 @@ def test_a_conditional_write_is_won_by_one_thread_only(client) -> None:  # type:
     for thread in threads:
         thread.join()
     assert len(winners) == 1
+
+
+@pytest.fixture
+def indexed():  # type: ignore[no-untyped-def]
+    """A table shaped like the service's: pk + sk, and a global index gsi1 (gsi1pk + gsi1sk)."""
+    moto_patches.apply()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        names = ("pk", "sk", "gsi1pk", "gsi1sk")
+        dynamodb.create_table(
+            TableName="t",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in names],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[{
+                "IndexName": "gsi1",
+                "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                              {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }],
+            BillingMode="PAY_PER_REQUEST",
+        )  # fmt: skip
+        yield dynamodb
+
+
+def _random_write(client, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    key = {"pk": {"S": f"p{rng.randrange(4)}"}, "sk": {"S": f"s{rng.randrange(12):02}"}}
+    listing = {"gsi1pk": {"S": f"g{rng.randrange(3)}"}, "gsi1sk": {"S": f"{rng.randrange(50):02}"}}
+    kind = rng.choice(["put", "put-unlisted", "list", "unlist", "delete", "transact", "cancelled"])
+    if kind == "put":
+        client.put_item(TableName="t", Item={**key, **listing, "n": {"N": str(rng.randrange(9))}})
+    elif kind == "put-unlisted":
+        client.put_item(TableName="t", Item=key)
+    elif kind == "list":  # an item gains (or moves to) an index partition in place
+        client.update_item(TableName="t", Key=key, UpdateExpression="SET gsi1pk = :g, gsi1sk = :s",
+                           ExpressionAttributeValues={":g": listing["gsi1pk"], ":s": listing["gsi1sk"]})  # fmt: skip
+    elif kind == "unlist":
+        client.update_item(TableName="t", Key=key, UpdateExpression="REMOVE gsi1pk, gsi1sk")
+    elif kind == "delete":
+        client.delete_item(TableName="t", Key=key)
+    else:
+        other = {"pk": {"S": f"p{rng.randrange(4)}"}, "sk": {"S": "s99"}}
+        items = [{"Put": {"TableName": "t", "Item": {**other, **listing}}},
+                 {"Update": {"TableName": "t", "Key": key, "UpdateExpression": "SET gsi1pk = :g",
+                             "ExpressionAttributeValues": {":g": listing["gsi1pk"]}}}]  # fmt: skip
+        if kind == "cancelled":  # a failed condition: nothing of it may show in any index
+            items.append(
+                {"ConditionCheck": {"TableName": "t", "Key": key, "ConditionExpression": "attribute_not_exists(pk)"}}
+            )
+        with contextlib.suppress(ClientError):
+            client.transact_write_items(TransactItems=items)
+
+
+def _queries(rng: random.Random) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for _ in range(6):
+        forward, limit = rng.random() < 0.5, rng.choice([1, 3, 100])
+        out.append({"TableName": "t", "KeyConditionExpression": "pk = :p", "ScanIndexForward": forward, "Limit": limit,
+                    "ExpressionAttributeValues": {":p": {"S": f"p{rng.randrange(5)}"}}})  # fmt: skip
+        out.append({"TableName": "t", "IndexName": "gsi1", "ScanIndexForward": forward, "Limit": limit,
+                    "KeyConditionExpression": "gsi1pk = :g AND gsi1sk >= :from",
+                    "ExpressionAttributeValues": {":g": {"S": f"g{rng.randrange(4)}"},
+                                                  ":from": {"S": f"{rng.randrange(50):02}"}}})  # fmt: skip
+        out.append({"TableName": "t", "IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :g",
+                    "FilterExpression": "n > :n", "ExpressionAttributeValues": {":g": {"S": f"g{rng.randrange(3)}"},
+                                                                                ":n": {"N": "3"}}})  # fmt: skip
+    return out
+
+
+def _all_pages(client, query: dict[str, Any]) -> list[Any]:  # type: ignore[no-untyped-def]
+    pages, start = [], None
+    while True:
+        page = client.query(**query, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append((page["Items"], page.get("LastEvaluatedKey")))
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_queries_answer_what_moto_itself_answers_through_random_writes(indexed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(20261127)
+    for _ in range(60):
+        for _ in range(rng.randrange(1, 8)):
+            _random_write(indexed, rng)
+        for query in _queries(rng):
+            narrowed = _all_pages(indexed, query)
+            with monkeypatch.context() as unpatched:
+                unpatched.setattr(Table, "query", Table.query.original)  # moto's own query
+                walked = _all_pages(indexed, query)
+            assert narrowed == walked, query
+
+
+def test_an_index_query_reads_only_its_partition(indexed) -> None:  # type: ignore[no-untyped-def]
+    for n in range(200):
+        listing = {"gsi1pk": {"S": "big" if n else "small"}, "gsi1sk": {"S": f"{n:03}"}}
+        indexed.put_item(TableName="t", Item={"pk": {"S": f"p{n}"}, "sk": {"S": "s"}, **listing})
+    seen: list[int] = []
+    sorted_items = Table.sorted_items
+
+    def spy(self, hash_attrs, range_attrs, items):  # type: ignore[no-untyped-def]
+        seen.append(len(items))
+        return sorted_items(self, hash_attrs, range_attrs, items)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Table, "sorted_items", spy)
+        page = indexed.query(TableName="t", IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
+                             ExpressionAttributeValues={":g": {"S": "small"}})  # fmt: skip
+    assert [item["pk"]["S"] for item in page["Items"]] == ["p0"]
+    assert seen == [1]  # moto sorted one candidate, not 200
