@@ -2,7 +2,6 @@
 
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,13 +20,10 @@ def free_port() -> int:
 @contextmanager
 def embedded_dynamodb(table: str = "bench") -> Iterator[str]:
     """A patched moto server in a child process; the service's environment points at it."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "infra.dynamodb_server", str(port)], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)  # fmt: skip
+    from infra.dynamodb import spawn_embedded_dynamodb
+
+    process, url = spawn_embedded_dynamodb()
     try:
-        url = (process.stdout.readline() if process.stdout else "").strip()
-        if not url:
-            raise RuntimeError("embedded DynamoDB did not start")
         from infra.dynamodb import create_tables
         from infra.lambda_runtime import configure_environment
         from infra.queues import create_queues

@@ -1,13 +1,18 @@
 """Embedded DynamoDB (moto server on loopback) and table creation from template.yaml."""
 
+import contextlib
+import ctypes
 import logging
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from .template import table_definitions
+from .template import ROOT, table_definitions
 
 DEFAULT_TABLE_NAME = "package-service-local"
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -23,6 +28,26 @@ def start_embedded_dynamodb(port: int = 0) -> tuple[ThreadedMotoServer, str]:
     server.start()
     host, bound_port = server.get_host_and_port()
     return server, f"http://{host}:{bound_port}"
+
+
+def _stop_with_parent() -> None:
+    """In the child: the kernel sends SIGTERM when the process that started it dies (even on kill -9)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+
+
+def spawn_embedded_dynamodb() -> tuple["subprocess.Popen[str]", str]:
+    """The embedded DynamoDB (and SQS) in a child process of its own: its requests do not compete with
+    the caller's threads for one interpreter lock. Returns the process and its URL; stops with the caller."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.dynamodb_server", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        preexec_fn=_stop_with_parent,
+    )  # fmt: skip
+    url = (process.stdout.readline() if process.stdout else "").strip()
+    if not url:
+        process.kill()
+        raise RuntimeError("the embedded DynamoDB did not start")
+    return process, url
 
 
 def create_tables(endpoint_url: str | None, table_name: str, region: str = "us-east-1") -> None:

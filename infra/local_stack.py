@@ -14,12 +14,13 @@ The stack's endpoints are written to .local/stack.json for `make invoke` and `ma
 
 import json
 import os
+import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dynamodb import DEFAULT_TABLE_NAME, create_tables, start_embedded_dynamodb
+from .dynamodb import DEFAULT_TABLE_NAME, create_tables, spawn_embedded_dynamodb
 from .queues import create_queues
 from .template import ROOT
 
@@ -40,8 +41,17 @@ def parse_tokens(spec: str) -> dict[str, str]:
 
 
 @dataclass
+class _ChildProcess:
+    process: "subprocess.Popen[str]"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@dataclass
 class LocalStack:
-    """Embedded DynamoDB + front door. Used by `make run` and by the end-to-end tests."""
+    """Embedded DynamoDB (a child process) + front door. Used by `make run` and by the end-to-end tests."""
 
     port: int = 3000
     endpoint_url: str | None = None
@@ -56,8 +66,8 @@ class LocalStack:
         from .lambda_runtime import configure_environment
 
         if self.endpoint_url is None:
-            moto_server, self.endpoint_url = start_embedded_dynamodb()
-            self._servers.append(moto_server)
+            process, self.endpoint_url = spawn_embedded_dynamodb()
+            self._servers.append(_ChildProcess(process))
         self.resources = create_queues(self.endpoint_url, self.table_name)
         configure_environment(self.table_name, self.endpoint_url, self.resources)
         create_tables(self.endpoint_url, self.table_name)
