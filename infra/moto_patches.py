@@ -8,16 +8,18 @@ touches, and restores those on failure. It also serialises transactions and sing
 DynamoDB applies a conditional write atomically, while moto checks the condition and then writes,
 so two threads could both pass the same condition.
 
-Queries: moto answers every Query, of the table or of an index, by walking every item of the table, so
-a page costs what the table holds. The patch hands moto's own query only the candidates (the base-table
-partition asked for; for a global secondary index, the items whose index partition key has the value
-asked for, from a map kept up to date after every write); moto then sorts, pages, filters and projects
-them exactly as before.
+Queries: moto answers every Query, of the table or of an index, by walking and sorting every item of
+the table, so a page costs what the table holds. The patch keeps each partition (of the table and of
+its global indexes) sorted as moto sorts a query's results, current after every write, and hands
+moto's own query only the items it can reach: within the key condition's range, after the start key,
+one more than the limit. moto then sorts, pages, filters and projects them exactly as before.
 """
 
+import bisect
 import copy
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
@@ -102,50 +104,155 @@ def _serialised(write: Callable[..., Any]) -> Callable[..., Any]:
 # --- queries: candidates instead of the whole table ------------------------------------------------
 
 KeyValues = tuple[DynamoType, DynamoType | None]
+_SLICED = {"EQ", "LT", "LE", "GT", "GE", "BETWEEN", "BEGINS_WITH"}
+_OPERATORS = {"=": "EQ", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}
 
 
-class _IndexMap:
-    """For one table: each global index's partition-key value -> the items holding it, by item key."""
+def _sort_values(entry: tuple[Any, ...]) -> tuple[Any, ...]:
+    return entry[:-1]
+
+
+def _first_sort_value(entry: tuple[Any, ...]) -> Any:
+    return entry[0]
+
+
+class _Partition:
+    """One partition (of the table or of an index) in moto's query order: sort keys kept sorted."""
+
+    def __init__(self) -> None:
+        self.order: list[tuple[Any, ...]] = []  # (sort values..., item key) ascending
+        self.items: dict[KeyValues, Any] = {}
+
+    def add(self, sort: tuple[Any, ...], key: KeyValues, item: Any) -> None:
+        bisect.insort(self.order, (*sort, key), key=_sort_values)
+        self.items[key] = item
+
+    def remove(self, sort: tuple[Any, ...], key: KeyValues) -> None:
+        at = bisect.bisect_left(self.order, sort, key=_sort_values)
+        if at < len(self.order) and self.order[at][-1] == key:
+            del self.order[at]
+        self.items.pop(key, None)
+
+
+class _Partitions:
+    """For one table: every partition of the table and of its global indexes, sorted as moto sorts a
+    query's results (index range keys, then the table's hash and range keys), kept current by writes."""
 
     def __init__(self, table: Table) -> None:
-        self.by_value: dict[str, dict[DynamoType, dict[KeyValues, Any]]] = {}
-        self.entries: dict[KeyValues, list[tuple[str, DynamoType]]] = {}
+        self.table = table
+        self.sort_attrs: dict[str | None, list[str]] = {None: [str(table.range_key_attr)]}
+        self.hash_attr: dict[str | None, str] = {None: table.hash_key_attr}
+        for index in table.global_indexes:
+            ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+            self.hash_attr[index.name] = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+            self.sort_attrs[index.name] = [*ranges, table.hash_key_attr, str(table.range_key_attr)]
+        self.partitions: dict[tuple[str | None, DynamoType], _Partition] = {}
+        self.entries: dict[KeyValues, list[tuple[str | None, DynamoType, tuple[Any, ...]]]] = {}
         for item in table.all_items():
-            self.place(table, (item.hash_key, item.range_key))
+            self.place((item.hash_key, item.range_key))
 
-    def place(self, table: Table, key: KeyValues) -> None:
-        """Put the item at `key` under its current index values (forgetting where it was)."""
-        for index_name, value in self.entries.pop(key, []):
-            self.by_value[index_name].get(value, {}).pop(key, None)
-        item = table.get_item(*key) if key[0] is not None else None
+    def place(self, key: KeyValues) -> None:
+        """Put the item at `key` where its current attributes belong (forgetting where it was)."""
+        for index_name, value, sort in self.entries.pop(key, []):
+            self.partitions[(index_name, value)].remove(sort, key)
+        item = self.table.get_item(*key) if key[0] is not None else None
         if item is None:
             return
-        for index in table.global_indexes:
-            hash_name = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
-            held = item.attrs.get(hash_name)
-            if held is not None:
-                self.by_value.setdefault(index.name, {}).setdefault(held, {})[key] = item
-                self.entries.setdefault(key, []).append((index.name, held))
+        for index_name, attrs in self.sort_attrs.items():
+            held = item.attrs.get(self.hash_attr[index_name])
+            if held is None or any(item.attrs.get(a) is None for a in attrs):
+                continue  # not in this index (moto's query skips items without every key attribute)
+            sort = tuple(item.attrs[a].cast_value for a in attrs)
+            self.partitions.setdefault((index_name, held), _Partition()).add(sort, key, item)
+            self.entries.setdefault(key, []).append((index_name, held, sort))
+
+    def candidates(self, index_name: str | None, value: DynamoType, query: "_Query") -> list[Any] | None:
+        """The items moto's query can reach: those of the partition within the range condition, after
+        the start key, at most one more than the limit."""
+        partition = self.partitions.get((index_name, value))
+        if partition is None:
+            return []
+        order, first = partition.order, _first_sort_value
+        lo, hi = 0, len(order)
+        if query.comparison:
+            if query.comparison not in _SLICED:
+                return list(partition.items.values())
+            bounds = [v.cast_value for v in query.range_values]
+            if query.comparison in ("EQ", "GE", "BETWEEN", "BEGINS_WITH"):
+                lo = bisect.bisect_left(order, bounds[0], key=first)
+            if query.comparison == "GT":
+                lo = bisect.bisect_right(order, bounds[0], key=first)
+            if query.comparison in ("EQ", "LE"):
+                hi = bisect.bisect_right(order, bounds[0], key=first)
+            if query.comparison == "LT":
+                hi = bisect.bisect_left(order, bounds[0], key=first)
+            if query.comparison == "BETWEEN":
+                hi = bisect.bisect_right(order, bounds[1], key=first)
+            if query.comparison == "BEGINS_WITH":
+                if not isinstance(bounds[0], str) or not bounds[0]:
+                    return list(partition.items.values())
+                hi = bisect.bisect_left(order, bounds[0][:-1] + chr(ord(bounds[0][-1]) + 1), key=first)
+        if query.start is not None:
+            start = self._sort_of(index_name, query.start)
+            if start is None:
+                return list(partition.items.values())
+            if query.forward:
+                lo = max(lo, bisect.bisect_right(order, start, lo, hi, key=_sort_values))
+            else:
+                hi = min(hi, bisect.bisect_left(order, start, lo, hi, key=_sort_values))
+        # moto names a LastEvaluatedKey when a full page is followed by any further item, in the key
+        # condition's range or not: one item past the range (in the query's direction) keeps that.
+        lo, hi = (lo, min(len(order), hi + 1)) if query.forward else (max(0, lo - 1), hi)
+        if query.limit is not None:
+            lo, hi = (lo, min(hi, lo + query.limit + 1)) if query.forward else (max(lo, hi - query.limit - 1), hi)
+        return [partition.items[entry[-1]] for entry in order[lo:hi]]
+
+    def _sort_of(self, index_name: str | None, start: dict[str, Any]) -> tuple[Any, ...] | None:
+        attrs = self.sort_attrs[index_name]
+        if any(a not in start for a in attrs):
+            return None
+        return tuple(DynamoType(start[a]).cast_value for a in attrs)
 
 
-def _index_map(table: Table) -> _IndexMap:
-    found = getattr(table, "_package_service_index_map", None)
-    if found is None:  # built on the first index query; kept up to date by every write after it
-        found = _IndexMap(table)
-        table._package_service_index_map = found  # type: ignore[attr-defined]
+@dataclass
+class _Query:
+    comparison: str | None
+    range_values: list[DynamoType]
+    limit: int | None
+    start: dict[str, Any] | None
+    forward: bool
+
+
+def _partitions(table: Table) -> _Partitions:
+    found = getattr(table, "_package_service_partitions", None)
+    if found is None:  # built on the table's first query; kept current by every write after it
+        found = _Partitions(table)
+        table._package_service_partitions = found  # type: ignore[attr-defined]
     return found
 
 
 def _candidates(table: Table, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
     """The only items a query can answer, or None to leave the query to moto as it is."""
-    index_name = args[7] if len(args) > 7 else kwargs.get("index_name")
-    if index_name is None:
-        hash_key = args[0] if args else kwargs.get("hash_key")
-        return list(table.items.get(hash_key, {}).values()) if table.range_key_attr and hash_key else None
-    conditions = kwargs.get("hash_key_conditions") or []
-    if len(conditions) != 1 or index_name not in {i.name for i in table.global_indexes}:
+    names = ("hash_key", "range_comparison", "range_objs", "limit", "exclusive_start_key", "scan_index_forward",
+             "projection_expressions", "index_name")  # fmt: skip
+    given = {**dict(zip(names, args, strict=False)), **kwargs}
+    index_name = given.get("index_name")
+    if given.get("filter_kwargs") or len(given.get("range_key_conditions") or []) > 1 or not table.range_key_attr:
         return None
-    return list(_index_map(table).by_value.get(index_name, {}).get(conditions[0][1], {}).values())
+    if index_name is None:
+        value = given.get("hash_key")
+    else:
+        conditions = given.get("hash_key_conditions") or []
+        if len(conditions) != 1 or index_name not in {i.name for i in table.global_indexes}:
+            return None
+        value = conditions[0][1]
+    if value is None:
+        return None
+    comparison = given.get("range_comparison")
+    comparison = _OPERATORS.get(comparison, str(comparison).upper()) if comparison else None
+    query = _Query(comparison, list(given.get("range_objs") or []), given.get("limit"),
+                   given.get("exclusive_start_key"), given.get("scan_index_forward", True) is not False)  # fmt: skip
+    return _partitions(table).candidates(index_name, value, query)
 
 
 def _narrowed(query: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,8 +310,8 @@ def _reindexed(write: Callable[..., Any], keys: Callable[..., list[Any]]) -> Cal
         finally:
             with _lock:
                 for found in keys(self, args, kwargs):
-                    index_map = getattr(found[0], "_package_service_index_map", None) if found else None
-                    if index_map is not None:
-                        index_map.place(*found)
+                    partitions = getattr(found[0], "_package_service_partitions", None) if found else None
+                    if partitions is not None:
+                        partitions.place(found[1])
 
     return write_then_place

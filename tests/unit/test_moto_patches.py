@@ -148,19 +148,46 @@ def _random_write(client, rng: random.Random) -> None:  # type: ignore[no-untype
             client.transact_write_items(TransactItems=items)
 
 
+_CONDITIONS = [
+    ("", {}),
+    (" AND {sk} = :a", {":a": "{x}"}),
+    (" AND {sk} < :a", {":a": "{x}"}),
+    (" AND {sk} <= :a", {":a": "{x}"}),
+    (" AND {sk} > :a", {":a": "{x}"}),
+    (" AND {sk} >= :a", {":a": "{x}"}),
+    (" AND {sk} BETWEEN :a AND :b", {":a": "{x}", ":b": "{y}"}),
+    (" AND begins_with({sk}, :a)", {":a": "{p}"}),
+]
+
+
 def _queries(rng: random.Random) -> list[dict[str, Any]]:
+    """Table and index queries with every kind of key condition, both directions, several page sizes."""
     out: list[dict[str, Any]] = []
-    for _ in range(6):
-        forward, limit = rng.random() < 0.5, rng.choice([1, 3, 100])
-        out.append({"TableName": "t", "KeyConditionExpression": "pk = :p", "ScanIndexForward": forward, "Limit": limit,
-                    "ExpressionAttributeValues": {":p": {"S": f"p{rng.randrange(5)}"}}})  # fmt: skip
-        out.append({"TableName": "t", "IndexName": "gsi1", "ScanIndexForward": forward, "Limit": limit,
-                    "KeyConditionExpression": "gsi1pk = :g AND gsi1sk >= :from",
-                    "ExpressionAttributeValues": {":g": {"S": f"g{rng.randrange(4)}"},
-                                                  ":from": {"S": f"{rng.randrange(50):02}"}}})  # fmt: skip
-        out.append({"TableName": "t", "IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :g",
-                    "FilterExpression": "n > :n", "ExpressionAttributeValues": {":g": {"S": f"g{rng.randrange(3)}"},
-                                                                                ":n": {"N": "3"}}})  # fmt: skip
+    for _ in range(8):
+        index = rng.random() < 0.5
+        pk, sk = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
+        low, high = sorted(rng.randrange(50) for _ in range(2))
+        as_key = (lambda n: f"{n:02}") if index else (lambda n: f"s{n % 13:02}")
+        condition, values = rng.choice(_CONDITIONS)
+        filled = {
+            name: {"S": v.format(x=as_key(low), y=as_key(high), p=as_key(low)[:-1])} for name, v in values.items()
+        }
+        query: dict[str, Any] = {
+            "TableName": "t",
+            "KeyConditionExpression": f"{pk} = :h" + condition.format(sk=sk),
+            "ExpressionAttributeValues": {
+                ":h": {"S": f"g{rng.randrange(4)}" if index else f"p{rng.randrange(5)}"},
+                **filled,
+            },
+            "ScanIndexForward": rng.random() < 0.5,
+        }
+        if index:
+            query["IndexName"] = "gsi1"
+        if rng.random() < 0.7:
+            query["Limit"] = rng.choice([1, 2, 3, 5, 100])
+        if rng.random() < 0.3:
+            query["FilterExpression"] = "attribute_exists(n)"
+        out.append(query)
     return out
 
 
@@ -187,10 +214,10 @@ def test_queries_answer_what_moto_itself_answers_through_random_writes(indexed, 
             assert narrowed == walked, query
 
 
-def test_an_index_query_reads_only_its_partition(indexed) -> None:  # type: ignore[no-untyped-def]
-    for n in range(200):
-        listing = {"gsi1pk": {"S": "big" if n else "small"}, "gsi1sk": {"S": f"{n:03}"}}
-        indexed.put_item(TableName="t", Item={"pk": {"S": f"p{n}"}, "sk": {"S": "s"}, **listing})
+def test_a_page_costs_what_the_page_holds(indexed) -> None:  # type: ignore[no-untyped-def]
+    for n in range(300):
+        listing = {"gsi1pk": {"S": "big"}, "gsi1sk": {"S": f"{n:03}"}}
+        indexed.put_item(TableName="t", Item={"pk": {"S": "one"}, "sk": {"S": f"{n:03}"}, **listing})
     seen: list[int] = []
     sorted_items = Table.sorted_items
 
@@ -200,7 +227,12 @@ def test_an_index_query_reads_only_its_partition(indexed) -> None:  # type: igno
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Table, "sorted_items", spy)
-        page = indexed.query(TableName="t", IndexName="gsi1", KeyConditionExpression="gsi1pk = :g",
-                             ExpressionAttributeValues={":g": {"S": "small"}})  # fmt: skip
-    assert [item["pk"]["S"] for item in page["Items"]] == ["p0"]
-    assert seen == [1]  # moto sorted one candidate, not 200
+        page = indexed.query(TableName="t", IndexName="gsi1", KeyConditionExpression="gsi1pk = :g AND gsi1sk > :a",
+                             ExpressionAttributeValues={":g": {"S": "big"}, ":a": {"S": "150"}}, Limit=10)  # fmt: skip
+    assert [item["gsi1sk"]["S"] for item in page["Items"]] == [f"{n:03}" for n in range(151, 161)]
+    assert page["LastEvaluatedKey"]["gsi1sk"] == {"S": "160"}
+    assert seen == [11]  # moto sorted the page and one more (to know there is a next page), not 300
+    one = {":p": {"S": "one"}}
+    base = indexed.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues=one, Limit=5,
+                         ScanIndexForward=False)  # fmt: skip
+    assert [item["sk"]["S"] for item in base["Items"]] == ["299", "298", "297", "296", "295"]
