@@ -19,3 +19,19 @@ def test_every_route_is_documented_with_its_request_schema() -> None:
     fields = document["components"]["schemas"]["PackageCreate"]["properties"]
     for name in ("commits", "recurring_credits", "overrides", "uniqueness_key", "billing_anchor_date"):
         assert name in fields
+
+
+def test_every_operation_taking_a_uniqueness_key_documents_its_409() -> None:
+    import json
+
+    document = json.loads(render())
+    schemas = document["components"]["schemas"]
+    keyed = []
+    for path, methods in document["paths"].items():
+        for operation in methods.values():
+            ref = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            name = ref.get("$ref", "").rsplit("/", 1)[-1]
+            if "uniqueness_key" in schemas.get(name, {}).get("properties", {}):
+                keyed.append(path)
+                assert "409" in operation["responses"], path
+    assert "/v1/packageMigrations/create" in keyed and "/v1/provisioningJobs/create" in keyed
