@@ -137,8 +137,8 @@ def run(small: int = 1_000, large: int = 10_000) -> list[str]:
         f"| ({small:,}-customer run time, traced) | {small_seconds:.1f} s |",
         "",
         "One worker at a time, sequentially, against the embedded DynamoDB in another process. Each customer is",
-        "6 items (contract, uniqueness guard, index row, result, cohort guard, customer check), written up to",
-        "~15 customers per TransactWriteItems with one package check and one counter update; the",
+        "5 items (contract, result row = uniqueness guard, index row, cohort guard, customer check), written up",
+        "to 19 customers per TransactWriteItems with one package check and one counter update; the",
         "baseline writes 1 item per customer without a transaction.",
         "",
     ]

@@ -205,7 +205,9 @@ def test_customers_are_written_several_per_transaction_and_one_by_one_when_cance
     assert [cancelled_by for _, cancelled_by in transactions] == [{"ConditionalCheckFailed"}, set()]
     assert all(count <= 100 for count, _ in transactions)
     first = len(settled_one_by_one)
-    assert settled_one_by_one == customers[:first] and 13 <= first <= 16
+    # 5 items a customer (contract, result row = uniqueness guard, index row, cohort guard, customer
+    # check): 19 of them with the package check and the counter update fit in 100.
+    assert settled_one_by_one == customers[:first] and first == 19
     assert dynamodb_calls["TransactWriteItems"] == 2 + first + 1
     status = job(api, job_id)
     assert status["counts"] == {"pending": 0, "provisioned": 24, "failed": 0, "skipped": 1}
@@ -220,9 +222,9 @@ def test_customers_that_cannot_be_provisioned_fail_within_the_same_transactions(
     job_id = start_job(api, package, customers)
     dynamodb_calls.clear()
     drain(queues)
-    # 15 contracts of 6 items + 10 result rows + the package check + a counter update: 102 items, so two
-    # transactions, and no customer written on its own.
-    assert dynamodb_calls["TransactWriteItems"] == 2
+    # 15 contracts of 5 items + 10 result rows + the package check + a counter update: 87 items, so one
+    # transaction, and no customer written on its own.
+    assert dynamodb_calls["TransactWriteItems"] == 1
     assert job(api, job_id)["counts"] == {"pending": 0, "provisioned": 15, "failed": 10, "skipped": 0}
     failed = {row["customer_id"]: row["reason"] for row in results(api, job_id) if row["status"] == "FAILED"}
     assert set(failed) == set(bare)
@@ -417,3 +419,19 @@ def test_job_uniqueness_key_and_tenant_isolation(
     assert other_tenant.post("/v1/provisioningJobs/listResults", {"job_id": first}).status == 404
     forged = api.post("/v1/provisioningJobs/listResults", {"job_id": first}, query={"next_page": "zzz"})
     assert forged.status == 400 and forged.message.startswith("next_page")
+
+
+def test_a_job_contracts_uniqueness_key_is_held_by_its_result_row(
+    api: Api, queues: dict[str, str], package: str
+) -> None:
+    customer = make_customers(1)[0]
+    job_id = start_job(api, package, [customer])
+    drain(queues)
+    (row,) = results(api, job_id)
+    contract = api.ok("/v1/contracts/get", {"contract_id": row["contract_id"], "customer_id": customer})
+    assert contract["uniqueness_key"] == f"job:{job_id}:{customer}"
+    # One item both records the outcome and guards the key: a client reusing the key gets the 409.
+    again = {"customer_id": customer, "package_id": package, "starting_at": "2028-01-31T00:00:00Z",
+             "uniqueness_key": f"job:{job_id}:{customer}"}  # fmt: skip
+    reply = api.post("/v1/contracts/create", again)
+    assert reply.status == 409 and reply.body["conflicting_id"] == row["contract_id"]

@@ -1,8 +1,8 @@
 """The worker side of a provisioning job: each customer of a batch provisioned exactly once.
 
 Each customer's contract (uniqueness key `job:<job>:<customer>`) is written with its package-index
-row, the customer's result row and a cohort guard (package, start, customer) that no other job may
-take, and the job's counter shards move from pending to provisioned; a customer that cannot be
+row, the customer's result row (which is also the guard of that uniqueness key: one item per job and
+customer, not two) and a cohort guard (package, start, customer) that no other job may take, and the job's counter shards move from pending to provisioned; a customer that cannot be
 provisioned gets a FAILED result row with the reason. Customers are written several
 to a transaction (up to DynamoDB's 100 items and 4 MB, the package check and the counter updates
 shared); when DynamoDB cancels one, nothing of it was written and each of its customers is written
@@ -28,7 +28,7 @@ from ..domain.jobs import Outcome
 from ..domain.provisioning import ProvisionRequest
 from .counters import counter_update
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
-from .jobs import job_pk, results_pk
+from .jobs import contract_key, job_pk, result_key, results_listing
 from .provisioning import PackageOnDate
 from .records import (
     MAX_TRANSACTION_ITEMS,
@@ -69,8 +69,13 @@ class CohortBatch:
 
 
 def _result_item(batch: CohortBatch, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> Item:
+    """The customer's result, which is also the guard of its contract's uniqueness key (holder_id)."""
+    holder = {"holder_id": s(fields["contract_id"])} if "contract_id" in fields else {}
     return {
-        **key(results_pk(batch.tenant_id, batch.job_id), customer_id),
+        **result_key(batch.tenant_id, batch.job_id, customer_id),
+        **holder,
+        "gsi1pk": s(results_listing(batch.tenant_id, batch.job_id)),
+        "gsi1sk": s(customer_id),
         "outcome": s(outcome),
         "at": s(format_timestamp(now)),
         **{name: s(value) for name, value in fields.items()},
@@ -162,7 +167,7 @@ def _request(batch: CohortBatch, customer_id: str) -> ProvisionRequest:
         customer_id=customer_id,
         package_id=batch.package_id,
         starting_at=batch.starting_at,
-        uniqueness_key=f"job:{batch.job_id}:{customer_id}",
+        uniqueness_key=contract_key(batch.job_id, customer_id),
     )
 
 
@@ -173,7 +178,8 @@ def _plan(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: dat
         _cohort_guard(batch, customer_id, contract_id),
     ]
     try:
-        items = transaction_items(on_date.plan(_request(batch, customer_id), now, extras, contract_id).record)
+        plan = on_date.plan(_request(batch, customer_id), now, extras, contract_id, guard_written_by_caller=True)
+        items = transaction_items(plan.record)
     except _CANNOT_PROVISION as error:
         return _failure(batch, customer_id, now, error.message)
     return _Planned(customer_id, "PROVISIONED", items, len(json.dumps(items)))
@@ -243,7 +249,7 @@ def _provision_one(on_date: PackageOnDate, batch: CohortBatch, customer_id: str,
                 *_outcome_items(batch, customer_id, "PROVISIONED", now, contract_id=contract_id),
                 _cohort_guard(batch, customer_id, contract_id),
             ]
-            put_record_guarded(on_date.plan(request, now, extras, contract_id).record)
+            put_record_guarded(on_date.plan(request, now, extras, contract_id, guard_written_by_caller=True).record)
             return "PROVISIONED"
         except _CANNOT_PROVISION as error:
             _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)

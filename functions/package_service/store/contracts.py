@@ -14,7 +14,7 @@ from ..domain.contract_view import present_contract, present_created_contract
 from ..domain.errors import NotFound, PackageNotFound, Unavailable, UniquenessKeyTaken
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
-from .dynamo import Item, get_client, key, query_at_least, s, table_name, translated_errors
+from .dynamo import Item, get_client, query_at_least, s, table_name, translated_errors
 from .kinds import CONTRACT, PACKAGE
 from .package_index import SHARDS, index_pk, index_row_key
 from .packages import product_names
@@ -30,6 +30,7 @@ from .records import (
     list_records,
     put_record_guarded,
     record_key,
+    uniqueness_key_item_key,
 )
 from .tokens import Principal
 from .transitions import TRANSITION_LABEL, check_transition, contract_doc
@@ -69,7 +70,7 @@ def preview_contract(principal: Principal, request: ProvisionRequest, now: datet
     """What provisioning would create, without storing anything."""
     plan = _package_on_date(principal, request).plan(request, now)
     if request.uniqueness_key:
-        guard = key(f"T#{principal.tenant_id}#UNIQ#{CONTRACT}#{request.uniqueness_key}", "UNIQ")
+        guard = uniqueness_key_item_key(principal.tenant_id, CONTRACT, request.uniqueness_key)
         with translated_errors():
             held = get_client().get_item(TableName=table_name(), Key=guard).get("Item")
         if held:

@@ -19,7 +19,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, chunks, present_job
 from .counters import counter_key, read_counts
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
-from .kinds import JOB, PACKAGE
+from .kinds import CONTRACT, JOB, PACKAGE
 from .leases import DUE_PARTITION, Claim, claim, due_sort_key, update_leased
 from .records import (
     GuardedItem,
@@ -30,6 +30,7 @@ from .records import (
     partition_page,
     put_record_guarded,
     record_key,
+    uniqueness_key_item_key,
 )
 from .tokens import Principal
 
@@ -40,8 +41,17 @@ def job_pk(tenant: str, job_id: str) -> str:
     return f"T#{tenant}#{JOB}#{job_id}"
 
 
-def results_pk(tenant: str, job_id: str) -> str:
+def results_listing(tenant: str, job_id: str) -> str:
     return f"T#{tenant}#JOBRESULTS#{job_id}"
+
+
+def contract_key(job_id: str, customer_id: str) -> str:
+    """The uniqueness key of the contract a job gives a customer."""
+    return f"job:{job_id}:{customer_id}"
+
+
+def result_key(tenant: str, job_id: str, customer_id: str) -> Item:
+    return uniqueness_key_item_key(tenant, CONTRACT, contract_key(job_id, customer_id))
 
 
 def create_job(principal: Principal, request: JobCreate, now: datetime) -> str:
@@ -113,10 +123,10 @@ def list_results(
     principal: Principal, job_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     get_record(principal.tenant_id, JOB, job_id, "provisioning job")  # 404 outside the tenant
-    items, next_page = partition_page(results_pk(principal.tenant_id, job_id), limit, cursor)
+    items, next_page = partition_page(results_listing(principal.tenant_id, job_id), limit, cursor, on_index=True)
     rows = [
         {
-            "customer_id": item["sk"]["S"],
+            "customer_id": item["gsi1sk"]["S"],
             "status": item["outcome"]["S"],
             "contract_id": item.get("contract_id", {}).get("S"),
             "reason": item.get("reason", {}).get("S"),

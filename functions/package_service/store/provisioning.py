@@ -140,8 +140,11 @@ class PackageOnDate:
         now: datetime,
         extra_items: list[GuardedItem] | None = None,
         contract_id: str | None = None,
+        guard_written_by_caller: bool = False,
     ) -> ContractPlan:
-        """The contract `request.customer_id` gets, and the transaction that writes it."""
+        """The contract `request.customer_id` gets, and the transaction that writes it. The contract's
+        uniqueness key is guarded in that transaction, unless the caller writes the guard item itself
+        among `extra_items` (the cohort worker: its result row is the guard)."""
         tenant = self.principal.tenant_id
         customer = self.customer(request.customer_id)
         config = match_billing_config(self.package.doc, request.customer_id, billing_configs(customer))
@@ -180,7 +183,7 @@ class PackageOnDate:
             CONTRACT,
             doc,
             attributes=dates,  # beside the document, for the covering_date / starting_at filters
-            uniqueness_key=request.uniqueness_key,
+            uniqueness_key=None if guard_written_by_caller else request.uniqueness_key,
             listing_partition=customer_partition(tenant, request.customer_id),
             extra_items=extras,
             references=[package_active, customer_unchanged],

@@ -50,6 +50,11 @@ def record_key(tenant: str, kind: str, record_id: str) -> Item:
     return key(record_pk(tenant, kind, record_id), RECORD_SK)
 
 
+def uniqueness_key_item_key(tenant: str, kind: str, uniqueness_key: str) -> Item:
+    """The key of the item that holds a uniqueness key for a kind of record."""
+    return key(f"T#{tenant}#UNIQ#{kind}#{uniqueness_key}", "UNIQ")
+
+
 def alias_key(tenant: str, kind: str, name: str) -> Item:
     return key(alias_pk(tenant, kind, name), "ALIAS")
 
@@ -173,7 +178,7 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
                 "Put": {
                     "TableName": table,
                     "Item": {
-                        **key(f"T#{record.tenant}#UNIQ#{record.kind}#{record.uniqueness_key}", "UNIQ"),
+                        **uniqueness_key_item_key(record.tenant, record.kind, record.uniqueness_key),
                         "holder_id": s(record_id),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
@@ -401,20 +406,24 @@ def _listing_start(partition: str, record_pk_prefix: str, cursor: str) -> Item:
     }
 
 
-def partition_page(pk: str, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
-    """One page of a partition's items in sort-key order, and the cursor of the next page (if any)."""
+def partition_page(pk: str, limit: int, cursor: str | None, on_index: bool = False) -> tuple[list[Item], str | None]:
+    """One page of a partition's items (of the table, or of gsi1) in sort-key order, and the cursor of
+    the next page (if any)."""
+    hash_name, range_name = ("gsi1pk", "gsi1sk") if on_index else ("pk", "sk")
     query: dict[str, Any] = {
         "TableName": table_name(),
-        "KeyConditionExpression": "pk = :pk" + (" AND sk > :after" if cursor else ""),
+        "KeyConditionExpression": f"{hash_name} = :pk" + (f" AND {range_name} > :after" if cursor else ""),
         "ExpressionAttributeValues": {":pk": s(pk)},
         "Limit": limit + 1,
     }
+    if on_index:
+        query["IndexName"] = "gsi1"
     if cursor:
         query["ExpressionAttributeValues"][":after"] = s(decode_cursor(cursor, "after")[0])
     with translated_errors():
         items = get_client().query(**query).get("Items", [])
     more = len(items) > limit
-    return items[:limit], (encode_cursor({"after": items[limit - 1]["sk"]["S"]}) if more else None)
+    return items[:limit], (encode_cursor({"after": items[limit - 1][range_name]["S"]}) if more else None)
 
 
 @dataclass
