@@ -2,7 +2,7 @@
 
 The worker path is what production runs: the Provisioner fans the job out to SQS, the ProvisionWorker
 handler (invoked in-process, one batch at a time, like one Lambda instance) provisions the
-customers of each message several to a transaction. The baseline writes the very same contract items with
+customers of each message several to a transaction. The baseline writes copies of every item the job wrote with
 BatchWriteItem, 25 per call, to the same endpoint: the floor for "just storing the contracts".
 Peak memory is Python's traced peak (tracemalloc) in the benchmark process while the job runs;
 the DynamoDB emulator runs in another process and is not counted. Tracing slows Python down, so
@@ -84,20 +84,36 @@ def _queue_refs() -> dict[str, str]:
     return {"ProvisioningQueue": url, "ProvisioningQueue.Arn": arn["Attributes"]["QueueArn"]}
 
 
-def _raw_batch_write(principal: Any, job_id: str) -> tuple[float, int]:
-    """Write copies of the job's contract items with BatchWriteItem (25 per call): (seconds, items)."""
-    from package_service.store.dynamo import batch_get, get_client, key, table_name
-    from package_service.store.jobs import list_results
+def _written_items(principal: Any, job_id: str) -> list[Any]:
+    """Every item the job wrote for its customers: contract, result row (= uniqueness guard), package-index
+    row and cohort guard of each."""
+    from package_service.store.dynamo import batch_get, key
+    from package_service.store.jobs import list_results, result_key
+    from package_service.store.package_index import index_row_key
 
-    contract_ids: list[str] = []
+    rows: list[dict[str, Any]] = []
     cursor = None
     while True:
-        rows, cursor = list_results(principal, job_id, 100, cursor)
-        contract_ids += [row["contract_id"] for row in rows if row["contract_id"]]
+        page, cursor = list_results(principal, job_id, 100, cursor)
+        rows += page
         if not cursor:
             break
-    items = batch_get([key(f"T#{TENANT}#CONTRACT#{contract_id}", "RECORD") for contract_id in contract_ids])
-    copies = [{**item, "pk": {"S": "RAW#" + item["pk"]["S"]}} for item in items]
+    contracts = batch_get([key(f"T#{TENANT}#CONTRACT#{row['contract_id']}", "RECORD") for row in rows])
+    docs = [json.loads(item["doc"]["S"]) for item in contracts]
+    keys = [result_key(TENANT, job_id, row["customer_id"]) for row in rows]
+    keys += [index_row_key(TENANT, doc) for doc in docs]
+    keys += [key(f"T#{TENANT}#COHORT#{doc['package_id']}#{doc['starting_at']}#{doc['customer_id']}", "GUARD")
+             for doc in docs]  # fmt: skip
+    return contracts + batch_get(keys)
+
+
+def _raw_batch_write(principal: Any, job_id: str) -> tuple[float, int]:
+    """Write copies of every item the job wrote with BatchWriteItem (25 per call): (seconds, items)."""
+    from package_service.store.dynamo import get_client, table_name
+
+    copies = [{**item, "pk": {"S": "RAW#" + item["pk"]["S"]}} for item in _written_items(principal, job_id)]
+    for item in copies:
+        item.pop("gsi1pk", None)  # a copy is not listed anywhere
     client = get_client()
     start = time.perf_counter()
     for index in range(0, len(copies), 25):
@@ -123,14 +139,16 @@ def run(small: int = 1_000, large: int = 10_000) -> list[str]:
         )
         raw_seconds, raw_items = _raw_batch_write(principal, large_job)
     worker_rate, raw_rate = large / large_seconds, raw_items / raw_seconds
+    worker_items = raw_items / large * worker_rate  # items a second the worker wrote (the same items)
     return [
         "## Cohort provisioning (worker path) vs raw BatchWriteItem",
         "",
         "| measure | value |",
         "|---|---|",
-        f"| customers provisioned, worker path | {large:,} in {large_seconds:.1f} s ({worker_rate:,.0f}/s) |",
-        f"| same contracts with raw BatchWriteItem | {raw_items:,} in {raw_seconds:.1f} s ({raw_rate:,.0f}/s) |",
-        f"| **raw / worker throughput** | **{raw_rate / worker_rate:.2f}x** |",
+        f"| customers provisioned, worker path | {large:,} in {large_seconds:.1f} s ({worker_rate:,.0f}/s, "
+        f"{worker_items:,.0f} items/s) |",
+        f"| the same items with raw BatchWriteItem | {raw_items:,} in {raw_seconds:.1f} s ({raw_rate:,.0f} items/s) |",
+        f"| **worker / raw, per item** | **{worker_items / raw_rate:.2f}x** (target ≥ 0.5x) |",
         f"| peak traced memory, {small:,} customers | {small_peak / 1e6:.1f} MB |",
         f"| peak traced memory, {large:,} customers | {large_peak / 1e6:.1f} MB |",
         f"| **memory {large:,} / {small:,}** | **{large_peak / small_peak:.2f}x** (cohort is {large // small}x) |",
@@ -139,7 +157,7 @@ def run(small: int = 1_000, large: int = 10_000) -> list[str]:
         "One worker at a time, sequentially, against the embedded DynamoDB in another process. Each customer is",
         "5 items (contract, result row = uniqueness guard, index row, cohort guard, customer check), written up",
         "to 19 customers per TransactWriteItems with one package check and one counter update; the",
-        "baseline writes 1 item per customer without a transaction.",
+        "baseline writes copies of the same 4 written items a customer with BatchWriteItem, no transaction.",
         "",
     ]
 

@@ -6,7 +6,8 @@ provisioning a 1,000-customer cohort is quadratic (minutes instead of seconds). 
 own transaction logic but makes that table copy a no-op, snapshots only the items the transaction
 touches, and restores those on failure. It also serialises transactions and single-item writes:
 DynamoDB applies a conditional write atomically, while moto checks the condition and then writes,
-so two threads could both pass the same condition.
+so two threads could both pass the same condition. And it parses each condition expression once, not
+on every use.
 
 Queries: moto answers every Query, of the table or of an index, by walking and sorting every item of
 the table, so a page costs what the table holds. The patch keeps each partition (of the table and of
@@ -17,17 +18,21 @@ one more than the limit. moto then sorts, pages, filters and projects them exact
 
 import bisect
 import copy
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import moto.dynamodb.comparisons as comparisons
 import moto.dynamodb.models as dynamodb_models
+import moto.dynamodb.models.table as table_module
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 _lock = threading.RLock()
+_writing = threading.local()  # inside a write already being placed (a transaction's puts and updates)
 _applied = False
 
 
@@ -86,11 +91,34 @@ def apply() -> None:
                 raise
 
     DynamoDBBackend.transact_write_items = _reindexed(transact_write_items, _transaction_keys)  # type: ignore[method-assign]
+    cached = _parsed_once(comparisons.get_filter_expression)
+    for module in (dynamodb_models, table_module):  # each imported the function by name
+        vars(module)["get_filter_expression"] = cached
     DynamoDBBackend.put_item = _reindexed(_serialised(DynamoDBBackend.put_item), _put_key)  # type: ignore[method-assign]
     for name in ("update_item", "delete_item"):
         setattr(DynamoDBBackend, name, _reindexed(_serialised(getattr(DynamoDBBackend, name)), _key_argument))
     Table.query = _narrowed(Table.query)  # type: ignore[method-assign]
     _applied = True
+
+
+def _parsed_once(parse: Callable[..., Any]) -> Callable[..., Any]:
+    """moto parses a condition or filter expression on every use (twice for each item of a transaction);
+    the parsed expression only reads the item it is given, so one parse serves every use of the same
+    expression, names and values."""
+    parsed: dict[tuple[str, str, str], Any] = {}
+
+    def parse_once(expression: str | None, names: Any, values: Any) -> Any:
+        if expression is None:
+            return parse(expression, names, values)
+        key = (expression, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True, default=str))
+        found = parsed.get(key)
+        if found is None:
+            found = parse(expression, names, values)
+            if len(parsed) < 20_000:
+                parsed[key] = found
+        return found
+
+    return parse_once
 
 
 def _serialised(write: Callable[..., Any]) -> Callable[..., Any]:
@@ -305,11 +333,14 @@ def _reindexed(write: Callable[..., Any], keys: Callable[..., list[Any]]) -> Cal
     touched take their place in the index maps already built."""
 
     def write_then_place(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        outermost = not getattr(_writing, "active", False)
+        _writing.active = True
         try:
             return write(self, *args, **kwargs)
         finally:
+            _writing.active = not outermost
             with _lock:
-                for found in keys(self, args, kwargs):
+                for found in keys(self, args, kwargs) if outermost else ():
                     partitions = getattr(found[0], "_package_service_partitions", None) if found else None
                     if partitions is not None:
                         partitions.place(found[1])
