@@ -2,8 +2,9 @@
 
 Each customer's contract (uniqueness key `job:<job>:<customer>`) is written with its package-index
 row, the customer's result row (which is also the guard of that uniqueness key: one item per job and
-customer, not two) and a cohort guard (package, start, customer) that no other job may take, and the job's counter shards move from pending to provisioned; a customer that cannot be
-provisioned gets a FAILED result row with the reason. Customers are written several
+customer, not two) and a cohort guard (package, start, customer) that no other job may take, and the
+job's counter shards move from pending to provisioned; a customer that cannot be provisioned gets a
+FAILED result row with the reason. Customers are written several
 to a transaction (up to DynamoDB's 100 items and 4 MB, the package check and the counter updates
 shared); when DynamoDB cancels one, nothing of it was written and each of its customers is written
 again on its own, which tells them apart: a redelivered customer finds its result row and does
