@@ -236,3 +236,40 @@ def test_a_page_costs_what_the_page_holds(indexed) -> None:  # type: ignore[no-u
     base = indexed.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues=one, Limit=5,
                          ScanIndexForward=False)  # fmt: skip
     assert [item["sk"]["S"] for item in base["Items"]] == ["299", "298", "297", "296", "295"]
+
+
+def test_reads_answer_the_json_moto_s_serializer_would(indexed, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from moto.core.responses import ActionResult
+
+    item = {"pk": {"S": "p"}, "sk": {"S": "s"}, "gsi1pk": {"S": "g"}, "gsi1sk": {"S": "1"},
+            "n": {"N": "1.50"}, "big": {"N": "12345678901234567890"}, "t": {"BOOL": True}, "z": {"NULL": True},
+            "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]}, "l": {"L": [{"S": "x"}, {"M": {"k": {"N": "0"}}}]},
+            "m": {"M": {"nested": {"L": []}, "e": {"S": ""}}}, "uni": {"S": "naïve ✓ \\u2028"}}  # fmt: skip
+    indexed.put_item(TableName="t", Item=item)
+    indexed.put_item(TableName="t", Item={"pk": {"S": "p"}, "sk": {"S": "t"}, "b": {"B": b"\x00\xff"}})
+    reads = [
+        lambda: indexed.get_item(TableName="t", Key={"pk": {"S": "p"}, "sk": {"S": "s"}}),
+        lambda: indexed.get_item(TableName="t", Key={"pk": {"S": "p"}, "sk": {"S": "absent"}}),
+        lambda: indexed.batch_get_item(
+            RequestItems={"t": {"Keys": [{"pk": {"S": "p"}, "sk": {"S": k}} for k in "st"]}}
+        ),
+        lambda: indexed.query(
+            TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}}
+        ),
+        lambda: indexed.query(
+            TableName="t",
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :g",
+            ExpressionAttributeValues={":g": {"S": "g"}},
+            Limit=1,
+        ),
+        lambda: indexed.scan(TableName="t", Select="COUNT"),
+    ]
+    for read in reads:
+        fast = read()
+        with monkeypatch.context() as unpatched:
+            unpatched.setattr(ActionResult, "execute_result", ActionResult.execute_result.original)
+            slow = read()
+        for answer in (fast, slow):
+            answer.pop("ResponseMetadata")
+        assert fast == slow
