@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, cast
 from uuid import uuid4
 
@@ -152,7 +153,7 @@ def provision_cohort_batch(batch: CohortBatch, now: datetime) -> dict[str, int]:
     return dict(tally)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Planned:
     """One customer's outcome, ready to write: its items and their size (and why, if it failed)."""
 
@@ -161,6 +162,15 @@ class _Planned:
     items: list[Item]
     size: int
     reason: str = ""
+
+    @property
+    def writes(self) -> list[Item]:
+        return [item for item in self.items if "ConditionCheck" not in item]
+
+    @cached_property
+    def checks(self) -> dict[str, Item]:
+        """Its condition checks by identity: customers of one package share the package's."""
+        return {json.dumps(i, sort_keys=True): i for i in self.items if "ConditionCheck" in i}
 
 
 def _request(batch: CohortBatch, customer_id: str) -> ProvisionRequest:
@@ -201,29 +211,24 @@ def _settle_one(on_date: PackageOnDate | None, batch: CohortBatch, each: _Planne
 def _group_items(batch: CohortBatch, group: list[_Planned]) -> list[Item]:
     """One transaction for the group: every customer's items, each identical check once (the
     package's), and one counter update for all of them, whatever their outcome."""
-    items: list[Item] = []
-    checks: set[str] = set()
-    for each in group:
-        for item in each.items:
-            if "ConditionCheck" in item:
-                identity = json.dumps(item, sort_keys=True)
-                if identity in checks:
-                    continue
-                checks.add(identity)
-            items.append(item)
-    return [*items, _counter_update(batch, Counter(each.outcome for each in group))]
+    checks = {identity: item for each in group for identity, item in each.checks.items()}
+    writes = [item for each in group for item in each.writes]
+    return [*writes, *checks.values(), _counter_update(batch, Counter(each.outcome for each in group))]
 
 
 def _groups(batch: CohortBatch, planned: list[_Planned]) -> Iterator[list[_Planned]]:
     """Consecutive customers, as many per transaction as DynamoDB's item and size caps allow."""
     group: list[_Planned] = []
+    checks: set[str] = set()
+    writes = size = 0
     for each in planned:
-        candidate = [*group, each]
-        too_big = sum(p.size for p in candidate) > _TRANSACTION_BYTES
-        if group and (too_big or len(_group_items(batch, candidate)) > MAX_TRANSACTION_ITEMS):
+        more_checks = checks | set(each.checks)
+        items = writes + len(each.writes) + len(more_checks) + 1  # + the counter update
+        if group and (size + each.size > _TRANSACTION_BYTES or items > MAX_TRANSACTION_ITEMS):
             yield group
-            candidate = [each]
-        group = candidate
+            group, more_checks, writes, size = [], set(each.checks), 0, 0
+        group.append(each)
+        checks, writes, size = more_checks, writes + len(each.writes), size + each.size
     if group:
         yield group
 
