@@ -119,7 +119,7 @@ def _interleaved(url: str) -> list[str]:
     return [
         "## Create over the local HTTP stack vs raw TransactWriteItems of the same items",
         "",
-        f"{INTERLEAVED} of each, interleaved; same endpoint. Target: at most 1.5x.",
+        f"{INTERLEAVED} of each, interleaved; same endpoint. Target: at most 1.3x.",
         "",
         "| path | median |",
         "|---|---|",
