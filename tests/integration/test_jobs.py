@@ -88,8 +88,8 @@ def results(api: Api, job_id: str) -> list[dict[str, Any]]:
     return api.every_page("/v1/provisioningJobs/listResults", {"job_id": job_id})
 
 
-def contracts_per_customer() -> Counter[str]:
-    """Every contract in the table (all scan pages), counted per customer."""
+def contract_docs() -> list[dict[str, Any]]:
+    """Every contract in the table (all scan pages)."""
     pages = (
         get_client()
         .get_paginator("scan")
@@ -99,7 +99,11 @@ def contracts_per_customer() -> Counter[str]:
             ExpressionAttributeValues={":c": {"S": "T#acme#CONTRACT#"}},
         )
     )
-    return Counter(json.loads(item["doc"]["S"])["customer_id"] for page in pages for item in page["Items"])
+    return [json.loads(item["doc"]["S"]) for page in pages for item in page["Items"]]
+
+
+def contracts_per_customer() -> Counter[str]:
+    return Counter(doc["customer_id"] for doc in contract_docs())
 
 
 def test_a_thousand_customer_job_ends_with_every_customer_accounted_for(

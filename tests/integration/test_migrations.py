@@ -13,11 +13,10 @@ import pytest
 
 from package_service.domain.jobs import chunks
 from package_service.store import migration_work
-from package_service.store.dynamo import get_client
 from tests.payloads import STRIPE, package_body
 
-from .conftest import TABLE, Api
-from .test_jobs import drain, make_customers, trigger
+from .conftest import Api
+from .test_jobs import contract_docs, drain, make_customers, trigger
 
 
 def v1_body(catalog: dict[str, str]) -> dict[str, Any]:
@@ -324,7 +323,7 @@ def test_a_thousand_contracts_move_exactly_once_through_crashes(
     applied = [r for r in after.values() if r["status"] == "APPLIED"]
     assert Counter(r["status"] for r in after.values()) == Counter({k.upper(): v for k, v in counts.items() if v})
     # Exactly one successor per applied contract, on v2, starting where the old one now ends.
-    new_contracts = contracts_in_table()
+    new_contracts = contract_docs()
     successors_of = Counter(t["from_contract_id"] for doc in new_contracts for t in doc.get("transitions", []))
     assert all(successors_of[r["contract_id"]] == 1 for r in applied)
     by_id = {doc["id"]: doc for doc in new_contracts}
@@ -337,19 +336,6 @@ def test_a_thousand_contracts_move_exactly_once_through_crashes(
     assert len(contracts_on(api, packages["v2"])) == counts["applied"] + 1  # + the one renewed by hand
     ended = {row["contract_id"]: row for row in contracts_on(api, packages["v1"])}
     assert all(ended[r["contract_id"]]["ending_before"] == r["effective_at"] for r in applied)
-
-
-def contracts_in_table() -> list[dict[str, Any]]:
-    pages = (
-        get_client()
-        .get_paginator("scan")
-        .paginate(
-            TableName=TABLE,
-            FilterExpression="begins_with(pk, :c)",
-            ExpressionAttributeValues={":c": {"S": "T#acme#CONTRACT#"}},
-        )
-    )
-    return [json.loads(item["doc"]["S"]) for page in pages for item in page["Items"]]
 
 
 def test_now_is_used_as_the_apply_run_at(api: Api, packages: dict[str, str]) -> None:
@@ -386,5 +372,5 @@ def test_one_apply_batch_delivered_twice_at_once_moves_each_contract_once(
         worker.join()
     assert sum(t.get("applied", 0) for t in tallies) == 20  # each contract applied by one of them only
     assert migration(api, migration_id)["counts"]["applied"] == 20
-    successors_of = Counter(t["from_contract_id"] for doc in contracts_in_table() for t in doc.get("transitions", []))
+    successors_of = Counter(t["from_contract_id"] for doc in contract_docs() for t in doc.get("transitions", []))
     assert sorted(successors_of.values()) == [1] * 20

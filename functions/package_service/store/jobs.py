@@ -19,14 +19,13 @@ from ..domain.errors import InvalidRequest
 from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, chunks, present_job
 from .counters import counter_key, read_counts
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
-from .kinds import CONTRACT, JOB, PACKAGE
+from .kinds import CONTRACT, JOB
 from .leases import DUE_PARTITION, Claim, claim, due_sort_key, update_leased
 from .records import (
     GuardedItem,
     NewRecord,
-    ReferenceCheck,
-    alias_key,
     get_record,
+    package_reference,
     partition_page,
     put_record_guarded,
     record_key,
@@ -86,16 +85,7 @@ def create_job(principal: Principal, request: JobCreate, now: datetime) -> str:
             }
         )
     )
-    package_ref = (
-        ReferenceCheck(record_key(tenant, PACKAGE, request.package_id), "package_id", f"package {request.package_id}")
-        if request.package_id
-        else ReferenceCheck(
-            alias_key(tenant, PACKAGE, request.package_alias or ""),
-            "package_alias",
-            f"package alias {request.package_alias!r}",
-            must_be_active=False,
-        )
-    )
+    package_ref = package_reference(tenant, request.package_id, request.package_alias)
     attributes: Item = {"status": s("PENDING"), "chunk_count": {"N": str(len(cohort))}, "next_chunk": {"N": "0"}}
     return put_record_guarded(
         NewRecord(

@@ -29,9 +29,9 @@ from .records import (
     NewRecord,
     ReferenceCheck,
     StoredRecord,
-    alias_key,
     get_record,
     new_record_doc,
+    package_reference,
     partition_page,
     put_record_guarded,
     record_key,
@@ -60,16 +60,7 @@ def create_migration(
             f"package {request.from_package_id}",
             must_be_active=False,  # moving customers off an archived package is what archiving leads to
         ),
-        ReferenceCheck(
-            record_key(tenant, PACKAGE, request.to_package_id), "to_package_id", f"package {request.to_package_id}"
-        )
-        if request.to_package_id
-        else ReferenceCheck(
-            alias_key(tenant, PACKAGE, request.to_package_alias or ""),
-            "to_package_alias",
-            f"package alias {request.to_package_alias!r}",
-            must_be_active=False,
-        ),
+        package_reference(tenant, request.to_package_id, request.to_package_alias, prefix="to_"),
     ]
     return put_record_guarded(
         NewRecord(

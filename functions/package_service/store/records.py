@@ -26,6 +26,7 @@ from ..domain.base import ArchiveFilter, format_timestamp
 from ..domain.catalog_view import product_name
 from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailable, UniquenessKeyTaken
 from .dynamo import Item, batch_get, get_client, key, query_at_least, s, table_name, translated_errors
+from .kinds import PACKAGE
 
 RECORD_SK = "RECORD"
 MAX_TRANSACTION_ITEMS = 100
@@ -103,6 +104,21 @@ class ReferenceCheck:
             return ConcurrentChange(self.description)
         state = "does not exist or is archived" if self.must_be_active else "does not exist"
         return InvalidRequest(f"{self.field_path}: {self.description} {state}")
+
+
+def package_reference(
+    tenant: str, package_id: str | None, package_alias: str | None, prefix: str = ""
+) -> ReferenceCheck:
+    """The package a request names by id (it must exist and be active) or by alias (the alias must exist:
+    which package it names is resolved later, as of a date). `prefix` names the request's fields."""
+    if package_id:
+        return ReferenceCheck(record_key(tenant, PACKAGE, package_id), f"{prefix}package_id", f"package {package_id}")
+    return ReferenceCheck(
+        alias_key(tenant, PACKAGE, package_alias or ""),
+        f"{prefix}package_alias",
+        f"package alias {package_alias!r}",
+        must_be_active=False,
+    )
 
 
 class ConcurrentChange(Exception):
