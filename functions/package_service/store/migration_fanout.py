@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from ..domain.jobs import chunks
 from ..domain.migrations import MESSAGE_SIZE
 from .dynamo import Item, get_client, s, table_name, translated_errors
 from .leases import SAFETY_MARGIN_MS, Claim, release, update_leased, work_done
@@ -34,14 +35,18 @@ def fan_out_migration(held: Claim, now: datetime, time_left_ms: Callable[[], int
             release(held, now)
             return "paused"
         pairs, cursor = _plan_page(held, cursor) if planning else _apply_page(held, cursor)
-        batch = [pairs[i : i + MESSAGE_SIZE] for i in range(0, len(pairs), MESSAGE_SIZE)]
         kind = PLAN if planning else APPLY
         send_messages(
-            [MigrationBatch(kind, held.tenant, held.doc["created_by"], held.id, b).to_message() for b in batch]  # type: ignore[arg-type]
+            [
+                MigrationBatch(kind, held.tenant, held.doc["created_by"], held.id, batch).to_message()
+                for batch in chunks(pairs, MESSAGE_SIZE)
+            ]
         )
-        values: Item = {":cursor": s(json.dumps(cursor)), ":sent": {"N": str(len(pairs))}}
-        expression = "SET fan_cursor = :cursor" + (" ADD plan_expected :sent" if planning else "")
-        if not update_leased(held, expression, values if planning else {":cursor": values[":cursor"]}):
+        values: Item = {":cursor": s(json.dumps(cursor))}
+        expression = "SET fan_cursor = :cursor"
+        if planning:
+            expression, values[":sent"] = expression + " ADD plan_expected :sent", {"N": str(len(pairs))}
+        if not update_leased(held, expression, values):
             return "paused"  # the lease was taken over, or the migration cancelled
 
 

@@ -44,7 +44,9 @@ from .records import (
 from .tokens import Principal
 from .transitions import check_transition, contract_doc, transitions_out
 
-PLAN, APPLY = "migration_plan", "migration_apply"
+BatchKind = Literal["migration_plan", "migration_apply"]
+PLAN: BatchKind = "migration_plan"
+APPLY: BatchKind = "migration_apply"
 _ATTEMPTS = 3
 
 
@@ -52,7 +54,7 @@ _ATTEMPTS = 3
 class MigrationBatch:
     """One queue message: up to MESSAGE_SIZE (contract id, customer id) pairs of one migration."""
 
-    kind: Literal["migration_plan", "migration_apply"]
+    kind: BatchKind
     tenant_id: str
     token_name: str
     migration_id: str
