@@ -9,6 +9,7 @@ from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate, RateC
 from ..domain.catalog_view import present_product, present_rate_card, updated_rate_card
 from ..domain.errors import InvalidRequest
 from .kinds import PRODUCT, RATE_CARD
+from .pages import list_records
 from .records import (
     NewRecord,
     ReferenceCheck,
@@ -18,7 +19,6 @@ from .records import (
     append_update,
     archive_record,
     get_record,
-    list_records,
     new_record_doc,
     put_record_guarded,
     record_key,

@@ -18,16 +18,13 @@ from .dynamo import Item, get_client, query_at_least, s, table_name, translated_
 from .kinds import CONTRACT, PACKAGE
 from .package_index import SHARDS, index_pk, index_row_key
 from .packages import product_names
+from .pages import ListFilter, decode_cursor, encode_cursor, list_records
 from .provisioning import PackageOnDate, customer_partition
 from .records import (
     ConcurrentChange,
     ConditionFailed,
-    ListFilter,
     StoredRecord,
-    decode_cursor,
-    encode_cursor,
     get_record,
-    list_records,
     put_record_guarded,
     record_key,
     uniqueness_key_item_key,

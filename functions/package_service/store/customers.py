@@ -30,6 +30,7 @@ from ..domain.customers import (
 from ..domain.errors import Conflict, InvalidRequest, NotFound
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
 from .kinds import CUSTOMER
+from .pages import list_records
 from .records import (
     ConditionFailed,
     GuardedItem,
@@ -38,7 +39,6 @@ from .records import (
     archive_record,
     get_record,
     get_records,
-    list_records,
     new_record_doc,
     put_record_guarded,
     record_key,

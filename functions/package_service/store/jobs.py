@@ -21,12 +21,12 @@ from .counters import counter_key, read_counts
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
 from .kinds import CONTRACT, JOB
 from .leases import DUE_PARTITION, Claim, claim, due_sort_key, update_leased
+from .pages import partition_page
 from .records import (
     GuardedItem,
     NewRecord,
     get_record,
     package_reference,
-    partition_page,
     put_record_guarded,
     record_key,
     uniqueness_key_item_key,

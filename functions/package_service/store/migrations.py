@@ -25,6 +25,7 @@ from .counters import read_counts
 from .dynamo import Item, get_client, s, table_name, translated_errors
 from .kinds import MIGRATION, PACKAGE
 from .leases import DUE_PARTITION, due_sort_key
+from .pages import partition_page
 from .records import (
     NewRecord,
     ReferenceCheck,
@@ -32,7 +33,6 @@ from .records import (
     get_record,
     new_record_doc,
     package_reference,
-    partition_page,
     put_record_guarded,
     record_key,
     record_pk,

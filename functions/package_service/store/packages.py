@@ -11,6 +11,7 @@ from ..domain.package import PackageCreate, referenced_products
 from ..domain.package_view import named_product_ids, new_package_document, present_package
 from .dynamo import batch_get
 from .kinds import PACKAGE, PRODUCT, RATE_CARD
+from .pages import list_records
 from .records import (
     NewRecord,
     ReferenceCheck,
@@ -21,7 +22,6 @@ from .records import (
     current_product_name,
     get_record,
     history_from_item,
-    list_records,
     put_record_guarded,
     record_from_item,
     record_key,

@@ -5,11 +5,9 @@ Key design (one table, defined once in template.yaml):
                gsi1pk=T#<tenant>#<KIND>             gsi1sk=<created_at>#<id>   (listing, oldest first)
   unique key   pk=T#<tenant>#UNIQ#<KIND>#<key>      sk=UNIQ     holder_id
   alias        pk=T#<tenant>#<KIND>ALIAS#<name>     sk=ALIAS    history: [assignment, ...] newest last
-The tenant is in every key, so another tenant's id simply is not found.
+The tenant is in every key, so another tenant's id simply is not found. Pages and listings: pages.py.
 """
 
-import base64
-import binascii
 import json
 import time
 from collections.abc import Sequence
@@ -22,10 +20,10 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from ..domain.aliases import AliasAssignment
-from ..domain.base import ArchiveFilter, format_timestamp
+from ..domain.base import format_timestamp
 from ..domain.catalog_view import product_name
 from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailable, UniquenessKeyTaken
-from .dynamo import Item, batch_get, get_client, key, query_at_least, s, table_name, translated_errors
+from .dynamo import Item, batch_get, get_client, key, s, table_name, translated_errors
 from .kinds import PACKAGE
 
 RECORD_SK = "RECORD"
@@ -392,98 +390,6 @@ def history_from_item(item: Item) -> list[AliasAssignment]:
         AliasAssignment.from_item({k: v.get("S") for k, v in entry["M"].items()})
         for entry in item.get("history", {}).get("L", [])
     ]
-
-
-def encode_cursor(payload: dict[str, str]) -> str:
-    """An opaque `next_page` value. It never carries the tenant: readers rebuild keys in their own."""
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
-
-
-def decode_cursor(cursor: str, *fields: str) -> list[str]:
-    """The named fields of a cursor this service issued (400 naming `next_page` otherwise)."""
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return [str(payload[name]) for name in fields]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidRequest("next_page: not a cursor this service issued") from None
-
-
-def _listing_cursor(last: Item) -> str:
-    return encode_cursor({"k": last["gsi1sk"]["S"], "p": last["pk"]["S"].rsplit("#", 1)[1]})
-
-
-def _listing_start(partition: str, record_pk_prefix: str, cursor: str) -> Item:
-    sort_key, record_id = decode_cursor(cursor, "k", "p")
-    return {
-        "pk": s(f"{record_pk_prefix}{record_id}"),
-        "sk": s(RECORD_SK),
-        "gsi1pk": s(partition),
-        "gsi1sk": s(sort_key),
-    }
-
-
-def partition_page(pk: str, limit: int, cursor: str | None, on_index: bool = False) -> tuple[list[Item], str | None]:
-    """One page of a partition's items (of the table, or of gsi1) in sort-key order, and the cursor of
-    the next page (if any)."""
-    hash_name, range_name = ("gsi1pk", "gsi1sk") if on_index else ("pk", "sk")
-    query: dict[str, Any] = {
-        "TableName": table_name(),
-        "KeyConditionExpression": f"{hash_name} = :pk" + (f" AND {range_name} > :after" if cursor else ""),
-        "ExpressionAttributeValues": {":pk": s(pk)},
-        "Limit": limit + 1,
-    }
-    if on_index:
-        query["IndexName"] = "gsi1"
-    if cursor:
-        query["ExpressionAttributeValues"][":after"] = s(decode_cursor(cursor, "after")[0])
-    with translated_errors():
-        items = get_client().query(**query).get("Items", [])
-    more = len(items) > limit
-    return items[:limit], (encode_cursor({"after": items[limit - 1][range_name]["S"]}) if more else None)
-
-
-@dataclass
-class ListFilter:
-    """An extra FilterExpression for a listing (AND-ed with the archive filter)."""
-
-    expression: str
-    values: Item
-
-
-def list_records(
-    tenant: str,
-    kind: str,
-    archive_filter: ArchiveFilter,
-    limit: int,
-    cursor: str | None,
-    partition: str | None = None,
-    extra_filter: ListFilter | None = None,
-) -> tuple[list[StoredRecord], str | None]:
-    """One page, oldest first. Filters may read past `limit` items to fill the page."""
-    partition = partition or listing_partition(tenant, kind)
-    query: dict[str, Any] = {
-        "TableName": table_name(),
-        "IndexName": "gsi1",
-        "KeyConditionExpression": "gsi1pk = :pk",
-        "ExpressionAttributeValues": {":pk": s(partition)},
-    }
-    filters = []
-    if archive_filter != "ALL":
-        filters.append(
-            "attribute_exists(archived_at)" if archive_filter == "ARCHIVED" else "attribute_not_exists(archived_at)"
-        )
-    if extra_filter:
-        filters.append(f"({extra_filter.expression})")
-        query["ExpressionAttributeValues"].update(extra_filter.values)
-    if filters:
-        query["FilterExpression"] = " AND ".join(filters)
-    if cursor:
-        query["ExclusiveStartKey"] = _listing_start(partition, record_pk(tenant, kind, ""), cursor)
-    page, rest = query_at_least(query, limit + 1)  # one extra tells whether another page exists
-    has_more = len(page) > limit or rest is not None
-    page = page[:limit]
-    next_page = _listing_cursor(page[-1]) if has_more and page else None
-    return [record_from_item(item) for item in page], next_page
 
 
 def archive_record(tenant: str, kind: str, record_id: str, label: str, now: datetime) -> None:
