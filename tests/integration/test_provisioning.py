@@ -469,3 +469,15 @@ def test_customers_list_filters_by_ids_and_refuses_unsupported_filters(api: Api,
     assert [c["id"] for c in archived.data] == [third]
     assert api.get("/v1/customers", query={"customer_ids": f"{first},nope"}).message.startswith("customer_ids[1]")
     assert api.get("/v1/customers", query={"ingest_alias": "nobody"}).data == []
+
+
+def test_a_start_whose_terms_would_end_after_the_year_9999_is_a_400_naming_starting_at(
+    api: Api, catalog: dict[str, str]
+) -> None:
+    package = api.ok("/v1/packages/create", package_body(catalog))["id"]
+    customer = api.ok("/v1/customers", {"name": "Late", "customer_billing_provider_configurations": [STRIPE]})["id"]
+    before = scan_count()
+    reply = api.post("/v1/contracts/create", {"customer_id": customer, "package_id": package,
+                                              "starting_at": "9999-06-01T00:00:00Z"})  # fmt: skip
+    assert reply.status == 400 and reply.message.startswith("starting_at:") and "9999" in reply.message
+    assert scan_count() == before

@@ -154,3 +154,11 @@ def test_the_diff_says_what_is_gained_lost_changed_and_kept_from_the_date_on() -
     assert diff["rate_card"] == {"changes": {"before": "rc1", "after": "rc2"}}
     assert diff["duration"] == {"changes": {"before": "2028-01-31T00:00:00.000Z", "after": "2028-06-01T00:00:00.000Z"}}
     assert "overrides" not in diff and "billing_provider" not in diff  # nothing on either side
+
+
+def test_a_boundary_centuries_away_is_computed_not_walked_and_the_end_of_time_is_a_reason() -> None:
+    doc = contract("2027-01-31")
+    assert next_statement_boundary(doc, at("2600-03-01")) == at("2600-03-31")
+    assert next_statement_boundary(contract("2027-01-06", "WEEKLY"), at("2600-01-02")) == at("2600-01-08")
+    with pytest.raises(CannotMove, match="no statement boundary after 9999-12-31"):
+        next_statement_boundary(doc, datetime(9999, 12, 31, 12, tzinfo=UTC))

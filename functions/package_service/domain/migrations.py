@@ -15,7 +15,6 @@ from .dates import FREQUENCY_SPANS, shift
 Doc = dict[str, Any]
 MAX_SUBSET = 1_000  # customer_ids listed on the migration itself (its document stays small)
 MESSAGE_SIZE = 25  # contracts per queue message, for planning and applying alike
-_MAX_PERIODS = 100_000  # statement periods walked to find a boundary (weekly over 1,900 years)
 
 MigrationStatus = Literal["PLANNING", "PLANNED", "APPLYING", "COMPLETED", "CANCELLED", "FAILED"]
 RowStatus = Literal["PLANNED", "ACTION_NEEDED", "APPLIED", "SKIPPED", "FAILED"]
@@ -107,11 +106,21 @@ def next_statement_boundary(contract: Doc, after: datetime) -> datetime:
     start = parse_timestamp(contract["starting_at"])
     anchor = parse_timestamp(schedule["billing_anchor_date"]) if "billing_anchor_date" in schedule else start
     period = FREQUENCY_SPANS[schedule.get("frequency", "MONTHLY")]
-    for count in range(_MAX_PERIODS):
-        boundary = shift(anchor, period.times(count))
-        if boundary >= after and boundary > start:
-            return boundary
-    raise CannotMove(f"no statement boundary within {_MAX_PERIODS} periods of the contract's anchor")
+    target = max(after, start)
+    # Start a period or two short of the target (computed, not walked: `after` may be centuries away).
+    if period.months:
+        elapsed = (target.year - anchor.year) * 12 + target.month - anchor.month
+        count = max(0, elapsed // period.months - 1)
+    else:
+        count = max(0, (target - anchor).days // period.days - 1)
+    try:
+        while True:
+            boundary = shift(anchor, period.times(count))
+            if boundary >= after and boundary > start:
+                return boundary
+            count += 1
+    except (ValueError, OverflowError):  # past datetime's year 9999
+        raise CannotMove(f"the contract has no statement boundary after {format_timestamp(after)}") from None
 
 
 def check_movable(contract: Doc, archived_at: str | None, transitioned_to: str | None, at: datetime) -> None:

@@ -254,6 +254,23 @@ def resolve_contract_terms(
     created_by: str,
 ) -> Doc:
     """The contract a package gives a customer starting at `request.starting_at`, all dates absolute."""
+    try:
+        return _resolve_contract_terms(request, package, resolved, contract_id, created_at, created_by)
+    except (OverflowError, ValueError):  # a date past datetime's range (the year 9999)
+        raise InvalidRequest(
+            f"starting_at: the package's terms from {format_timestamp(request.starting_at)} would end after the "
+            "year 9999"
+        ) from None
+
+
+def _resolve_contract_terms(
+    request: ProvisionRequest,
+    package: Doc,
+    resolved: Resolved,
+    contract_id: str,
+    created_at: datetime,
+    created_by: str,
+) -> Doc:
     start = request.starting_at
     contract_end = shift(start, Span.of(package["duration"])) if package.get("duration") else None
     schedule = package.get("usage_statement_schedule", {})
