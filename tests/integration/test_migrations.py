@@ -374,3 +374,17 @@ def test_one_apply_batch_delivered_twice_at_once_moves_each_contract_once(
     assert migration(api, migration_id)["counts"]["applied"] == 20
     successors_of = Counter(t["from_contract_id"] for doc in contract_docs() for t in doc.get("transitions", []))
     assert sorted(successors_of.values()) == [1] * 20
+
+
+def test_a_date_at_the_end_of_time_is_a_reason_not_a_stuck_migration(
+    api: Api, catalog: dict[str, str], packages: dict[str, str]
+) -> None:
+    body = {k: v for k, v in v1_body(catalog).items() if k != "duration"}  # open-ended contracts
+    forever = api.ok("/v1/packages/create", {**body, "name": "Forever"})["id"]
+    provision(api, forever, make_customers(1), "2027-01-31T00:00:00Z")
+    at_the_end = {"from_package_id": forever, "to_package_id": packages["v2"],
+                  "effective": {"type": "AT_DATE", "at": "9999-06-01T00:00:00Z"}}  # fmt: skip
+    migration_id = start_migration(api, at_the_end)
+    assert migration(api, migration_id)["status"] == "PLANNED"
+    (row,) = plan(api, migration_id)
+    assert row["status"] == "ACTION_NEEDED" and "after the year 9999" in row["reason"]
