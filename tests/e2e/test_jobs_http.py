@@ -18,6 +18,17 @@ def call(base_url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def wait_for_status(base_url: str, path: str, body: dict[str, Any], status: str, seconds: float = 60) -> dict[str, Any]:
+    """Poll `path` (a job's or a migration's get) until its `status` is reached; its answer then."""
+    deadline, found = time.monotonic() + seconds, {}
+    while time.monotonic() < deadline:
+        found = call(base_url, path, body)
+        if found["status"] == status:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"{path} {body}: status {found.get('status')}, not {status}: {found}")
+
+
 def test_a_scheduled_job_completes_on_the_local_stack(client: Metronome, base_url: str) -> None:
     usage = client.v1.contracts.products.create(name="Tokens", type="USAGE").data.id
     seats = client.v1.contracts.products.create(name="Seats", type="SUBSCRIPTION").data.id
@@ -36,13 +47,7 @@ def test_a_scheduled_job_completes_on_the_local_stack(client: Metronome, base_ur
         "/v1/provisioningJobs/create",
         {"package_id": package, "starting_at": "2027-01-31T00:00:00Z", "customer_ids": customers},
     )["id"]
-    deadline, job = time.monotonic() + 60, {}
-    while time.monotonic() < deadline:
-        job = call(base_url, "/v1/provisioningJobs/get", {"job_id": job_id})
-        if job["status"] == "COMPLETED":
-            break
-        time.sleep(0.5)
-    assert job["status"] == "COMPLETED", job
+    job = wait_for_status(base_url, "/v1/provisioningJobs/get", {"job_id": job_id}, "COMPLETED")
     assert job["counts"] == {"pending": 0, "provisioned": 30, "failed": 1, "skipped": 0}
     on_package = list(client.v1.packages.list_contracts_on_package(package_id=package, limit=100))
     assert sorted(row.customer_id for row in on_package) == sorted(customers[:30])

@@ -1,7 +1,6 @@
 """A package migration over HTTP on the local stack (`make run`): its own schedule loop and queue poller
 plan and apply it; the SDK reads the moved contracts."""
 
-import time
 import uuid
 from typing import Any
 
@@ -9,17 +8,11 @@ from metronome import Metronome
 
 from tests.payloads import STRIPE, package_body
 
-from .test_jobs_http import call
+from .test_jobs_http import call, wait_for_status
 
 
 def wait_for(base_url: str, migration_id: str, status: str) -> dict[str, Any]:
-    deadline, found = time.monotonic() + 60, {}
-    while time.monotonic() < deadline:
-        found = call(base_url, "/v1/packageMigrations/get", {"migration_id": migration_id})
-        if found["status"] == status:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"migration {migration_id} is {found.get('status')}, not {status}: {found}")
+    return wait_for_status(base_url, "/v1/packageMigrations/get", {"migration_id": migration_id}, status)
 
 
 def test_a_migration_plans_and_applies_on_the_local_stack(client: Metronome, base_url: str) -> None:
@@ -66,15 +59,6 @@ def test_a_migration_plans_and_applies_on_the_local_stack(client: Metronome, bas
         assert on_v2[customer].starting_at.isoformat().startswith("2027-06-01")
 
 
-def wait_for_job(base_url: str, job_id: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if call(base_url, "/v1/provisioningJobs/get", {"job_id": job_id})["status"] == "COMPLETED":
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"job {job_id} did not complete")
-
-
 def every_row(client: Metronome, migration_id: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     cursor = None
@@ -113,7 +97,8 @@ def test_a_thousand_contracts_migrate_on_the_local_stack(client: Metronome, base
               "2027-04-30", "2027-05-10", "2028-02-29", "2026-12-31", "2027-01-01"]  # fmt: skip
     for index, start in enumerate(starts):
         job = {"package_id": v1, "starting_at": f"{start}T00:00:00Z", "customer_ids": customers[index::10]}
-        wait_for_job(base_url, call(base_url, "/v1/provisioningJobs/create", job)["id"])
+        job_id = call(base_url, "/v1/provisioningJobs/create", job)["id"]
+        wait_for_status(base_url, "/v1/provisioningJobs/get", {"job_id": job_id}, "COMPLETED", seconds=120)
 
     migration_id = call(base_url, "/v1/packageMigrations/create", {
         "from_package_id": v1, "to_package_alias": next_alias,

@@ -1,8 +1,10 @@
 """Provisioning a customer onto a package: the request, billing-config matching, and the turning of
 every relative term into absolute dates (see `dates.py` for the arithmetic). Pure: no AWS."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import wraps
 from math import floor
 from typing import Any, Literal
 from uuid import uuid4
@@ -245,6 +247,23 @@ class _Terms:
         return out
 
 
+def _within_the_calendar(resolve: Callable[..., Doc]) -> Callable[..., Doc]:
+    """A start whose terms reach past datetime's range (the year 9999) is a 400 naming starting_at."""
+
+    @wraps(resolve)
+    def resolved_or_refused(request: ProvisionRequest, *args: Any) -> Doc:
+        try:
+            return resolve(request, *args)
+        except (OverflowError, ValueError):
+            raise InvalidRequest(
+                f"starting_at: the package's terms from {format_timestamp(request.starting_at)} would end after "
+                "the year 9999"
+            ) from None
+
+    return resolved_or_refused
+
+
+@_within_the_calendar
 def resolve_contract_terms(
     request: ProvisionRequest,
     package: Doc,
@@ -254,23 +273,6 @@ def resolve_contract_terms(
     created_by: str,
 ) -> Doc:
     """The contract a package gives a customer starting at `request.starting_at`, all dates absolute."""
-    try:
-        return _resolve_contract_terms(request, package, resolved, contract_id, created_at, created_by)
-    except (OverflowError, ValueError):  # a date past datetime's range (the year 9999)
-        raise InvalidRequest(
-            f"starting_at: the package's terms from {format_timestamp(request.starting_at)} would end after the "
-            "year 9999"
-        ) from None
-
-
-def _resolve_contract_terms(
-    request: ProvisionRequest,
-    package: Doc,
-    resolved: Resolved,
-    contract_id: str,
-    created_at: datetime,
-    created_by: str,
-) -> Doc:
     start = request.starting_at
     contract_end = shift(start, Span.of(package["duration"])) if package.get("duration") else None
     schedule = package.get("usage_statement_schedule", {})
