@@ -110,7 +110,7 @@ class FrontDoor:
         self.authorizer = AuthorizerCache(authorizer_ttl_seconds() if authorizer_ttl is None else authorizer_ttl)
 
     def handle(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str = "127.0.0.1"
     ) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(raw_path)
         route, match = next(
@@ -152,7 +152,10 @@ class FrontDoor:
                 "requestTimeEpoch": int(time.time() * 1000),
                 "accountId": "123456789012",
                 "apiId": "local",
-                "identity": {"sourceIp": "127.0.0.1"},
+                "identity": {
+                    "sourceIp": source_ip,
+                    "userAgent": next((v for k, v in headers.items() if k.lower() == "user-agent"), None),
+                },
                 "authorizer": authorizer or None,
             },
             "body": text,
@@ -221,7 +224,9 @@ def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHT
                 self._answer(*_json(error.status, {"message": str(error)}))
                 return
             try:
-                answer = front_door.handle(self.command, self.path, dict(self.headers.items()), body)
+                answer = front_door.handle(
+                    self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
+                )
             except Exception:  # never leave a client without an answer
                 answer = _json(502, {"message": "Internal server error"})
             self._answer(*answer)

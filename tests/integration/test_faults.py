@@ -156,7 +156,7 @@ def test_a_transaction_conflict_is_retried_by_the_service(api: Api, faults: Faul
         ("GetItem", "/v1/packages/get", {"package_id": "11111111-1111-4111-8111-111111111111"}),
         ("Query", "/v1/packages/list", {}),
         ("Query", "/v1/contract-pricing/products/list", {}),
-        ("UpdateItem", "/v1/packages/archive", {"package_id": "11111111-1111-4111-8111-111111111111"}),
+        ("TransactWriteItems", "/v1/packages/archive", {"package_id": "11111111-1111-4111-8111-111111111111"}),
     ],
 )
 @pytest.mark.parametrize(("fault", "status"), [(throttled(), 429), (internal(), 503), ("timeout", 503)])

@@ -212,7 +212,8 @@ def test_customers_are_written_several_per_transaction_and_one_by_one_when_cance
     # 5 items a customer (contract, result row = uniqueness guard, index row, cohort guard, customer
     # check): 19 of them with the package check and the counter update fit in 100.
     assert settled_one_by_one == customers[:first] and first == 19
-    assert dynamodb_calls["TransactWriteItems"] == 2 + first + 1
+    # + 1: the job's completion, recorded in the audit log in a transaction of its own (completions.py)
+    assert dynamodb_calls["TransactWriteItems"] == 2 + first + 1 + 1
     status = job(api, job_id)
     assert status["counts"] == {"pending": 0, "provisioned": 24, "failed": 0, "skipped": 1}
     assert contracts_per_customer() == Counter(dict.fromkeys(customers, 1))
@@ -227,8 +228,8 @@ def test_customers_that_cannot_be_provisioned_fail_within_the_same_transactions(
     dynamodb_calls.clear()
     drain(queues)
     # 15 contracts of 5 items + 10 result rows + the package check + a counter update: 87 items, so one
-    # transaction, and no customer written on its own.
-    assert dynamodb_calls["TransactWriteItems"] == 1
+    # transaction, and no customer written on its own; then the job's completion entry (completions.py).
+    assert dynamodb_calls["TransactWriteItems"] == 1 + 1
     assert job(api, job_id)["counts"] == {"pending": 0, "provisioned": 15, "failed": 10, "skipped": 0}
     failed = {row["customer_id"]: row["reason"] for row in results(api, job_id) if row["status"] == "FAILED"}
     assert set(failed) == set(bare)
@@ -244,7 +245,8 @@ def test_a_package_archived_after_fan_out_fails_every_customer_with_the_reason(
     api.ok("/v1/packages/archive", {"package_id": package})
     dynamodb_calls.clear()
     drain(queues)
-    assert dynamodb_calls["TransactWriteItems"] == 2  # one per message: 25 and 5 result rows
+    # One per message (25 and 5 result rows), then the job's completion entry (completions.py).
+    assert dynamodb_calls["TransactWriteItems"] == 2 + 1
     assert job(api, job_id)["counts"] == {"pending": 0, "provisioned": 0, "failed": 30, "skipped": 0}
     reasons = {row["reason"] for row in results(api, job_id)}
     assert len(reasons) == 1 and "archived" in reasons.pop()

@@ -103,10 +103,12 @@ def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
         ("POST", "/v1/packageMigrations/listPlan"): {"migration_id": ids["migration"]},
         ("POST", "/v1/packageMigrations/apply"): {"migration_id": ids["migration"]},
         ("POST", "/v1/packageMigrations/cancel"): {"migration_id": ids["migration"]},
+        ("GET", f"/v1/auditLogs?resource_type=package&resource_id={p}&sort=date_desc"): None,
     }  # fmt: skip
 
 
 def _template(method: str, path: str) -> tuple[str, str]:
+    path = path.partition("?")[0]
     return (method, "/v1/customers/{customer_id}") if path.startswith("/v1/customers/") and path.count("/") == 3 \
         and method == "GET" else (method, path)  # fmt: skip
 

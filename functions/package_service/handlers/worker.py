@@ -27,6 +27,7 @@ with collector_paused():
 
     from ..observability import logger, metrics
     from ..store.cohorts import CohortBatch, provision_cohort_batch
+    from ..store.completions import job_milestone, migration_milestone
     from ..store.migration_work import MigrationBatch, run_migration_batch
     from ..tracing import tracer
 
@@ -48,11 +49,16 @@ def _provision(record: SQSRecord) -> dict[str, int]:
     body: Any = None
     try:
         body = json.loads(record.body)
+        # After its own writes, each message checks whether its run reached a milestone (completions.py).
         if "kind" in body:
-            tally = run_migration_batch(MigrationBatch.from_message(body), datetime.now(UTC))
+            migration = MigrationBatch.from_message(body)
+            tally = run_migration_batch(migration, datetime.now(UTC))
+            migration_milestone(migration.tenant_id, migration.migration_id, datetime.now(UTC))
             counted = "Contracts"
         else:
-            tally = provision_cohort_batch(CohortBatch.from_message(body), datetime.now(UTC))
+            cohort = CohortBatch.from_message(body)
+            tally = provision_cohort_batch(cohort, datetime.now(UTC))
+            job_milestone(cohort.tenant_id, cohort.job_id, datetime.now(UTC))
             counted = "Customers"
     except Exception:
         # Powertools logs a failed record at DEBUG only, and Lambda's Errors metric stays 0 for partial

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from ..domain.audit import RequestInfo
 from ..domain.errors import DomainError
 from ..store.tokens import Principal
 
@@ -20,12 +21,20 @@ class Unauthenticated(DomainError):
 
 
 def principal(router: BaseRouter) -> Principal:
-    """The tenant and token name the authorizer put in the request context."""
-    context = router.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    """The tenant and token the authorizer put in the request context, and the request itself (its id,
+    the caller's address and user agent, as API Gateway reports them) for the audit log."""
+    request_context = router.current_event.raw_event.get("requestContext") or {}
+    context = request_context.get("authorizer") or {}
     tenant_id, token_name = context.get("tenant_id"), context.get("token_name")
     if not tenant_id:
         raise Unauthenticated("Unauthorized")
-    return Principal(tenant_id=str(tenant_id), token_name=str(token_name or ""))
+    identity = request_context.get("identity") or {}
+    request = RequestInfo(
+        id=str(request_context.get("requestId") or "unknown"),
+        ip=identity.get("sourceIp") or None,
+        user_agent=identity.get("userAgent") or None,
+    )
+    return Principal(str(tenant_id), str(token_name or ""), str(context.get("token_id") or ""), request)
 
 
 def now() -> datetime:

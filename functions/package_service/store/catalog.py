@@ -4,10 +4,12 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.aliases import AliasAssignment
-from ..domain.base import ArchiveFilter, format_timestamp
+from ..domain.audit import Change
+from ..domain.base import Alias, ArchiveFilter, format_timestamp
 from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate, RateCardUpdate
 from ..domain.catalog_view import present_product, present_rate_card, updated_rate_card
 from ..domain.errors import InvalidRequest
+from .audit import audited
 from .kinds import PRODUCT, RATE_CARD
 from .pages import list_records
 from .records import (
@@ -32,7 +34,8 @@ def create_product(principal: Principal, request: ProductCreate, now: datetime, 
     A composite product's components must exist, active, in the tenant: checked in the same transaction."""
     doc = new_record_doc(principal.token_name, request, now, record_id)
     components = _components(principal.tenant_id, request.composite_product_ids)
-    return put_record_guarded(NewRecord(principal.tenant_id, PRODUCT, doc, references=components))
+    entry = audited(principal, Change("product", doc["id"], "create", f"created product {request.name!r}"), now)
+    return put_record_guarded(NewRecord(principal.tenant_id, PRODUCT, doc, references=components, audit=[entry]))
 
 
 def _components(tenant: str, product_ids: list[str] | None) -> list[ReferenceCheck]:
@@ -60,7 +63,10 @@ def update_product(principal: Principal, request: ProductUpdate, now: datetime) 
         "created_by": principal.token_name,
     }
     references = _components(tenant, request.composite_product_ids)
-    append_update(tenant, PRODUCT, product_id, "product", update, references)
+    changed = ", ".join(sorted(set(update) - {"starting_at", "created_at", "created_by"}))
+    description = f"updated product {product_id} ({changed}) from {update['starting_at']}"
+    entry = audited(principal, Change("product", product_id, "update", description), now)
+    append_update(tenant, PRODUCT, product_id, "product", update, entry, references)
 
 
 def get_product(principal: Principal, product_id: str, now: datetime) -> dict[str, Any]:
@@ -76,7 +82,8 @@ def list_products(
 
 
 def archive_product(principal: Principal, product_id: str, now: datetime) -> None:
-    archive_record(principal.tenant_id, PRODUCT, product_id, "product", now)
+    entry = audited(principal, Change("product", product_id, "archive", f"archived product {product_id}"), now)
+    archive_record(principal.tenant_id, PRODUCT, product_id, "product", now, entry)
 
 
 def create_rate_card(principal: Principal, request: RateCardCreate, now: datetime, record_id: str | None = None) -> str:
@@ -85,7 +92,13 @@ def create_rate_card(principal: Principal, request: RateCardCreate, now: datetim
         (alias.name, AliasAssignment(doc["id"], alias.starting_at, alias.ending_before))
         for alias in request.aliases or []
     ]
-    return put_record_guarded(NewRecord(principal.tenant_id, RATE_CARD, doc, aliases=aliases))
+    description = f"created rate card {request.name!r}" + _alias_note(request.aliases)
+    entry = audited(principal, Change("rate_card", doc["id"], "create", description), now)
+    return put_record_guarded(NewRecord(principal.tenant_id, RATE_CARD, doc, aliases=aliases, audit=[entry]))
+
+
+def _alias_note(aliases: list[Alias] | None) -> str:
+    return f"; aliases {', '.join(repr(a.name) for a in aliases)} point at it" if aliases else ""
 
 
 def update_rate_card(principal: Principal, request: RateCardUpdate, now: datetime) -> None:
@@ -103,7 +116,10 @@ def update_rate_card(principal: Principal, request: RateCardUpdate, now: datetim
         )
         for alias in request.aliases or []
     ]
-    append_update(tenant, RATE_CARD, rate_card_id, "rate card", update, also=moves)
+    changed = ", ".join(sorted(set(update) - {"created_at", "created_by"}))
+    description = f"updated rate card {rate_card_id} ({changed})" + _alias_note(request.aliases)
+    entry = audited(principal, Change("rate_card", rate_card_id, "update", description), now)
+    append_update(tenant, RATE_CARD, rate_card_id, "rate card", update, entry, also=moves)
 
 
 def _current(records: list[StoredRecord]) -> list[dict[str, Any]]:
@@ -131,4 +147,6 @@ def list_rate_cards(
 
 
 def archive_rate_card(principal: Principal, rate_card_id: str, now: datetime) -> None:
-    archive_record(principal.tenant_id, RATE_CARD, rate_card_id, "rate card", now)
+    description = f"archived rate card {rate_card_id}"
+    entry = audited(principal, Change("rate_card", rate_card_id, "archive", description), now)
+    archive_record(principal.tenant_id, RATE_CARD, rate_card_id, "rate card", now, entry)

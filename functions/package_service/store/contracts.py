@@ -9,16 +9,19 @@ import heapq
 from datetime import datetime
 from typing import Any
 
+from ..domain.audit import AuditEntry, Change
 from ..domain.base import format_timestamp
 from ..domain.contract_view import present_contract, present_created_contract
 from ..domain.errors import NotFound, PackageNotFound, Unavailable, UniquenessKeyTaken
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
+from .audit import audited, update_with_entry
+from .cursors import decode_cursor, encode_cursor
 from .dynamo import Item, get_client, query_at_least, s, table_name, translated_errors
 from .kinds import CONTRACT, PACKAGE
 from .package_index import SHARDS, index_pk, index_row_key
 from .packages import product_names
-from .pages import ListFilter, decode_cursor, encode_cursor, list_records
+from .pages import ListFilter, list_records
 from .provisioning import PackageOnDate, customer_partition
 from .records import (
     ConcurrentChange,
@@ -52,6 +55,7 @@ def provision_contract(principal: Principal, request: ProvisionRequest, now: dat
     for _ in range(_ATTEMPTS):
         try:
             plan = _package_on_date(principal, request).plan(request, now)
+            plan.record.audit = _provisioned(principal, plan.doc, now)
             put_record_guarded(plan.record)
             return present_created_contract(plan.doc, plan.product_names)
         except ConditionFailed as failed:
@@ -61,6 +65,19 @@ def provision_contract(principal: Principal, request: ProvisionRequest, now: dat
         except ConcurrentChange:
             continue  # the package or customer changed between read and write: resolve again
     raise Unavailable("the customer's billing configuration kept changing during provisioning; retry")
+
+
+def _provisioned(principal: Principal, doc: dict[str, Any], now: datetime) -> list[AuditEntry]:
+    """The new contract's entry and, for a transition, the entry of the contract it ends."""
+    contract_id, package_id = doc["id"], doc.get("package_id")
+    source = f" from package {package_id}" if package_id else ""
+    description = f"provisioned contract for customer {doc['customer_id']}{source}, starting {doc['starting_at']}"
+    entries = [audited(principal, Change("contract", contract_id, "provision", description), now)]
+    for transition in doc.get("transitions", []):
+        ended = f"{transition['type'].lower()} transition to contract {contract_id}, which starts {doc['starting_at']}"
+        change = Change("contract", transition["from_contract_id"], "transition", ended)
+        entries.append(audited(principal, change, now))
+    return entries
 
 
 def preview_contract(principal: Principal, request: ProvisionRequest, now: datetime) -> dict[str, Any]:
@@ -138,29 +155,24 @@ def archive_contract(principal: Principal, contract_id: str, customer_id: str, n
     if record.archived_at:
         return
     stamp = s(format_timestamp(now))
-    doc = record.doc
-    index_key = index_row_key(principal.tenant_id, doc)
-    items: list[Item] = [
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": record_key(principal.tenant_id, CONTRACT, contract_id),
-                "UpdateExpression": "SET archived_at = if_not_exists(archived_at, :now)",
-                "ExpressionAttributeValues": {":now": stamp},
-            }
-        },
-        {
-            "Update": {
-                "TableName": table_name(),
-                "Key": index_key,
-                "UpdateExpression": "SET archived_at = if_not_exists(archived_at, :now)",
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeValues": {":now": stamp},
-            }
-        },
-    ]
-    with translated_errors():
-        get_client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+    archive = {
+        "TableName": table_name(),
+        "Key": record_key(principal.tenant_id, CONTRACT, contract_id),
+        "UpdateExpression": "SET archived_at = :now",
+        "ConditionExpression": "attribute_not_exists(archived_at)",
+        "ExpressionAttributeValues": {":now": stamp},
+    }
+    index_row = {
+        "Update": {
+            "TableName": table_name(),
+            "Key": index_row_key(principal.tenant_id, record.doc),
+            "UpdateExpression": "SET archived_at = if_not_exists(archived_at, :now)",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": {":now": stamp},
+        }
+    }
+    entry = audited(principal, Change("contract", contract_id, "archive", f"archived contract {contract_id}"), now)
+    update_with_entry(archive, entry, also=[index_row])  # refused: archived meanwhile, nothing to record
 
 
 def list_contracts_on_package(

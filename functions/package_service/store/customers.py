@@ -20,6 +20,7 @@ from uuid import uuid4
 
 from botocore.exceptions import ClientError
 
+from ..domain.audit import Action, Change
 from ..domain.base import format_timestamp
 from ..domain.customers import (
     BillingProviderConfigInput,
@@ -28,6 +29,7 @@ from ..domain.customers import (
     present_customer,
 )
 from ..domain.errors import Conflict, InvalidRequest, NotFound
+from .audit import audited, entry_put, update_with_entry
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
 from .kinds import CUSTOMER
 from .pages import list_records
@@ -80,7 +82,11 @@ def create_customer(
     attributes: Item = {"bpc": {"M": configs}, "bpc_version": {"N": "0"}}
     aliases = sorted({*doc.get("ingest_aliases", []), *([request.external_id] if request.external_id else [])})
     guards = [_alias_guard(principal.tenant_id, alias, doc["id"]) for alias in aliases]
-    record = NewRecord(principal.tenant_id, CUSTOMER, doc, attributes=attributes, extra_items=guards)
+    description = f"created customer {request.name!r}" + (
+        f" with {len(configs)} billing provider configurations" if configs else ""
+    )
+    entry = audited(principal, Change("customer", doc["id"], "create", description), now)
+    record = NewRecord(principal.tenant_id, CUSTOMER, doc, attributes=attributes, extra_items=guards, audit=[entry])
     try:
         put_record_guarded(record)
     except ConditionFailed as taken:
@@ -145,7 +151,8 @@ def get_customers_by_ingest_alias(principal: Principal, alias: str, only_archive
 
 
 def archive_customer(principal: Principal, customer_id: str, now: datetime) -> None:
-    archive_record(principal.tenant_id, CUSTOMER, customer_id, "customer", now)
+    entry = audited(principal, Change("customer", customer_id, "archive", f"archived customer {customer_id}"), now)
+    archive_record(principal.tenant_id, CUSTOMER, customer_id, "customer", now, entry)
 
 
 def set_billing_configs(
@@ -155,8 +162,13 @@ def set_billing_configs(
     by_customer: dict[str, dict[str, BillingProviderConfigInput]] = {}
     for customer_id, config in configs:
         by_customer.setdefault(customer_id, {})[str(uuid4())] = config
-    items = []
+    items, entries = [], []
     for customer_id, new in by_customer.items():
+        methods = {f"{c.billing_provider} ({c.delivery_method or c.delivery_method_id})" for c in new.values()}
+        providers = ", ".join(sorted(methods))
+        description = f"added {len(new)} billing provider configurations: {providers}"
+        action: Action = "set_billing_provider_configurations"
+        entries.append(entry_put(audited(principal, Change("customer", customer_id, action, description), now)))
         names = {f"#c{i}": config_id for i, config_id in enumerate(new)}
         values: Item = {
             f":c{i}": _config_value(config_id, config, now) for i, (config_id, config) in enumerate(new.items())
@@ -178,9 +190,9 @@ def set_billing_configs(
         )
     try:
         with translated_errors():
-            get_client().transact_write_items(TransactItems=cast(Any, items))
+            get_client().transact_write_items(TransactItems=cast(Any, items + entries))
     except ClientError as error:
-        reasons = error.response.get("CancellationReasons", [])
+        reasons = error.response.get("CancellationReasons", [])[: len(items)]
         for index, reason in enumerate(reasons):
             if reason.get("Code") == "ConditionalCheckFailed":
                 customer_id = list(by_customer)[index]
@@ -203,31 +215,31 @@ def _plain(config_id: str, config: BillingProviderConfigInput) -> dict[str, Any]
 def archive_billing_configs(principal: Principal, customer_id: str, config_ids: list[str], now: datetime) -> None:
     names = {"#c" + str(i): config_id for i, config_id in enumerate(config_ids)}
     exists = " AND ".join(f"attribute_exists(bpc.{n})" for n in names)
-    try:
-        with translated_errors():
-            get_client().update_item(
-                TableName=table_name(),
-                Key=record_key(principal.tenant_id, CUSTOMER, customer_id),
-                UpdateExpression="SET "
-                + ", ".join(f"bpc.{n}.archived_at = if_not_exists(bpc.{n}.archived_at, :now)" for n in names)
-                + " ADD bpc_version :one",
-                ConditionExpression=f"attribute_exists(pk) AND {exists}",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={":now": s(format_timestamp(now)), ":one": {"N": "1"}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        old = cast(Item | None, error.response.get("Item"))
+    update = {
+        "TableName": table_name(),
+        "Key": record_key(principal.tenant_id, CUSTOMER, customer_id),
+        "UpdateExpression": "SET "
+        + ", ".join(f"bpc.{n}.archived_at = if_not_exists(bpc.{n}.archived_at, :now)" for n in names)
+        + " ADD bpc_version :one",
+        "ConditionExpression": f"attribute_exists(pk) AND {exists}",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {":now": s(format_timestamp(now)), ":one": {"N": "1"}},
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    description = f"archived billing provider configurations {', '.join(config_ids)}"
+    action: Action = "archive_billing_provider_configurations"
+    entry = audited(principal, Change("customer", customer_id, action, description), now)
+    refused = update_with_entry(update, entry)
+    if refused is not None:
+        old = cast(Item | None, refused.get("Item"))
         if not old:
-            raise NotFound(f"customer {customer_id} not found") from None
+            raise NotFound(f"customer {customer_id} not found")
         known = old.get("bpc", {}).get("M", {})
         missing = next(i for i, config_id in enumerate(config_ids) if config_id not in known)
         raise InvalidRequest(
             f"customer_billing_provider_configuration_ids[{missing}]: {config_ids[missing]} "
             f"is not a configuration of customer {customer_id}"
-        ) from None
+        )
 
 
 def get_billing_configs(principal: Principal, customer_id: str, include_archived: bool) -> list[dict[str, Any]]:

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from botocore.exceptions import ClientError
-
+from ..domain.audit import PROVISIONER, Change
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, chunks, present_job
+from .audit import audited, background_entry, update_with_entry
 from .counters import counter_key, read_counts
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
 from .kinds import CONTRACT, JOB
@@ -87,11 +87,18 @@ def create_job(principal: Principal, request: JobCreate, now: datetime) -> str:
     )
     package_ref = package_reference(tenant, request.package_id, request.package_alias)
     attributes: Item = {"status": s("PENDING"), "chunk_count": {"N": str(len(cohort))}, "next_chunk": {"N": "0"}}
+    target = f"package {request.package_id}" if request.package_id else f"package alias {request.package_alias!r}"
+    description = (
+        f"created provisioning job for {len(request.customer_ids)} customers onto {target}, "
+        f"starting {doc['starting_at']}, run at {doc['run_at']}"
+    )
+    entry = audited(principal, Change("provisioning_job", job_id, "create", description), now)
     return put_record_guarded(
         NewRecord(
             tenant,
             JOB,
             doc,
+            audit=[entry],
             uniqueness_key=request.uniqueness_key,
             attributes=attributes,
             listing_partition=DUE_PARTITION,
@@ -128,25 +135,23 @@ def list_results(
 
 def cancel_job(principal: Principal, job_id: str, now: datetime) -> None:
     """Only a job that has not started can be cancelled."""
-    get_record(principal.tenant_id, JOB, job_id, "provisioning job")
-    try:
-        with translated_errors():
-            get_client().update_item(
-                TableName=table_name(),
-                Key=record_key(principal.tenant_id, JOB, job_id),
-                UpdateExpression="SET #status = :cancelled, cancelled_at = :now REMOVE gsi1pk, gsi1sk",
-                ConditionExpression="#status = :pending",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":cancelled": s("CANCELLED"),
-                    ":pending": s("PENDING"),
-                    ":now": s(format_timestamp(now)),
-                },
-            )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise InvalidRequest(f"job_id: job {job_id} has already started or was cancelled") from None
-        raise
+    record = get_record(principal.tenant_id, JOB, job_id, "provisioning job")
+    cancel = {
+        "TableName": table_name(),
+        "Key": record_key(principal.tenant_id, JOB, job_id),
+        "UpdateExpression": "SET #status = :cancelled, cancelled_at = :now REMOVE gsi1pk, gsi1sk",
+        "ConditionExpression": "#status = :pending",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {
+            ":cancelled": s("CANCELLED"),
+            ":pending": s("PENDING"),
+            ":now": s(format_timestamp(now)),
+        },
+    }
+    description = f"cancelled provisioning job {job_id} ({record.doc['customer_count']} customers) before it started"
+    entry = audited(principal, Change("provisioning_job", job_id, "cancel", description), now)
+    if update_with_entry(cancel, entry) is not None:
+        raise InvalidRequest(f"job_id: job {job_id} has already started or was cancelled")
 
 
 def claim_job(tenant: str, job_id: str, now: datetime) -> Claim | None:
@@ -171,8 +176,10 @@ def chunk_sent(job: Claim, index: int) -> bool:
 
 
 def fail_job(job: Claim, reason: str, now: datetime) -> None:
+    change = Change("provisioning_job", job.id, "fail", f"provisioning job failed before provisioning anyone: {reason}")
     update_leased(
         job,
         "SET #status = :failed, failure_reason = :reason, finished_at = :now REMOVE gsi1pk, gsi1sk",
         {":failed": s("FAILED"), ":reason": s(reason), ":now": s(format_timestamp(now))},
+        background_entry(job.tenant, change, now, PROVISIONER),
     )

@@ -15,7 +15,9 @@ from uuid import uuid4
 
 from botocore.exceptions import ClientError
 
+from ..domain.audit import AuditEntry
 from ..domain.base import format_timestamp
+from .audit import update_with_entry
 from .dynamo import Item, get_client, s, table_name, translated_errors
 from .records import StoredRecord, record_from_item, record_key
 
@@ -105,9 +107,9 @@ def _names(expression: str) -> dict[str, str]:
     return {"#status": "status"} if "#status" in expression else {}
 
 
-def update_leased(held: Claim, expression: str, values: Item | None = None) -> bool:
+def update_leased(held: Claim, expression: str, values: Item | None = None, audit: AuditEntry | None = None) -> bool:
     """An update only the lease holder may make, while the work is due; False if the lease was lost or the
-    work was taken off the due index meanwhile (cancelled)."""
+    work was taken off the due index meanwhile (cancelled). `audit` is written with it, or not at all."""
     update: dict[str, Any] = {
         "TableName": table_name(),
         "Key": record_key(held.tenant, held.kind, held.id),
@@ -117,6 +119,8 @@ def update_leased(held: Claim, expression: str, values: Item | None = None) -> b
     }
     if _names(expression):  # DynamoDB refuses names an expression does not use
         update["ExpressionAttributeNames"] = _names(expression)
+    if audit:
+        return update_with_entry(update, audit) is None
     try:
         with translated_errors():
             get_client().update_item(**update)

@@ -12,8 +12,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from ..domain.audit import PROVISIONER
+from ..domain.base import format_timestamp
 from ..domain.jobs import chunks
 from ..domain.migrations import MESSAGE_SIZE
+from .completions import migration_milestone
 from .dynamo import Item, get_client, s, table_name, translated_errors
 from .leases import SAFETY_MARGIN_MS, Claim, release, update_leased, work_done
 from .migration_work import APPLY, PLAN, MigrationBatch
@@ -29,8 +32,7 @@ def fan_out_migration(held: Claim, now: datetime, time_left_ms: Callable[[], int
     cursor: dict[str, Any] = json.loads(held.text("fan_cursor") or "{}")
     while True:
         if (planning and cursor.get("shard", 0) >= SHARDS) or (not planning and cursor.get("done")):
-            work_done(held, now, "plan_fanned_out_at" if planning else "apply_fanned_out_at")
-            return "finished"
+            return _finish(held, now, "plan_fanned_out_at" if planning else "apply_fanned_out_at")
         if time_left_ms() < SAFETY_MARGIN_MS:
             release(held, now)
             return "paused"
@@ -48,6 +50,16 @@ def fan_out_migration(held: Claim, now: datetime, time_left_ms: Callable[[], int
             expression, values[":sent"] = expression + " ADD plan_expected :sent", {"N": str(len(pairs))}
         if not update_leased(held, expression, values):
             return "paused"  # the lease was taken over, or the migration cancelled
+
+
+def _finish(held: Claim, now: datetime, stamp: str) -> str:
+    """Mark the phase fanned out, record the milestone if the workers are already done (completions.py),
+    and only then leave the due index: a run that stops in between is checked again by the next trigger."""
+    if not update_leased(held, f"SET {stamp} = if_not_exists({stamp}, :now)", {":now": s(format_timestamp(now))}):
+        return "paused"
+    migration_milestone(held.tenant, held.id, now, PROVISIONER)
+    work_done(held, now, stamp)
+    return "finished"
 
 
 def _page(query: dict[str, Any], after: str | None) -> tuple[list[Item], str | None]:

@@ -16,13 +16,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from ..domain.audit import Change
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.migrations import COUNTS, MigrationApply, MigrationCreate, MigrationStatus, migration_status
+from .audit import audited, update_with_entry
 from .counters import read_counts
-from .dynamo import Item, get_client, s, table_name, translated_errors
+from .dynamo import Item, s, table_name
 from .kinds import MIGRATION, PACKAGE
 from .leases import DUE_PARTITION, due_sort_key
 from .pages import partition_page
@@ -62,11 +62,16 @@ def create_migration(
         ),
         package_reference(tenant, request.to_package_id, request.to_package_alias, prefix="to_"),
     ]
+    target = f"package {request.to_package_id}" if request.to_package_id else f"alias {request.to_package_alias!r}"
+    subset = f" ({len(request.customer_ids)} customers)" if request.customer_ids else ""
+    description = f"created migration of contracts on package {request.from_package_id}{subset} to {target}"
+    entry = audited(principal, Change("package_migration", doc["id"], "create", description), now)
     return put_record_guarded(
         NewRecord(
             tenant,
             MIGRATION,
             doc,
+            audit=[entry],
             uniqueness_key=request.uniqueness_key,
             attributes={"status": s("PLANNING"), "plan_expected": {"N": "0"}},
             listing_partition=DUE_PARTITION,
@@ -82,10 +87,15 @@ def _status(record: StoredRecord, counts: dict[str, int]) -> MigrationStatus:
     return migration_status(stored, done, int(record.item.get("plan_expected", {}).get("N", "0")), counts)
 
 
-def _read(principal: Principal, migration_id: str) -> tuple[StoredRecord, dict[str, int], MigrationStatus]:
-    record = get_record(principal.tenant_id, MIGRATION, migration_id, LABEL)
-    counts = read_counts(record_pk(principal.tenant_id, MIGRATION, migration_id), COUNTS)
+def migration_state(tenant: str, migration_id: str) -> tuple[StoredRecord, dict[str, int], MigrationStatus]:
+    """The record (read consistently: milestones are decided on it), its counts and its status."""
+    record = get_record(tenant, MIGRATION, migration_id, LABEL, consistent=True)
+    counts = read_counts(record_pk(tenant, MIGRATION, migration_id), COUNTS)
     return record, counts, _status(record, counts)
+
+
+def _read(principal: Principal, migration_id: str) -> tuple[StoredRecord, dict[str, int], MigrationStatus]:
+    return migration_state(principal.tenant_id, migration_id)
 
 
 def get_migration(principal: Principal, migration_id: str) -> dict[str, Any]:
@@ -123,7 +133,7 @@ def apply_migration(principal: Principal, request: MigrationApply, now: datetime
     """Schedule the apply at `run_at` (default now). Asking again for an apply already under way is a
     no-op, so a retried request is safe."""
     migration_id = request.migration_id
-    record, _, status = _read(principal, migration_id)
+    record, counts, status = _read(principal, migration_id)
     run_at = format_timestamp(request.run_at or now)
     if status in ("APPLYING", "COMPLETED"):
         scheduled = record.item["apply_run_at"]["S"]
@@ -132,27 +142,25 @@ def apply_migration(principal: Principal, request: MigrationApply, now: datetime
         raise _refuse("run_at", migration_id, status, f"its apply was scheduled at {scheduled}")
     if status != "PLANNED":
         raise _refuse("migration_id", migration_id, status, "only a PLANNED migration can be applied")
-    try:
-        with translated_errors():
-            get_client().update_item(
-                TableName=table_name(),
-                Key=record_key(principal.tenant_id, MIGRATION, migration_id),
-                UpdateExpression="SET #status = :applying, apply_run_at = :run_at, gsi1pk = :due, gsi1sk = :when "
-                "REMOVE fan_cursor",
-                ConditionExpression="#status = :planning AND attribute_exists(plan_fanned_out_at)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":applying": s("APPLYING"),
-                    ":planning": s("PLANNING"),
-                    ":run_at": s(run_at),
-                    ":due": s(DUE_PARTITION),
-                    ":when": s(due_sort_key(run_at, principal.tenant_id, migration_id)),
-                },
-            )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise _refuse("migration_id", migration_id, "no longer PLANNED", "read it again") from None
-        raise
+    apply = {
+        "TableName": table_name(),
+        "Key": record_key(principal.tenant_id, MIGRATION, migration_id),
+        "UpdateExpression": "SET #status = :applying, apply_run_at = :run_at, gsi1pk = :due, gsi1sk = :when "
+        "REMOVE fan_cursor",
+        "ConditionExpression": "#status = :planning AND attribute_exists(plan_fanned_out_at)",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {
+            ":applying": s("APPLYING"),
+            ":planning": s("PLANNING"),
+            ":run_at": s(run_at),
+            ":due": s(DUE_PARTITION),
+            ":when": s(due_sort_key(run_at, principal.tenant_id, migration_id)),
+        },
+    }
+    description = f"applying the plan ({counts.get('planned', 0)} contracts to move) at {run_at}"
+    entry = audited(principal, Change("package_migration", migration_id, "apply", description), now)
+    if update_with_entry(apply, entry) is not None:
+        raise _refuse("migration_id", migration_id, "no longer PLANNED", "read it again")
     return migration_id
 
 
@@ -161,25 +169,23 @@ def cancel_migration(principal: Principal, migration_id: str, now: datetime) -> 
     status = _read(principal, migration_id)[2]
     if status == "CANCELLED":
         return
-    try:
-        with translated_errors():
-            get_client().update_item(
-                TableName=table_name(),
-                Key=record_key(principal.tenant_id, MIGRATION, migration_id),
-                UpdateExpression="SET #status = :cancelled, cancelled_at = :now REMOVE gsi1pk, gsi1sk",
-                # Applying has started once a Provisioner took the lease for it (and until it is done).
-                ConditionExpression="#status = :planning OR (#status = :applying AND "
-                "attribute_not_exists(lease_until) AND attribute_not_exists(apply_fanned_out_at))",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":cancelled": s("CANCELLED"),
-                    ":planning": s("PLANNING"),
-                    ":applying": s("APPLYING"),
-                    ":now": s(format_timestamp(now)),
-                },
-            )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            now_status = _read(principal, migration_id)[2]
-            raise _refuse("migration_id", migration_id, now_status, "applying has started") from None
-        raise
+    cancel = {
+        "TableName": table_name(),
+        "Key": record_key(principal.tenant_id, MIGRATION, migration_id),
+        "UpdateExpression": "SET #status = :cancelled, cancelled_at = :now REMOVE gsi1pk, gsi1sk",
+        # Applying has started once a Provisioner took the lease for it (and until it is done).
+        "ConditionExpression": "#status = :planning OR (#status = :applying AND "
+        "attribute_not_exists(lease_until) AND attribute_not_exists(apply_fanned_out_at))",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {
+            ":cancelled": s("CANCELLED"),
+            ":planning": s("PLANNING"),
+            ":applying": s("APPLYING"),
+            ":now": s(format_timestamp(now)),
+        },
+    }
+    entry = audited(principal, Change("package_migration", migration_id, "cancel", f"cancelled while {status}"), now)
+    if update_with_entry(cancel, entry) is not None:
+        now_status = _read(principal, migration_id)[2]
+        if now_status != "CANCELLED":  # a concurrent cancel is this one's retry: done, recorded once
+            raise _refuse("migration_id", migration_id, now_status, "applying has started")

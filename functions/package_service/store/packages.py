@@ -6,9 +6,11 @@ from typing import Any
 from uuid import uuid4
 
 from ..domain.aliases import AliasAssignment
+from ..domain.audit import Change
 from ..domain.base import ArchiveFilter
 from ..domain.package import PackageCreate, referenced_products
 from ..domain.package_view import named_product_ids, new_package_document, present_package
+from .audit import audited
 from .dynamo import batch_get
 from .kinds import PACKAGE, PRODUCT, RATE_CARD
 from .pages import list_records
@@ -61,6 +63,10 @@ def create_package(principal: Principal, request: PackageCreate, now: datetime, 
         )
         for alias in request.aliases or []
     ]
+    description = f"created package {request.name!r}" + (
+        f"; aliases {', '.join(repr(name) for name, _ in aliases)} point at it" if aliases else ""
+    )
+    entry = audited(principal, Change("package", doc["id"], "create", description), now)
     return put_record_guarded(
         NewRecord(
             tenant,
@@ -69,6 +75,7 @@ def create_package(principal: Principal, request: PackageCreate, now: datetime, 
             uniqueness_key=request.uniqueness_key,
             aliases=aliases,
             references=references,
+            audit=[entry],
         )
     )
 
@@ -111,4 +118,5 @@ def list_packages(
 
 
 def archive_package(principal: Principal, package_id: str, now: datetime) -> None:
-    archive_record(principal.tenant_id, PACKAGE, package_id, "package", now)
+    entry = audited(principal, Change("package", package_id, "archive", f"archived package {package_id}"), now)
+    archive_record(principal.tenant_id, PACKAGE, package_id, "package", now, entry)

@@ -4,30 +4,13 @@ A cursor never carries the tenant: readers rebuild keys in their own tenant, so 
 cursor reads nothing of it.
 """
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain.base import ArchiveFilter
-from ..domain.errors import InvalidRequest
+from .cursors import decode_cursor, encode_cursor
 from .dynamo import Item, get_client, query_at_least, s, table_name, translated_errors
 from .records import RECORD_SK, StoredRecord, listing_partition, record_from_item, record_pk
-
-
-def encode_cursor(payload: dict[str, str]) -> str:
-    """An opaque `next_page` value. It never carries the tenant: readers rebuild keys in their own."""
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
-
-
-def decode_cursor(cursor: str, *fields: str) -> list[str]:
-    """The named fields of a cursor this service issued (400 naming `next_page` otherwise)."""
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return [str(payload[name]) for name in fields]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidRequest("next_page: not a cursor this service issued") from None
 
 
 def _listing_cursor(last: Item) -> str:

@@ -20,9 +20,11 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from ..domain.aliases import AliasAssignment
+from ..domain.audit import AuditEntry
 from ..domain.base import format_timestamp
 from ..domain.catalog_view import product_name
 from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailable, UniquenessKeyTaken
+from .audit import entry_put, update_with_entry
 from .dynamo import Item, batch_get, get_client, key, s, table_name, translated_errors
 from .kinds import PACKAGE
 
@@ -151,6 +153,7 @@ class NewRecord:
     listing_partition: str | None = None  # gsi1pk; default: all records of the kind in the tenant
     listing_sort_key: str | None = None  # gsi1sk; default: <created_at>#<id>
     extra_items: list[GuardedItem] = field(default_factory=list)  # more items (index rows, results...)
+    audit: list[AuditEntry] = field(default_factory=list)  # entries recording this change (same transaction)
 
 
 def _assignment_value(assignment: AliasAssignment) -> Item:
@@ -207,6 +210,9 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
     for extra in record.extra_items:
         items.append(extra.item)
         meanings.append(extra)
+    for entry in record.audit:
+        items.append(entry_put(entry))
+        meanings.append("audit")
     for check in record.references:
         items.append(check.operation(table))
         meanings.append(check)
@@ -236,11 +242,12 @@ def append_update(
     record_id: str,
     label: str,
     update: dict[str, Any],
+    audit: AuditEntry,
     references: Sequence[ReferenceCheck] = (),
     also: Sequence[Item] = (),
 ) -> None:
     """Append `update` to the record's `updates` (its document stays as created) in one transaction
-    with `references` checked and `also` written. Unknown record: 404; archived: 400."""
+    with `references` checked and `also` and the audit entry written. Unknown record: 404; archived: 400."""
     table = table_name()
     append: Item = {
         "Update": {
@@ -252,7 +259,7 @@ def append_update(
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
     }
-    items = [append, *(check.operation(table) for check in references), *also]
+    items = [append, *(check.operation(table) for check in references), *also, entry_put(audit)]
     if len(items) > MAX_TRANSACTION_ITEMS:
         raise InvalidRequest(f"the {label} update names too many references; at most {MAX_TRANSACTION_ITEMS - 1}")
     try:
@@ -361,9 +368,11 @@ def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: lis
     raise Unavailable(f"the {record.kind.lower()} could not be stored ({', '.join(map(str, codes))}); retry")
 
 
-def get_record(tenant: str, kind: str, record_id: str, label: str) -> StoredRecord:
+def get_record(tenant: str, kind: str, record_id: str, label: str, consistent: bool = False) -> StoredRecord:
     with translated_errors():
-        response = get_client().get_item(TableName=table_name(), Key=record_key(tenant, kind, record_id))
+        response = get_client().get_item(
+            TableName=table_name(), Key=record_key(tenant, kind, record_id), ConsistentRead=consistent
+        )
     if "Item" not in response:
         raise NotFound(f"{label} {record_id} not found")
     return record_from_item(response["Item"])
@@ -392,18 +401,17 @@ def history_from_item(item: Item) -> list[AliasAssignment]:
     ]
 
 
-def archive_record(tenant: str, kind: str, record_id: str, label: str, now: datetime) -> None:
-    """Irreversible and idempotent: archiving twice keeps the first archived_at."""
-    try:
-        with translated_errors():
-            get_client().update_item(
-                TableName=table_name(),
-                Key=record_key(tenant, kind, record_id),
-                UpdateExpression="SET archived_at = if_not_exists(archived_at, :now)",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":now": s(format_timestamp(now))},
-            )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise NotFound(f"{label} {record_id} not found") from None
-        raise
+def archive_record(tenant: str, kind: str, record_id: str, label: str, now: datetime, audit: AuditEntry) -> None:
+    """Irreversible and idempotent: archiving twice keeps the first archived_at, and records one entry."""
+    archive = {
+        "TableName": table_name(),
+        "Key": record_key(tenant, kind, record_id),
+        "UpdateExpression": "SET archived_at = :now",
+        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(archived_at)",
+        "ExpressionAttributeValues": {":now": s(format_timestamp(now))},
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    refused = update_with_entry(archive, audit)
+    if refused is not None and "Item" not in refused:
+        raise NotFound(f"{label} {record_id} not found")
+    # Refused with the item: it was archived already, so nothing changed and nothing is recorded.

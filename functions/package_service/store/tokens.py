@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
 
+from ..domain.audit import RequestInfo
 from ..domain.base import format_timestamp
 from ..domain.errors import Conflict, InvalidRequest, NotFound
 from .dynamo import get_client, key, s, table_name, translated_errors
@@ -21,10 +22,13 @@ _HASH = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the tenant every record is scoped to, and the token's name (`created_by`)."""
+    """Who is calling: the tenant every record is scoped to, the token's name (`created_by`) and hash
+    (the audit log's actor id: never the token), and the API request being served (None elsewhere)."""
 
     tenant_id: str
     token_name: str
+    token_id: str = ""
+    request: RequestInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -146,4 +150,6 @@ def find_principal(token: str) -> Principal | None:
     item = response.get("Item")
     if item is None or "revoked_at" in item:
         return None
-    return Principal(tenant_id=item["tenant_id"]["S"], token_name=item["name"]["S"])
+    return Principal(
+        tenant_id=item["tenant_id"]["S"], token_name=item["name"]["S"], token_id=item["pk"]["S"].removeprefix("TOKEN#")
+    )

@@ -1,0 +1,53 @@
+"""/v1/auditLogs: every change on the record, as Metronome's audit log API answers it."""
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import Field
+
+from ..domain.base import Timestamp
+from ..domain.errors import InvalidRequest
+from ..store.audit import AuditQuery, list_entries
+from .common import Cursor, Limit, principal
+
+router = Router()
+TAGS = ["Audit logs"]
+
+ResourceFilter = Annotated[str | None, Query(max_length=200), Field(min_length=1)]
+
+
+@router.get(
+    "/v1/auditLogs",
+    summary="The tenant's audit log",
+    description="Every change made through the API or by the service's background work, oldest first by "
+    "default. `next_page` is always returned: polling with it returns the entries written since.",
+    tags=TAGS,
+)
+def list_audit_logs(
+    limit: Limit = 10,
+    next_page: Cursor = None,
+    starting_on: Annotated[Timestamp | None, Query(description="Earliest entry (inclusive).")] = None,
+    ending_before: Annotated[Timestamp | None, Query(description="Latest entry (exclusive).")] = None,
+    sort: Annotated[Literal["date_asc", "date_desc"] | None, Query()] = None,
+    resource_type: ResourceFilter = None,
+    resource_id: ResourceFilter = None,
+) -> dict[str, Any]:
+    if (resource_type is None) != (resource_id is None):
+        missing = "resource_id" if resource_id is None else "resource_type"
+        raise InvalidRequest(f"{missing}: resource_type and resource_id are given together or not at all")
+    if next_page is not None:
+        dated = [name for name, value in (("starting_on", starting_on), ("ending_before", ending_before)) if value]
+        if dated:
+            raise InvalidRequest(f"{dated[0]}: cannot be used with next_page (the cursor keeps the first page's)")
+        query = AuditQuery.from_cursor(next_page)
+        resource = f"{resource_type}#{resource_id}" if resource_type else None
+        for field, given, kept in (("sort", sort, query.sort), ("resource_type", resource, query.resource)):
+            if given is not None and given != kept:
+                raise InvalidRequest(f"{field}: differs from the next_page cursor's; start a new listing instead")
+    else:
+        if starting_on and ending_before and ending_before <= starting_on:
+            raise InvalidRequest("ending_before: must be after starting_on")
+        query = AuditQuery.first_page(sort or "date_asc", starting_on, ending_before, resource_type, resource_id)
+    entries, cursor = list_entries(principal(router).tenant_id, query, limit)
+    return {"data": entries, "next_page": cursor}
