@@ -39,7 +39,13 @@ class LocalContext:
 
 def configure_environment(table_name: str, endpoint_url: str | None, resources: dict[str, str] | None = None) -> None:
     """Export every function's environment (Globals merged, Refs resolved) plus local settings."""
-    refs = {**parameter_defaults(), **(resources or {}), "DataTable": table_name}
+    # No EventBridge locally: the bus is only a name (LOCAL_EVENTS_FILE receives the events).
+    refs = {
+        **parameter_defaults(),
+        "ChangeEventBus": f"{table_name}-changes",
+        **(resources or {}),
+        "DataTable": table_name,
+    }
     for props in functions().values():
         for name, value in props["Environment"]["Variables"].items():
             os.environ[name] = str(resolve(value, refs))

@@ -25,6 +25,7 @@ from .queues import create_queues
 from .template import ROOT
 
 STATE_FILE = ROOT / ".local" / "stack.json"
+EVENTS_FILE = ROOT / ".local" / "events.jsonl"  # every change event, one JSON line each (also printed)
 
 sys.path.insert(0, str(ROOT / "functions"))
 
@@ -70,13 +71,18 @@ class LocalStack:
             self._servers.append(_ChildProcess(process))
         self.resources = create_queues(self.endpoint_url, self.table_name)
         configure_environment(self.table_name, self.endpoint_url, self.resources)
+        EVENTS_FILE.parent.mkdir(exist_ok=True)
+        os.environ["LOCAL_EVENTS_FILE"] = str(EVENTS_FILE)  # change events: no EventBridge here
         create_tables(self.endpoint_url, self.table_name)
         if self.demo_data:
             from . import demo
 
             demo.seed()  # the tenant the sample events in events/ use
         if self.schedule_seconds > 0:
-            loop = EventSourceLoop(self.endpoint_url, self.resources, self.schedule_seconds)
+            from .streams import stream_sources
+
+            streams = stream_sources(self.endpoint_url, self.table_name)
+            loop = EventSourceLoop(self.endpoint_url, self.resources, self.schedule_seconds, streams)
             loop.start()
             self._servers.append(loop)
 

@@ -47,6 +47,8 @@ def table_definitions() -> dict[str, dict[str, Any]]:
             "KeySchema": props["KeySchema"],
             "BillingMode": "PAY_PER_REQUEST",
         }
+        if props.get("StreamSpecification"):
+            definition["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         if props.get("GlobalSecondaryIndexes"):
             definition["GlobalSecondaryIndexes"] = [
                 {k: v for k, v in index.items() if k in ("IndexName", "KeySchema", "Projection")}

@@ -4,14 +4,20 @@
 python -m package_service.admin tokens create --tenant acme [--name ci] [--token VALUE]
 python -m package_service.admin tokens list --tenant acme
 python -m package_service.admin tokens revoke TOKEN | --hash SHA256 | --tenant acme --name ci
+python -m package_service.admin events republish --tenant acme --starting-on 2026-11-27T00:00:00Z
+        [--ending-before ...]   (EVENT_BUS_NAME = output ChangeEventBusName)
 """
 
 import argparse
 import sys
+from datetime import datetime
 
 from botocore.exceptions import NoCredentialsError, NoRegionError
 
-from .domain.errors import DomainError
+from .domain.audit import change_event, detail_type_of
+from .domain.errors import DomainError, Unavailable
+from .event_bus import PUT_EVENTS_LIMIT, put_events
+from .store.audit import AuditQuery, list_entries
 from .store.tokens import create_token, list_tokens, revoke_token, revoke_token_hash, revoke_token_named
 
 
@@ -32,7 +38,36 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("--hash", help="the token's SHA-256, as `tokens list` shows it")
     revoke.add_argument("--tenant", help="with --name: the tenant's one active token of that name")
     revoke.add_argument("--name")
+    events = sub.add_parser("events").add_subparsers(dest="action", required=True)
+    republish = events.add_parser(
+        "republish", help="publish a tenant's change events again from its audit log (consumers de-duplicate by id)"
+    )
+    republish.add_argument("--tenant", required=True)
+    republish.add_argument("--starting-on", required=True, type=_timestamp, help="RFC 3339, inclusive")
+    republish.add_argument("--ending-before", type=_timestamp, help="RFC 3339, exclusive (default: now)")
     return parser
+
+
+def _timestamp(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("give an offset, e.g. 2026-11-27T00:00:00Z")
+    return parsed
+
+
+def republish_events(tenant: str, starting_on: datetime, ending_before: datetime | None) -> int:
+    """Every audit entry of the tenant in the range, published again in order; returns how many."""
+    query, published = AuditQuery.first_page("date_asc", starting_on, ending_before, None, None), 0
+    while True:
+        entries, cursor = list_entries(tenant, query, PUT_EVENTS_LIMIT)
+        if not entries:
+            return published
+        events = [change_event(entry, tenant, detail_type_of(entry)) for entry in entries]
+        refused = [event["Detail"]["event_id"] for event, ok in zip(events, put_events(events), strict=True) if not ok]
+        if refused:
+            raise Unavailable(f"EventBridge refused {', '.join(refused)} after {published} published; run again")
+        published += len(entries)
+        query = AuditQuery.from_cursor(cursor)
 
 
 def _revoke(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
@@ -52,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        if args.action == "create":
+        if args.group == "events":
+            count = republish_events(args.tenant, args.starting_on, args.ending_before)
+            print(f"published {count} change events", file=sys.stderr)
+        elif args.action == "create":
             print(create_token(args.tenant, args.name or args.tenant, args.token))
         elif args.action == "list":
             print("hash\tname\tcreated_at\trevoked_at")

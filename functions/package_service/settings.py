@@ -22,10 +22,15 @@ class Settings(BaseModel):
     # Where the Provisioner sends cohort batches; the endpoint is for local SQS (moto) only.
     provisioning_queue_url: str | None = Field(default=None, alias="PROVISIONING_QUEUE_URL")
     sqs_endpoint_url: str | None = Field(default=None, alias="SQS_ENDPOINT_URL")
+    # The change events' bus; LOCAL_EVENTS_FILE (make run) sends them to a JSON-lines file instead.
+    event_bus_name: str = Field(default="", alias="EVENT_BUS_NAME")
+    local_events_file: str | None = Field(default=None, alias="LOCAL_EVENTS_FILE")
     # Largest request body accepted (API Gateway's own cap is 10 MB; a package must fit one item).
     max_body_bytes: int = Field(default=1_000_000, alias="MAX_BODY_BYTES")
 
-    @field_validator("dynamodb_endpoint_url", "aws_region", "provisioning_queue_url", "sqs_endpoint_url")
+    @field_validator(
+        "dynamodb_endpoint_url", "aws_region", "provisioning_queue_url", "sqs_endpoint_url", "local_events_file"
+    )
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         """The template declares the local-only variables empty (so `sam local` may override them)."""

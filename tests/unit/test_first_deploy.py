@@ -19,7 +19,7 @@ def test_no_function_reserves_concurrency_by_default(default: dict[str, Any]) ->
     leaves fewer than 10 unreserved executions ("Specified ConcurrentExecutions ... decreases account's
     UnreservedConcurrentExecution below its minimum value of [10]"): any reservation fails the stack."""
     functions = of_type(default, "AWS::Lambda::Function")
-    assert len(functions) == 4
+    assert len(functions) == 5
     for name, function in functions.items():
         assert "ReservedConcurrentExecutions" not in function["Properties"], name
     reserved = of_type(transformed({"WorkerReservedConcurrency": "25"}), "AWS::Lambda::Function")
@@ -28,13 +28,16 @@ def test_no_function_reserves_concurrency_by_default(default: dict[str, Any]) ->
         "AuthorizerFunction": None,
         "ProvisionerFunction": None,
         "ProvisionWorkerFunction": "25",
+        "ChangeEventsFunction": None,
     }
 
 
 def test_the_worker_is_still_capped_by_its_event_source(default: dict[str, Any]) -> None:
     """SQS event sources: ScalingConfig.MaximumConcurrency caps the concurrent invocations a queue
     drives, without reserving account concurrency (minimum 2)."""
-    (mapping,) = of_type(default, "AWS::Lambda::EventSourceMapping").values()
+    mappings = of_type(default, "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [m for m in mappings if "ScalingConfig" in m["Properties"]]
+    assert references(mapping["Properties"]["FunctionName"]) == {"ProvisionWorkerFunction"}
     assert mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] == 20
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 

@@ -88,7 +88,7 @@ class AuditEntry:
 
     @property
     def detail_type(self) -> str:
-        return f"{self.change.resource_type}.{PAST_TENSE[self.change.action]}"
+        return detail_type_of(self.document())
 
     def document(self) -> dict[str, Any]:
         """The entry as `GET /v1/auditLogs` answers it (absent, never null, where nothing is known)."""
@@ -108,6 +108,11 @@ class AuditEntry:
 
 def new_entry(tenant: str, actor: Actor, request: RequestInfo, change: Change, now: datetime) -> AuditEntry:
     return AuditEntry(tenant, str(uuid4()), format_timestamp(now), actor, request, change)
+
+
+def detail_type_of(entry_doc: dict[str, Any]) -> str:
+    """An entry's event detail-type from its answer document (`<resource_type>.<past tense>`)."""
+    return f"{entry_doc['resource_type']}.{PAST_TENSE[entry_doc['action']]}"
 
 
 def change_event(entry_doc: dict[str, Any], tenant: str, detail_type: str) -> dict[str, Any]:

@@ -1,0 +1,107 @@
+"""The template's DynamoDB stream event sources without AWS: read the table's stream (the embedded
+DynamoDB's, or DynamoDB Local's) and invoke the function as Lambda's event source mapping would.
+
+Kept from the mapping: its FilterCriteria (records that match no filter are dropped, as Lambda drops
+them), BatchSize, and ReportBatchItemFailures: a reported sequence number is read again from there, and
+an invocation that raises is retried from its first record. At least once, in order, like Lambda.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import boto3
+
+from .lambda_runtime import invoke
+from .template import event_sources
+
+_DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """Whether a record matches an event filter pattern (the subset the template uses: nested objects
+    whose leaves are lists of allowed values). Anything else is refused rather than guessed."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(k in value and matches(p, value[k]) for k, p in pattern.items())
+    if isinstance(pattern, list) and all(isinstance(v, str | int | float | bool) or v is None for v in pattern):
+        return value in pattern
+    raise ValueError(f"filter pattern {pattern!r}: only exact-value lists are emulated locally")
+
+
+def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A stream record as Lambda delivers it (creation time in epoch seconds, the source ARN)."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {**record, "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+
+
+@dataclass
+class StreamSource:
+    """One DynamoDB event source of the template, reading the table's stream from its start."""
+
+    function: str
+    properties: dict[str, Any]
+    client: Any
+    stream_arn: str
+    iterators: dict[str, str] = field(default_factory=dict)  # shard id -> where to read next
+
+    @property
+    def filters(self) -> list[Any]:
+        return [json.loads(f["Pattern"]) for f in self.properties.get("FilterCriteria", {}).get("Filters", [])]
+
+    def poll_once(self) -> int:
+        """Deliver what each shard holds; returns how many records the function accepted."""
+        delivered = 0
+        for shard in self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            if shard_id not in self.iterators:
+                self.iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
+            while True:
+                page = self.client.get_records(
+                    ShardIterator=self.iterators[shard_id], Limit=int(self.properties.get("BatchSize", 100))
+                )
+                records = page.get("Records", [])
+                if not records:
+                    self.iterators[shard_id] = page["NextShardIterator"]
+                    break
+                retry_from = self._deliver(records)
+                if retry_from is not None:  # read again from there on the next poll
+                    self.iterators[shard_id] = self._iterator(shard_id, "AT_SEQUENCE_NUMBER", retry_from)
+                    break
+                delivered += len(records)
+                self.iterators[shard_id] = page["NextShardIterator"]
+        return delivered
+
+    def _deliver(self, records: list[dict[str, Any]]) -> str | None:
+        """Invoke the function with the records its filters keep; the sequence number to retry from, if any."""
+        kept = [lambda_record(r, self.stream_arn) for r in records if any(matches(p, r) for p in self.filters)]
+        if not kept:
+            return None
+        try:
+            response = invoke(self.function, {"Records": kept}) or {}
+        except Exception:
+            return str(kept[0]["dynamodb"]["SequenceNumber"])
+        failures = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
+        return min(failures, key=int) if failures else None
+
+    def _iterator(self, shard_id: str, kind: str, sequence_number: str | None = None) -> str:
+        extra = {"SequenceNumber": sequence_number} if sequence_number else {}
+        return str(
+            self.client.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=kind, **extra
+            )["ShardIterator"]
+        )
+
+
+def stream_sources(endpoint_url: str | None, table_name: str, region: str = "us-east-1") -> list[StreamSource]:
+    """A source per DynamoDB event of the template (one table: every stream event reads its stream)."""
+    extra: dict[str, Any] = {"endpoint_url": endpoint_url, **_DUMMY_CREDENTIALS} if endpoint_url else {}
+    table = boto3.client("dynamodb", region_name=region, **extra).describe_table(TableName=table_name)["Table"]
+    streams = boto3.client("dynamodbstreams", region_name=region, **extra)
+    return [
+        StreamSource(function, props, streams, table["LatestStreamArn"])
+        for function, props in event_sources("DynamoDB")
+    ]
