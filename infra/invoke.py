@@ -36,6 +36,7 @@ def prepare() -> str:
     from . import demo
     from .dynamodb import DEFAULT_TABLE_NAME, create_tables, start_embedded_dynamodb
     from .lambda_runtime import configure_environment
+    from .local_stack import EVENTS_FILE
     from .queues import create_queues
 
     state = _running_stack()
@@ -47,6 +48,8 @@ def prepare() -> str:
         resources = create_queues(url, DEFAULT_TABLE_NAME)
         configure_environment(DEFAULT_TABLE_NAME, url, resources)
         create_tables(url, DEFAULT_TABLE_NAME)
+    EVENTS_FILE.parent.mkdir(exist_ok=True)
+    os.environ["LOCAL_EVENTS_FILE"] = str(EVENTS_FILE)  # what ChangeEventsFunction publishes goes there
     demo.seed()
     return url
 
@@ -69,6 +72,7 @@ EVENT_PREFIXES = {
     "authorizer-": "AuthorizerFunction",
     "provisioner-": "ProvisionerFunction",
     "worker-": "ProvisionWorkerFunction",
+    "change-events-": "ChangeEventsFunction",
 }
 
 

@@ -4,7 +4,8 @@ moto's TransactWriteItems deep-copies every table a transaction touches before a
 roll back on failure. Each transaction then costs time proportional to the whole table, so
 provisioning a 1,000-customer cohort is quadratic (minutes instead of seconds). This keeps moto's
 own transaction logic but makes that table copy a no-op, snapshots only the items the transaction
-touches, and restores those on failure. It also serialises transactions and single-item writes:
+touches, and restores those on failure (and the table's stream, as a cancelled transaction leaves no
+stream records). It also serialises transactions and single-item writes:
 DynamoDB applies a conditional write atomically, while moto checks the condition and then writes,
 so two threads could both pass the same condition. And it parses each condition expression once, not
 on every use; and it answers reads (their items already in DynamoDB's wire format) as JSON directly
@@ -86,10 +87,17 @@ def apply() -> None:
     def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
         with _lock:
             snapshots = _snapshot(self, transact_items)
+            streams = {
+                id(s[0]): (s[0].stream_shard, len(s[0].stream_shard.items)) for s in snapshots if s[0].stream_shard
+            }
             try:
                 original(self, transact_items)
             except Exception:
                 _restore(snapshots)
+                # A cancelled transaction leaves no stream records (moto's own rollback restored a copy
+                # of the whole table, stream included): drop what its writes and the restore appended.
+                for shard, length in streams.values():
+                    del shard.items[length:]
                 raise
 
     DynamoDBBackend.transact_write_items = _reindexed(transact_write_items, _transaction_keys)  # type: ignore[method-assign]

@@ -60,7 +60,7 @@ def republish_events(tenant: str, starting_on: datetime, ending_before: datetime
     query, published = AuditQuery.first_page("date_asc", starting_on, ending_before, None, None), 0
     while True:
         entries, cursor = list_entries(tenant, query, PUT_EVENTS_LIMIT)
-        if not entries:
+        if not entries or cursor is None:
             return published
         events = [change_event(entry, tenant, detail_type_of(entry)) for entry in entries]
         refused = [event["Detail"]["event_id"] for event, ok in zip(events, put_events(events), strict=True) if not ok]

@@ -1,6 +1,7 @@
 """Handlers on moto: the table comes from template.yaml, events are API Gateway REST proxy events."""
 
 import json
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from infra import moto_patches
-from infra.dynamodb import create_tables
+from infra.dynamodb import create_tables, start_embedded_dynamodb
 from infra.lambda_runtime import LocalContext
 from infra.queues import create_queues
 from package_service.settings import get_settings
@@ -45,6 +46,36 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
     get_client.cache_clear()
     get_sqs.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_server() -> Iterator[str]:
+    """The embedded DynamoDB as `make run` serves it, for tests that need what moto's in-process stub
+    lacks: faults injected before a request is sent, DynamoDB Streams."""
+    server, url = start_embedded_dynamodb()
+    yield url
+    server.stop()
+
+
+def table_on_server(dynamodb_server: str, prefix: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh table on the embedded server, with the settings pointing at it (a module's `table`)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    for key, value in {
+        "TABLE_NAME": name,
+        "DYNAMODB_ENDPOINT_URL": dynamodb_server,
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    get_client.cache_clear()
+    create_tables(dynamodb_server, name)
+    yield name
+    get_settings.cache_clear()
+    get_client.cache_clear()
 
 
 @pytest.fixture
@@ -291,4 +322,7 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     cancelled = {"migration_id": call("/v1/packageMigrations/create", moving).data["id"]}
     call("/v1/packageMigrations/cancel", cancelled)
     call("/v1/packageMigrations/get", cancelled)
+    audit = api.get("/v1/auditLogs", {"sort": "date_desc", "limit": "100"})
+    assert audit.status == 200, audit.body
+    replies.append(("GET /v1/auditLogs", audit))
     return replies

@@ -50,7 +50,7 @@ def test_authorizer_allows_the_demo_token_and_denies_others(invoked: dict[str, A
 def test_scheduled_and_queue_events(invoked: dict[str, Any]) -> None:
     assert invoked["provisioner-schedule.json"]["ok"]
     assert set(invoked["provisioner-schedule.json"]["result"]) == {"claimed", "finished", "failed", "paused"}
-    for sample in ("worker-sqs-batch.json", "worker-sqs-migration-plan.json"):
+    for sample in ("worker-sqs-batch.json", "worker-sqs-migration-plan.json", "change-events-stream.json"):
         worker = invoked[sample]
         assert worker["ok"] and worker["result"] == {"batchItemFailures": []}, sample
 

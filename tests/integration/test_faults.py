@@ -8,7 +8,6 @@ injected error. Over HTTP, an injected response means the request never left the
 """
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,12 +15,10 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
-from infra.dynamodb import create_tables, start_embedded_dynamodb
-from package_service.settings import get_settings
 from package_service.store.dynamo import get_client
 from tests.payloads import STRIPE, package_body
 
-from .conftest import Api, scan_count
+from .conftest import Api, scan_count, table_on_server
 
 START = "2027-01-31T00:00:00Z"
 
@@ -74,33 +71,10 @@ def conflict(items: int) -> dict[str, Any]:
     return {"code": "TransactionCanceledException", "CancellationReasons": [{"Code": "TransactionConflict"}] * items}
 
 
-@pytest.fixture(scope="module")
-def dynamodb_server() -> Iterator[str]:
-    server, url = start_embedded_dynamodb()
-    yield url
-    server.stop()
-
-
 @pytest.fixture
 def table(dynamodb_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh table on the embedded DynamoDB server (this module's `table`, replacing moto's stub)."""
-    name = f"faults-{uuid.uuid4().hex[:8]}"
-    for key, value in {
-        "TABLE_NAME": name,
-        "DYNAMODB_ENDPOINT_URL": dynamodb_server,
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    get_client.cache_clear()
-    create_tables(dynamodb_server, name)
-    yield name
-    get_settings.cache_clear()
-    get_client.cache_clear()
+    yield from table_on_server(dynamodb_server, "faults", monkeypatch)
 
 
 @pytest.fixture
@@ -131,9 +105,11 @@ def test_a_failing_create_answers_retryably_and_stores_nothing(
     assert "retry" in reply.message
     faults.plans.clear()
     assert scan_count() == before
+    assert api.get("/v1/auditLogs", {}).data == []  # no entry for a change that did not happen
     # The same request, retried by the client once the fault is gone, succeeds exactly once.
     assert api.post("/v1/packages/create", {"name": "Faulty", "uniqueness_key": "k1"}).status == 200
     assert api.post("/v1/packages/create", {"name": "Faulty", "uniqueness_key": "k1"}).status == 409
+    assert [e["description"] for e in api.get("/v1/auditLogs", {}).data] == ["created package 'Faulty'"]
 
 
 def test_transient_throttling_is_retried_by_the_client(api: Api, faults: Faults) -> None:

@@ -6,6 +6,7 @@ up when a caller touches it), so the e2e tests cannot catch such a field: this s
 
 from metronome.types.shared import Contract
 from metronome.types.v1 import (
+    AuditLogListResponse,
     ContractArchiveResponse,
     ContractCreateResponse,
     ContractRetrieveResponse,
@@ -66,9 +67,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "/v1/contracts/list": Contract,
     "/v1/contracts/create": ContractCreateResponse,
     "/v1/contracts/archive": ContractArchiveResponse,
+    "GET /v1/auditLogs": AuditLogListResponse,
 }
 LISTS = {"/v1/packages/list", "/v1/packages/listContractsOnPackage", "/v1/contract-pricing/products/list",
-         "/v1/contract-pricing/rate-cards/list", "GET /v1/customers", "/v1/contracts/list"}  # fmt: skip
+         "/v1/contract-pricing/rate-cards/list", "GET /v1/customers", "/v1/contracts/list", "GET /v1/auditLogs"}  # fmt: skip
 BEYOND_METRONOME = {  # no SDK type to hold them to
     "/v1/contracts/preview",
     "/v1/provisioningJobs/create",

@@ -47,6 +47,26 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(client) -> None:  #
     assert client.get_item(TableName="t", Key={"pk": {"S": "kept"}})["Item"]["v"] == {"N": "1"}
 
 
+def test_a_cancelled_transaction_leaves_no_stream_records(client) -> None:  # type: ignore[no-untyped-def]
+    """DynamoDB Streams records what was written, and a cancelled transaction wrote nothing (moto's own
+    rollback restores a copy of the whole table, stream included; the patch restores items one by one)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    client.update_table(TableName="t", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables["t"].stream_shard
+    client.put_item(TableName="t", Item={"pk": {"S": "taken"}})
+    guard = {"TableName": "t", "Item": {"pk": {"S": "taken"}}, "ConditionExpression": "attribute_not_exists(pk)"}
+    with pytest.raises(ClientError):
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": "t", "Item": {"pk": {"S": "new"}}}}, {"Put": guard}]
+        )
+    assert [r.record["eventName"] for r in shard.items] == ["INSERT"]  # the first put_item only
+    client.transact_write_items(
+        TransactItems=[{"Put": {"TableName": "t", "Item": {"pk": {"S": name}}}} for name in ("a", "b")]
+    )
+    assert [r.record["dynamodb"]["Keys"]["pk"]["S"] for r in shard.items] == ["taken", "a", "b"]
+
+
 def test_a_committed_transaction_writes_every_item(client) -> None:  # type: ignore[no-untyped-def]
     client.transact_write_items(
         TransactItems=[{"Put": {"TableName": "t", "Item": {"pk": {"S": name}}}} for name in ("a", "b")]

@@ -21,7 +21,9 @@ ResourceFilter = Annotated[str | None, Query(max_length=200), Field(min_length=1
     "/v1/auditLogs",
     summary="The tenant's audit log",
     description="Every change made through the API or by the service's background work, oldest first by "
-    "default. `next_page` is always returned: polling with it returns the entries written since.",
+    "default. Every non-empty page returns `next_page`, the last one too: polling with it later returns the "
+    "entries written since. An empty page (nothing new yet) returns `next_page: null`: poll again with the "
+    "`next_page` you sent.",
     tags=TAGS,
 )
 def list_audit_logs(

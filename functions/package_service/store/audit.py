@@ -110,9 +110,10 @@ class AuditQuery:
         return cls("date_asc" if sort == "date_asc" else "date_desc", lowest, highest, resource, after)
 
 
-def list_entries(tenant: str, query: AuditQuery, limit: int) -> tuple[list[dict[str, Any]], str]:
-    """One page, and the cursor to continue from: always given, since entries keep arriving (a page past
-    the newest entry is empty, and polling again with its cursor returns what came since)."""
+def list_entries(tenant: str, query: AuditQuery, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """One page, and the cursor to continue from. Every non-empty page has one, even the last: entries
+    keep arriving, and polling with it returns what came since. An empty page has none (so the SDK's
+    auto-pagination stops): the caller polls again with the cursor it already holds."""
     on_index = bool(query.resource)
     hash_name, partition = ("pk", tenant_partition(tenant))
     if on_index:
@@ -136,8 +137,7 @@ def list_entries(tenant: str, query: AuditQuery, limit: int) -> tuple[list[dict[
     with translated_errors():
         items = get_client().query(**request).get("Items", [])
     entries = [json.loads(item["doc"]["S"]) for item in items]
-    after = items[-1]["sk"]["S"] if items else query.after
-    return entries, query.cursor(after)
+    return entries, (query.cursor(items[-1]["sk"]["S"]) if items else None)
 
 
 def update_with_entry(update: dict[str, Any], *entries: AuditEntry, also: Sequence[Item] = ()) -> Item | None:
