@@ -70,7 +70,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "GET /v1/auditLogs": AuditLogListResponse,
 }
 LISTS = {"/v1/packages/list", "/v1/packages/listContractsOnPackage", "/v1/contract-pricing/products/list",
-         "/v1/contract-pricing/rate-cards/list", "GET /v1/customers", "/v1/contracts/list", "GET /v1/auditLogs"}  # fmt: skip
+         "/v1/contract-pricing/rate-cards/list", "GET /v1/customers", "/v1/contracts/list",
+         "GET /v1/auditLogs"}  # fmt: skip
 BEYOND_METRONOME = {  # no SDK type to hold them to
     "/v1/contracts/preview",
     "/v1/provisioningJobs/create",
