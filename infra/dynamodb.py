@@ -30,7 +30,7 @@ def start_embedded_dynamodb(port: int = 0) -> tuple[ThreadedMotoServer, str]:
     return server, f"http://{host}:{bound_port}"
 
 
-def _stop_with_parent() -> None:
+def stop_with_parent() -> None:
     """In the child: the kernel sends SIGTERM when the process that started it dies (even on kill -9)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
@@ -41,7 +41,7 @@ def spawn_embedded_dynamodb() -> tuple["subprocess.Popen[str]", str]:
     the caller's threads for one interpreter lock. Returns the process and its URL; stops with the caller."""
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.dynamodb_server", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-        preexec_fn=_stop_with_parent,
+        preexec_fn=stop_with_parent,
     )  # fmt: skip
     url = (process.stdout.readline() if process.stdout else "").strip()
     if not url:

@@ -1,6 +1,6 @@
 """Lambda event sources without AWS: the template's Schedule events on a short interval, its SQS event
 source mappings (batch size, ReportBatchItemFailures) as a poller that invokes the function, and its
-DynamoDB stream event sources (streams.py).
+DynamoDB stream event sources on a thread of their own (streams.py), as Lambda polls each source apart.
 """
 
 import json
@@ -12,7 +12,6 @@ from typing import Any
 
 from .lambda_runtime import invoke
 from .queues import sqs_client
-from .streams import StreamSource
 from .template import event_sources, resolve
 
 
@@ -90,13 +89,10 @@ def drain_queues_once(endpoint_url: str | None, refs: dict[str, str], wait_secon
 
 
 class EventSourceLoop:
-    """A background thread: run schedules every `interval` seconds, keep draining queues and streams."""
+    """A background thread: run schedules every `interval` seconds and keep draining queues."""
 
-    def __init__(
-        self, endpoint_url: str | None, refs: dict[str, str], interval: float, streams: list[StreamSource] | None = None
-    ) -> None:
+    def __init__(self, endpoint_url: str | None, refs: dict[str, str], interval: float) -> None:
         self.endpoint_url, self.refs, self.interval = endpoint_url, refs, interval
-        self.streams = streams or []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -120,5 +116,4 @@ class EventSourceLoop:
             self._stop.wait(0.2)
 
     def drain(self) -> int:
-        handled = drain_queues_once(self.endpoint_url, self.refs, wait_seconds=0)
-        return handled + sum(stream.poll_once() for stream in self.streams)
+        return drain_queues_once(self.endpoint_url, self.refs, wait_seconds=0)

@@ -9,7 +9,8 @@ Environment:
   LOCAL_SCHEDULE_SECONDS how often scheduled functions run (default 5; 0 turns the loop off)
   LOCAL_DEMO_DATA        0 skips the demo tenant (token demo-token) that events/ refer to
 
-The stack's endpoints are written to .local/stack.json for `make invoke` and `make provision-now`.
+The stack's endpoints are written to .local/stack.json for `make invoke` and `make provision-now`;
+change events (no EventBridge here) are appended to .local/events.jsonl and printed, one line each.
 """
 
 import json
@@ -43,7 +44,7 @@ def parse_tokens(spec: str) -> dict[str, str]:
 
 @dataclass
 class _ChildProcess:
-    process: "subprocess.Popen[str]"
+    process: "subprocess.Popen[Any]"
 
     def stop(self) -> None:
         self.process.terminate()
@@ -79,12 +80,12 @@ class LocalStack:
 
             demo.seed()  # the tenant the sample events in events/ use
         if self.schedule_seconds > 0:
-            from .streams import stream_sources
-
-            streams = stream_sources(self.endpoint_url, self.table_name)
-            loop = EventSourceLoop(self.endpoint_url, self.resources, self.schedule_seconds, streams)
+            loop = EventSourceLoop(self.endpoint_url, self.resources, self.schedule_seconds)
             loop.start()
             self._servers.append(loop)
+        from .streams import spawn_stream_poller  # change events: .local/events.jsonl, and printed
+
+        self._servers.append(_ChildProcess(spawn_stream_poller(self.endpoint_url, self.table_name)))
 
         from .front_door import FrontDoor, make_http_server
 

@@ -7,6 +7,9 @@ an invocation that raises is retried from its first record. At least once, in or
 """
 
 import json
+import subprocess
+import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 import boto3
 
 from .lambda_runtime import invoke
-from .template import event_sources
+from .template import ROOT, event_sources
 
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
@@ -96,6 +99,27 @@ class StreamSource:
         )
 
 
+def poll_forever(sources: list[StreamSource], interval: float = 0.2) -> None:
+    while True:
+        try:
+            for source in sources:
+                source.poll_once()
+        except Exception as error:  # keep polling, as Lambda's event source mapping would
+            print(json.dumps({"level": "ERROR", "message": f"local stream source: {error!r}"}), flush=True)
+        time.sleep(interval)
+
+
+def spawn_stream_poller(endpoint_url: str | None, table_name: str) -> "subprocess.Popen[bytes]":
+    """`make run`'s stream sources in a process of their own (as Lambda polls each source apart): reading a
+    long stream after a burst of writes (a cohort) is CPU work that would otherwise slow the front door
+    and the worker sharing one interpreter lock with it. It inherits the environment, so its functions
+    see what the stack's see, and stops with the caller."""
+    from .dynamodb import stop_with_parent
+
+    command = [sys.executable, "-m", "infra.streams", endpoint_url or "", table_name]
+    return subprocess.Popen(command, cwd=ROOT, preexec_fn=stop_with_parent)
+
+
 def stream_sources(endpoint_url: str | None, table_name: str, region: str = "us-east-1") -> list[StreamSource]:
     """A source per DynamoDB event of the template (one table: every stream event reads its stream)."""
     extra: dict[str, Any] = {"endpoint_url": endpoint_url, **_DUMMY_CREDENTIALS} if endpoint_url else {}
@@ -105,3 +129,8 @@ def stream_sources(endpoint_url: str | None, table_name: str, region: str = "us-
         StreamSource(function, props, streams, table["LatestStreamArn"])
         for function, props in event_sources("DynamoDB")
     ]
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "functions"))
+    poll_forever(stream_sources(sys.argv[1] or None, sys.argv[2]))

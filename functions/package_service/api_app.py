@@ -43,7 +43,13 @@ def _domain_error(error: DomainError) -> Response[str]:
 
 @app.not_found
 def _no_route(_: Exception) -> Response[str]:
-    return error_response(404, {"message": f"no route for {app.current_event.http_method} {app.current_event.path}"})
+    method, path = app.current_event.http_method, app.current_event.path
+    allowed = sorted({r.method for r in [*app._static_routes, *app._dynamic_routes] if r.rule.match(path)})
+    if allowed:  # the path exists, for other methods (GET /v1/auditLogs called with POST)
+        response = error_response(405, {"message": f"{method} is not allowed on {path}; use {', '.join(allowed)}"})
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+    return error_response(404, {"message": f"no route for {method} {path}"})
 
 
 @app.exception_handler(Exception)

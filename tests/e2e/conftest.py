@@ -4,8 +4,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -33,14 +35,16 @@ def base_url() -> Iterator[str]:
         "LOCAL_SCHEDULE_SECONDS": "1",
     }
     env.pop("DYNAMODB_ENDPOINT_URL", None)
+    # Its output goes to a file: a pipe no one reads fills up (64 KB) and then blocks the stack's prints.
+    log = tempfile.NamedTemporaryFile(prefix="e2e-stack-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "infra.local_stack"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"local stack exited: {process.stdout.read().decode() if process.stdout else ''}")
+            raise RuntimeError(f"local stack exited: {Path(log.name).read_text()}")
         try:
             httpx.get(f"{url}/swagger", timeout=1)
             break

@@ -38,14 +38,15 @@ def test_the_embedded_dynamodb_is_a_child_that_dies_with_the_stack() -> None:
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
-        (child,) = [pid for pid, args in _children(stack.pid) if "infra.dynamodb_server" in args]
-        assert _alive(child)
+        children = {args.split()[2]: pid for pid, args in _children(stack.pid) if " -m infra." in args}
+        assert set(children) == {"infra.dynamodb_server", "infra.streams"}  # DynamoDB, the stream poller
+        assert all(map(_alive, children.values()))
         stack.send_signal(signal.SIGKILL)  # not even a chance to clean up
         stack.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while _alive(child) and time.monotonic() < deadline:
+        while any(map(_alive, children.values())) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(child)
+        assert not any(map(_alive, children.values()))
     finally:
         if stack.poll() is None:
             stack.kill()

@@ -198,7 +198,38 @@ def test_a_cursor_keeps_its_listing(api: Api) -> None:
         api.ok("/v1/contract-pricing/products/create", {"name": name, "type": "USAGE"})
     cursor = api.get("/v1/auditLogs", {"limit": "1", "sort": "date_desc"}).body["next_page"]
     reply = api.get("/v1/auditLogs", {"next_page": cursor, "starting_on": START})
-    assert reply.status == 400 and reply.message.startswith("starting_on: cannot be used with next_page")
+    assert reply.status == 400 and reply.message.startswith("starting_on: differs from the next_page cursor's")
     reply = api.get("/v1/auditLogs", {"next_page": cursor, "sort": "date_asc"})
     assert reply.status == 400 and reply.message.startswith("sort: differs")
     assert [e["description"] for e in api.get("/v1/auditLogs", {"next_page": cursor}).data] == ["created product 'A'"]
+    # The SDK sends the first page's parameters again with next_page: the same ones are the same listing.
+    again = api.get("/v1/auditLogs", {"next_page": cursor, "sort": "date_desc", "limit": "1"})
+    assert [e["description"] for e in again.data] == ["created product 'A'"]
+
+
+def test_what_only_the_provisioner_sees_is_on_the_record(api: Api, world: dict[str, str]) -> None:
+    empty = api.ok("/v1/packages/create", {"name": "Empty"})["id"]
+    moving = {"from_package_id": empty, "to_package_id": world["package"], "effective": {"type": "END_OF_TERM"}}
+    migration = api.ok("/v1/packageMigrations/create", moving)["id"]
+    doomed = api.ok("/v1/packages/create", {"name": "Doomed"})["id"]
+    job = {"package_id": doomed, "starting_at": "2031-01-31T00:00:00Z", "customer_ids": [world["customer"]]}
+    job_id = api.ok("/v1/provisioningJobs/create", job)["id"]
+    api.ok("/v1/packages/archive", {"package_id": doomed})
+    run_background_work(world)
+    run_background_work(world)
+    planned = history(api, resource_type="package_migration", resource_id=migration)
+    assert [(e["action"], e["actor"]["name"]) for e in planned] == [
+        ("create", "acme-token"),
+        ("plan", "Provisioner (scheduled)"),  # nothing to plan: done when its fan-out ended
+    ]
+    assert planned[1]["description"] == "planned: 0 contracts to move, 0 need action"
+    failed = history(api, resource_type="provisioning_job", resource_id=job_id)
+    assert [e["action"] for e in failed] == ["create", "fail"]
+    assert "is archived" in failed[1]["description"]
+
+
+def test_the_audit_log_is_read_with_get_only(api: Api) -> None:
+    """API Gateway routes on resource and method together: POST /v1/auditLogs falls through to the
+    /v1/{proxy+} POST resource and so reaches the function, which answers 405 naming the method to use."""
+    reply = api.post("/v1/auditLogs", {})
+    assert reply.status == 405 and reply.message == "POST is not allowed on /v1/auditLogs; use GET"

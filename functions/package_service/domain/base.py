@@ -133,6 +133,20 @@ Id = Annotated[
 Timestamp = Annotated[AwareDatetime, AfterValidator(_utc)]
 """RFC 3339 with an explicit offset, normalised to UTC."""
 
+
+def _rfc3339_text(value: Any) -> Any:
+    """A query string is text: pydantic would read `0.5` as seconds since 1970; only RFC 3339 is a time."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an RFC 3339 timestamp, e.g. 2026-01-01T00:00:00Z") from None
+    return value
+
+
+QueryTimestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_utc)]
+"""A timestamp given as a query parameter (RFC 3339 text, with an offset)."""
+
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=1024)]
 UniquenessKey = Annotated[str, Field(min_length=1, max_length=128)]
 

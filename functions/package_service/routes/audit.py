@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import Field
 
-from ..domain.base import Timestamp
+from ..domain.base import QueryTimestamp
 from ..domain.errors import InvalidRequest
 from ..store.audit import AuditQuery, list_entries
 from .common import Cursor, Limit, principal
@@ -29,8 +29,8 @@ ResourceFilter = Annotated[str | None, Query(max_length=200), Field(min_length=1
 def list_audit_logs(
     limit: Limit = 10,
     next_page: Cursor = None,
-    starting_on: Annotated[Timestamp | None, Query(description="Earliest entry (inclusive).")] = None,
-    ending_before: Annotated[Timestamp | None, Query(description="Latest entry (exclusive).")] = None,
+    starting_on: Annotated[QueryTimestamp | None, Query(description="Earliest entry (inclusive).")] = None,
+    ending_before: Annotated[QueryTimestamp | None, Query(description="Latest entry (exclusive).")] = None,
     sort: Annotated[Literal["date_asc", "date_desc"] | None, Query()] = None,
     resource_type: ResourceFilter = None,
     resource_id: ResourceFilter = None,
@@ -38,18 +38,20 @@ def list_audit_logs(
     if (resource_type is None) != (resource_id is None):
         missing = "resource_id" if resource_id is None else "resource_type"
         raise InvalidRequest(f"{missing}: resource_type and resource_id are given together or not at all")
+    if starting_on and ending_before and ending_before <= starting_on:
+        raise InvalidRequest("ending_before: must be after starting_on")
+    first = AuditQuery.first_page(sort or "date_asc", starting_on, ending_before, resource_type, resource_id)
+    query = first
     if next_page is not None:
-        dated = [name for name, value in (("starting_on", starting_on), ("ending_before", ending_before)) if value]
-        if dated:
-            raise InvalidRequest(f"{dated[0]}: cannot be used with next_page (the cursor keeps the first page's)")
+        # The SDK sends the first page's parameters again with next_page: the same ones are fine, others not.
         query = AuditQuery.from_cursor(next_page)
-        resource = f"{resource_type}#{resource_id}" if resource_type else None
-        for field, given, kept in (("sort", sort, query.sort), ("resource_type", resource, query.resource)):
-            if given is not None and given != kept:
-                raise InvalidRequest(f"{field}: differs from the next_page cursor's; start a new listing instead")
-    else:
-        if starting_on and ending_before and ending_before <= starting_on:
-            raise InvalidRequest("ending_before: must be after starting_on")
-        query = AuditQuery.first_page(sort or "date_asc", starting_on, ending_before, resource_type, resource_id)
+        for name, given, mine, kept in [
+            ("starting_on", starting_on, first.lowest, query.lowest),
+            ("ending_before", ending_before, first.highest, query.highest),
+            ("sort", sort, first.sort, query.sort),
+            ("resource_type", resource_type, first.resource, query.resource),
+        ]:
+            if given is not None and mine != kept:
+                raise InvalidRequest(f"{name}: differs from the next_page cursor's; start a new listing instead")
     entries, cursor = list_entries(principal(router).tenant_id, query, limit)
     return {"data": entries, "next_page": cursor}
