@@ -12,15 +12,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, cast
-
-from botocore.exceptions import ClientError
+from typing import Any, Literal
 
 from ..domain.audit import Actor, AuditEntry, Change, RequestInfo, new_entry
 from ..domain.base import format_timestamp
 from ..domain.errors import Unavailable
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, get_client, key, s, table_name, translated_errors
+from .dynamo import Item, get_client, key, s, table_name, transact, translated_errors
 from .tokens import Principal
 
 RECORD_TYPE = "AUDIT"
@@ -144,18 +142,12 @@ def update_with_entry(update: dict[str, Any], *entries: AuditEntry, also: Sequen
     """Make one conditional update (an UpdateItem's arguments), `also`'s items and the entries in one
     transaction. None when written; when the update's own condition failed (nothing written, nothing
     recorded), the cancellation reason: with the item as it was under "Item", if the update asked for it."""
-    items = [{"Update": update}, *also, *(entry_put(entry) for entry in entries)]
-    try:
-        with translated_errors():
-            get_client().transact_write_items(TransactItems=cast(Any, items))
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        reasons = error.response.get("CancellationReasons") or [{}]
-        if reasons[0].get("Code") == "ConditionalCheckFailed":
-            return dict(reasons[0])
-        raise Unavailable("the change could not be stored (a concurrent write); retry") from None
-    return None
+    reasons = transact([{"Update": update}, *also, *(entry_put(entry) for entry in entries)])
+    if reasons is None:
+        return None
+    if reasons[0].get("Code") == "ConditionalCheckFailed":
+        return dict(reasons[0])
+    raise Unavailable("the change could not be stored (a concurrent write); retry")
 
 
 def background_entry(tenant: str, change: Change, now: datetime, actor: Actor) -> AuditEntry:

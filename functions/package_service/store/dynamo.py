@@ -144,3 +144,18 @@ def _batch_get_chunk(keys: Sequence[Item]) -> list[Item]:
             return found
         time.sleep(0.05 * 2**attempt)
     raise Throttled("the datastore is throttling reads; retry after a short wait")
+
+
+def transact(items: Sequence[Item]) -> list[Item] | None:
+    """One TransactWriteItems. None when written; when DynamoDB cancelled it (nothing written), its
+    CancellationReasons, one per item in order (`Code`: ConditionalCheckFailed, TransactionConflict,
+    None...; `Item` where an item asked for ALL_OLD). Other failures raise as translated_errors says."""
+    try:
+        with translated_errors():
+            get_client().transact_write_items(TransactItems=cast(Any, list(items)))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        reasons = error.response.get("CancellationReasons") or [{"Code": "Unknown"}]
+        return [dict(reason) for reason in reasons]
+    return None

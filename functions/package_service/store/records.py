@@ -25,7 +25,7 @@ from ..domain.base import format_timestamp
 from ..domain.catalog_view import product_name
 from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailable, UniquenessKeyTaken
 from .audit import entry_put, update_with_entry
-from .dynamo import Item, batch_get, get_client, key, s, table_name, translated_errors
+from .dynamo import Item, batch_get, get_client, key, s, table_name, transact, translated_errors
 from .kinds import PACKAGE
 
 RECORD_SK = "RECORD"
@@ -338,15 +338,10 @@ def write_together(items: list[Item]) -> set[str]:
     DynamoDB's CancellationReasons: ConditionalCheckFailed, TransactionConflict...), empty when it was
     written. Cancelled, nothing was written: retry on conflicts alone, else write the records one by
     one with put_record_guarded to learn each one's fate."""
-    try:
-        with translated_errors():
-            get_client().transact_write_items(TransactItems=cast(Any, items))
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        reasons = error.response.get("CancellationReasons", [])
-        return {str(r.get("Code")) for r in reasons if r.get("Code") not in (None, "None")} or {"Unknown"}
-    return set()
+    reasons = transact(items)
+    if reasons is None:
+        return set()
+    return {str(r.get("Code")) for r in reasons if r.get("Code") not in (None, "None")} or {"Unknown"}
 
 
 def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: list[Meaning]) -> None:
