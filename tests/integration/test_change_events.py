@@ -144,3 +144,16 @@ def test_the_templates_filter_keeps_new_audit_entries_only() -> None:
     assert lambda_record(record("INSERT", "AUDIT"), "arn:stream")["eventSourceARN"] == "arn:stream"
     with pytest.raises(ValueError, match="only exact-value lists"):
         matches({"eventName": [{"prefix": "INS"}]}, record("INSERT", "AUDIT"))
+
+
+def test_an_operator_republishes_a_window_from_the_audit_log(api: Api, bus: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from package_service.admin import main
+
+    make_changes(api, 12)  # more than one PutEvents call
+    since = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    assert main(["events", "republish", "--tenant", "acme", "--starting-on", since]) == 0
+    assert [e["detail"]["event_id"] for e in published(bus)] == audit_ids(api)
+    assert main(["events", "republish", "--tenant", "globex", "--starting-on", since]) == 0
+    assert len(published(bus)) == 12  # nothing of another tenant
