@@ -8,8 +8,8 @@ touches, and restores those on failure (and the table's stream, as a cancelled t
 stream records). It also serialises transactions and single-item writes:
 DynamoDB applies a conditional write atomically, while moto checks the condition and then writes,
 so two threads could both pass the same condition. And it parses each condition expression once, not
-on every use; and it answers reads (their items already in DynamoDB's wire format) as JSON directly
-instead of walking every attribute through its response serializer.
+on every use; and it answers reads (their items already in DynamoDB's wire format; the stream's records too) as JSON
+directly instead of walking every attribute through its response serializer.
 
 Queries: moto answers every Query, of the table or of an index, by walking and sorting every item of
 the table, so a page costs what the table holds. The patch keeps each partition (of the table and of
@@ -19,11 +19,13 @@ one more than the limit. moto then sorts, pages, filters and projects them exact
 """
 
 import bisect
+import calendar
 import copy
 import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import moto.dynamodb.comparisons as comparisons
@@ -134,17 +136,29 @@ def _parsed_once(parse: Callable[..., Any]) -> Callable[..., Any]:
 
 # DynamoDB reads answer items that are already in the wire format ({"S": ...}); moto's serializer walks
 # them attribute by attribute against the service model (~40% of the emulator's time under a cohort).
-_READS = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
+_READS = {
+    ("dynamodb", "GetItem"), ("dynamodb", "BatchGetItem"), ("dynamodb", "Query"), ("dynamodb", "Scan"),
+    ("dynamodb", "TransactGetItems"), ("dynamodbstreams", "GetRecords"),
+}  # fmt: skip
+
+
+def _epoch_seconds(value: Any) -> int | float:
+    """A timestamp as moto's serializer writes it for the JSON protocol: epoch seconds, truncated to the
+    millisecond (moto's datetimes are naive UTC)."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{type(value).__name__} is not JSON")
+    seconds = calendar.timegm(value.utctimetuple())
+    return seconds + (value.microsecond // 1000) / 1000.0 if value.microsecond else seconds
 
 
 def _read_results_as_json(execute: Callable[..., Any]) -> Callable[..., Any]:
     def execute_result(self: ActionResult, context: Any) -> Any:
         result = self.result
-        service = context.service_model.service_name
-        if service != "dynamodb" or context.operation_model.name not in _READS or not isinstance(result, dict):
+        operation = (context.service_model.service_name, context.operation_model.name)
+        if operation not in _READS or not isinstance(result, dict):
             return execute(self, context)
-        try:
-            body = json.dumps(result)  # anything not plain JSON (bytes of a binary value) goes the slow way
+        try:  # anything else not plain JSON (bytes of a binary value) goes the slow way
+            body = json.dumps(result, default=_epoch_seconds)
         except TypeError:
             return execute(self, context)
         status, headers, _ = execute(ActionResult({}), context)  # moto's status and headers, no items walked

@@ -293,3 +293,44 @@ def test_reads_answer_the_json_moto_s_serializer_would(indexed, monkeypatch) -> 
         for answer in (fast, slow):
             answer.pop("ResponseMetadata")
         assert fast == slow
+
+
+def test_stream_records_answer_what_moto_s_serializer_would(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """GetRecords (served by the embedded server: moto's in-process stub does not route DynamoDB Streams)."""
+    from moto.core.responses import ActionResult
+
+    from infra.dynamodb import start_embedded_dynamodb
+
+    server, url = start_embedded_dynamodb()
+    try:
+        local = {
+            "endpoint_url": url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "x",
+            "aws_secret_access_key": "x",
+        }
+        dynamodb, streams = boto3.client("dynamodb", **local), boto3.client("dynamodbstreams", **local)
+        dynamodb.create_table(
+            TableName="s", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )  # fmt: skip
+        dynamodb.put_item(TableName="s", Item={"pk": {"S": "a"}, "n": {"N": "1.5"}, "l": {"L": [{"M": {}}]}})
+        dynamodb.update_item(TableName="s", Key={"pk": {"S": "a"}}, UpdateExpression="SET t = :t",
+                             ExpressionAttributeValues={":t": {"BOOL": False}})  # fmt: skip
+        dynamodb.delete_item(TableName="s", Key={"pk": {"S": "a"}})
+        arn = dynamodb.describe_table(TableName="s")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+        def records() -> list[Any]:
+            start = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+            return list(streams.get_records(ShardIterator=start["ShardIterator"])["Records"])
+
+        fast = records()
+        with monkeypatch.context() as unpatched:
+            unpatched.setattr(ActionResult, "execute_result", ActionResult.execute_result.original)
+            slow = records()
+        assert [r["eventName"] for r in fast] == ["INSERT", "MODIFY", "REMOVE"]
+        assert fast == slow
+    finally:
+        server.stop()
