@@ -36,6 +36,9 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
+from . import moto_streams
+from .moto_streams import next_sequence
+
 _lock = threading.RLock()
 _writing = threading.local()  # inside a write already being placed (a transaction's puts and updates)
 _applied = False
@@ -90,7 +93,7 @@ def apply() -> None:
         with _lock:
             snapshots = _snapshot(self, transact_items)
             streams = {
-                id(s[0]): (s[0].stream_shard, len(s[0].stream_shard.items)) for s in snapshots if s[0].stream_shard
+                id(s[0]): (s[0].stream_shard, next_sequence(s[0].stream_shard)) for s in snapshots if s[0].stream_shard
             }
             try:
                 original(self, transact_items)
@@ -98,8 +101,8 @@ def apply() -> None:
                 _restore(snapshots)
                 # A cancelled transaction leaves no stream records (moto's own rollback restored a copy
                 # of the whole table, stream included): drop what its writes and the restore appended.
-                for shard, length in streams.values():
-                    del shard.items[length:]
+                for shard, first_written in streams.values():
+                    del shard.items[max(0, first_written - shard.starting_sequence_number) :]
                 raise
 
     DynamoDBBackend.transact_write_items = _reindexed(transact_write_items, _transaction_keys)  # type: ignore[method-assign]
@@ -110,6 +113,7 @@ def apply() -> None:
     for name in ("update_item", "delete_item"):
         setattr(DynamoDBBackend, name, _reindexed(_serialised(getattr(DynamoDBBackend, name)), _key_argument))
     Table.query = _narrowed(Table.query)  # type: ignore[method-assign]
+    moto_streams.apply()
     ActionResult.execute_result = _read_results_as_json(ActionResult.execute_result)  # type: ignore[method-assign]
     _applied = True
 

@@ -94,9 +94,19 @@ class StreamSource:
             if shard_id not in self.iterators:
                 self.iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
             while True:
-                page = (self.get_records or self.client.get_records)(
-                    ShardIterator=self.iterators[shard_id], Limit=int(self.properties.get("BatchSize", 100))
-                )
+                try:
+                    page = (self.get_records or self.client.get_records)(
+                        ShardIterator=self.iterators[shard_id], Limit=int(self.properties.get("BatchSize", 100))
+                    )
+                except Exception as error:
+                    if "TrimmedDataAccessException" not in str(error):
+                        raise
+                    # Records left the stream before they were read (in AWS: 24 hours behind): go on from
+                    # the oldest still there, as Lambda's event source mapping does, and say so.
+                    message = f"{self.function}: stream records expired unread; resuming at the oldest kept"
+                    print(json.dumps({"level": "WARNING", "message": message}), flush=True)
+                    self.iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
+                    continue
                 records = page.get("Records", [])
                 if not records:
                     self.iterators[shard_id] = page["NextShardIterator"]

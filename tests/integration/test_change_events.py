@@ -157,3 +157,32 @@ def test_an_operator_republishes_a_window_from_the_audit_log(api: Api, bus: Path
     assert [e["detail"]["event_id"] for e in published(bus)] == audit_ids(api)
     assert main(["events", "republish", "--tenant", "globex", "--starting-on", since]) == 0
     assert len(published(bus)) == 12  # nothing of another tenant
+
+
+def test_a_poller_past_the_streams_retention_resumes_at_its_oldest_record(
+    api: Api,
+    bus: Path,
+    stream: StreamSource,
+    table: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The embedded stream keeps a bounded number of records (DynamoDB: 24 hours). A reader left behind
+    gets TrimmedDataAccessException, as from DynamoDB, and goes on from the oldest record still kept."""
+    from infra import moto_streams
+
+    monkeypatch.setattr(moto_streams, "STREAM_RECORDS_KEPT", 20)
+    make_changes(api, 2)
+    stream.poll_once()  # the reader now stands after the 4 records written (2 products, 2 entries)
+    make_changes(api, 15)  # 30 more records: the stream keeps 20, the reader's position is gone
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables[table].stream_shard
+    assert len(shard.items) <= 20  # memory stays bounded
+    stream.poll_once()
+    assert "stream records expired unread" in capsys.readouterr().out
+    kept = [e["detail"]["event_id"] for e in published(bus)]
+    assert len(kept) == len(set(kept)) and set(kept) < set(audit_ids(api))  # expired ones were not published
+    make_changes(api, 1)
+    stream.poll_once()
+    assert published(bus)[-1]["detail"]["audit_log"]["description"] == "created product 'P0'"
