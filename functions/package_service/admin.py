@@ -62,7 +62,9 @@ def republish_events(tenant: str, starting_on: datetime, ending_before: datetime
         entries, cursor = list_entries(tenant, query, PUT_EVENTS_LIMIT)
         if not entries or cursor is None:
             return published
-        events = [change_event(entry, tenant, detail_type_of(entry)) for entry in entries]
+        events = [
+            change_event(entry, tenant, detail_type_of(entry["resource_type"], entry["action"])) for entry in entries
+        ]
         refused = [event["Detail"]["event_id"] for event, ok in zip(events, put_events(events), strict=True) if not ok]
         if refused:
             raise Unavailable(f"EventBridge refused {', '.join(refused)} after {published} published; run again")

@@ -88,7 +88,7 @@ class AuditEntry:
 
     @property
     def detail_type(self) -> str:
-        return detail_type_of(self.document())
+        return detail_type_of(self.change.resource_type, self.change.action)
 
     def document(self) -> dict[str, Any]:
         """The entry as `GET /v1/auditLogs` answers it (absent, never null, where nothing is known)."""
@@ -110,9 +110,9 @@ def new_entry(tenant: str, actor: Actor, request: RequestInfo, change: Change, n
     return AuditEntry(tenant, str(uuid4()), format_timestamp(now), actor, request, change)
 
 
-def detail_type_of(entry_doc: dict[str, Any]) -> str:
-    """An entry's event detail-type from its answer document (`<resource_type>.<past tense>`)."""
-    return f"{entry_doc['resource_type']}.{PAST_TENSE[entry_doc['action']]}"
+def detail_type_of(resource_type: str, action: str) -> str:
+    """A change event's detail-type: `<resource_type>.<past tense of the action>`."""
+    return f"{resource_type}.{PAST_TENSE[action]}"
 
 
 def change_event(entry_doc: dict[str, Any], tenant: str, detail_type: str) -> dict[str, Any]:

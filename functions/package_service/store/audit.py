@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ..domain.audit import Actor, AuditEntry, Change, RequestInfo, new_entry
 from ..domain.base import format_timestamp
-from ..domain.errors import Unavailable
+from ..domain.errors import InvalidRequest, Unavailable
 from .cursors import decode_cursor, encode_cursor
 from .dynamo import Item, get_client, key, s, table_name, transact, translated_errors
 from .tokens import Principal
@@ -104,7 +104,7 @@ class AuditQuery:
     def from_cursor(cls, cursor: str) -> "AuditQuery":
         sort, lowest, highest, resource, after = decode_cursor(cursor, "sort", "lo", "hi", "res", "after")
         if sort not in ("date_asc", "date_desc"):
-            decode_cursor("", "sort")  # raises the 400 naming next_page
+            raise InvalidRequest("next_page: not a cursor this service issued")
         return cls("date_asc" if sort == "date_asc" else "date_desc", lowest, highest, resource, after)
 
 
