@@ -262,22 +262,18 @@ def append_update(
     items = [append, *(check.operation(table) for check in references), *also, entry_put(audit)]
     if len(items) > MAX_TRANSACTION_ITEMS:
         raise InvalidRequest(f"the {label} update names too many references; at most {MAX_TRANSACTION_ITEMS - 1}")
-    try:
-        with translated_errors():
-            get_client().transact_write_items(TransactItems=cast(Any, items))
-    except ClientError as error:
-        reasons = error.response.get("CancellationReasons", [])
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException" or not reasons:
-            raise
-        if reasons[0].get("Code") == "ConditionalCheckFailed":
-            if "Item" not in reasons[0]:
-                raise NotFound(f"{label} {record_id} not found") from None
-            field = f"{label.replace(' ', '_')}_id"
-            raise InvalidRequest(f"{field}: {label} {record_id} is archived and cannot be updated") from None
-        for reason, check in zip(reasons[1:], references, strict=False):
-            if reason.get("Code") == "ConditionalCheckFailed":
-                raise check.failure() from None
-        raise Unavailable(f"the {label} update could not be stored; retry") from None
+    reasons = transact(items)
+    if reasons is None:
+        return
+    if reasons[0].get("Code") == "ConditionalCheckFailed":
+        if "Item" not in reasons[0]:
+            raise NotFound(f"{label} {record_id} not found")
+        field = f"{label.replace(' ', '_')}_id"
+        raise InvalidRequest(f"{field}: {label} {record_id} is archived and cannot be updated")
+    for reason, check in zip(reasons[1:], references, strict=False):
+        if reason.get("Code") == "ConditionalCheckFailed":
+            raise check.failure()
+    raise Unavailable(f"the {label} update could not be stored; retry")
 
 
 def record_updates(record: StoredRecord) -> list[dict[str, Any]]:
