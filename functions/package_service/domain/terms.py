@@ -1,5 +1,10 @@
-"""The contract terms a package carries, field for field as metronome-sdk's `package_create_params`."""
+"""Contract terms apart from their dates: the shapes and rules that a package's terms (dates relative to
+the contract start, `package_terms.py`) and a custom contract's terms (absolute dates, `contract_terms.py`)
+share, field for field as metronome-sdk's `package_create_params` and `contract_create_params`.
 
+Each date-bearing term is a base class here, holding its rules, and one subclass per way of saying when."""
+
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -11,11 +16,11 @@ from .base import (
     NonEmptyStr,
     PositiveRelativeTime,
     RateType,
-    RelativeTime,
     RequestModel,
 )
 
-Fraction = float  # bounds checked with Field(ge=0, le=1) where used
+BillingProvider = Literal["aws_marketplace", "azure_marketplace", "gcp_marketplace", "stripe", "netsuite"]
+DeliveryMethod = Literal["direct_to_billing_provider", "aws_sqs", "tackle", "aws_sns"]
 
 
 class CommitSpecifierInput(RequestModel):
@@ -23,30 +28,6 @@ class CommitSpecifierInput(RequestModel):
     pricing_group_values: dict[str, str] | None = None
     product_id: Id | None = None
     product_tags: list[str] | None = None
-
-
-class AccessScheduleItem(RequestModel):
-    amount: float
-    duration: PositiveRelativeTime
-    starting_at_offset: RelativeTime
-
-
-class AccessSchedule(RequestModel):
-    schedule_items: list[AccessScheduleItem] = Field(min_length=1)
-    access_type: AccessType | None = None
-    credit_type_id: Id | None = None
-
-
-class InvoiceScheduleItem(RequestModel):
-    date_offset: RelativeTime
-    quantity: float
-    unit_price: float
-
-
-class InvoiceSchedule(RequestModel):
-    schedule_items: list[InvoiceScheduleItem] = Field(min_length=1)
-    credit_type_id: Id | None = None
-    do_not_invoice: bool | None = None
 
 
 class _Drawdown(RequestModel):
@@ -71,30 +52,53 @@ class _Drawdown(RequestModel):
         return self
 
 
-class Commit(_Drawdown):
-    access_schedule: AccessSchedule
+class AmountItem(RequestModel):
+    """An access schedule item: an amount, for a window each form states its own way."""
+
+    amount: float
+
+
+class AccessScheduleTerms(RequestModel):
+    schedule_items: Sequence[AmountItem] = Field(min_length=1)
+    access_type: AccessType | None = None
+    credit_type_id: Id | None = None
+
+
+class InvoiceItemTerms(RequestModel):
+    @property
+    def total(self) -> float:
+        raise NotImplementedError
+
+
+class InvoiceScheduleTerms(RequestModel):
+    schedule_items: Sequence[InvoiceItemTerms] | None = None
+    credit_type_id: Id | None = None
+    do_not_invoice: bool | None = None
+
+
+class CommitTerms(_Drawdown):
+    access_schedule: AccessScheduleTerms
     type: Literal["PREPAID", "POSTPAID"]
-    invoice_schedule: InvoiceSchedule | None = None
+    invoice_schedule: InvoiceScheduleTerms | None = None
     rollover_fraction: float | None = Field(default=None, ge=0, le=1)
     temporary_id: str | None = None
 
     @model_validator(mode="after")
-    def _postpaid_true_up(self) -> "Commit":
+    def _postpaid_true_up(self) -> "CommitTerms":
         if self.type != "POSTPAID":
             return self
         if self.invoice_schedule is None:
             raise ValueError("POSTPAID commits require invoice_schedule")
-        if len(self.access_schedule.schedule_items) != 1 or len(self.invoice_schedule.schedule_items) != 1:
+        access, invoice = self.access_schedule.schedule_items, self.invoice_schedule.schedule_items or []
+        if len(access) != 1 or len(invoice) != 1:
             raise ValueError("POSTPAID commits take exactly one access and one invoice schedule item")
-        access = self.access_schedule.schedule_items[0].amount
-        invoice = self.invoice_schedule.schedule_items[0]
-        if abs(invoice.quantity * invoice.unit_price - access) > 1e-9:
+        if abs(invoice[0].total - access[0].amount) > 1e-9:
             raise ValueError("POSTPAID commits: invoice_schedule total must equal the access_schedule amount")
         return self
 
 
-class Credit(_Drawdown):
-    access_schedule: AccessSchedule
+class CreditTerms(_Drawdown):
+    access_schedule: AccessScheduleTerms
 
 
 class OverrideSpecifier(RequestModel):
@@ -131,10 +135,10 @@ class OverrideTier(RequestModel):
 OverrideType = Literal["OVERWRITE", "MULTIPLIER", "TIERED"]
 
 
-class Override(RequestModel):
-    override_specifiers: list[OverrideSpecifier] = Field(min_length=1)
-    starting_at_offset: RelativeTime
-    duration: PositiveRelativeTime | None = None
+class OverrideTerms(RequestModel):
+    """An override apart from its window; `override_specifiers` as each form requires them."""
+
+    override_specifiers: Sequence[OverrideSpecifier] | None = None
     entitled: bool | None = None
     is_commit_specific: bool | None = None
     multiplier: float | None = Field(default=None, ge=0)
@@ -156,7 +160,7 @@ class Override(RequestModel):
         return "MULTIPLIER"
 
     @model_validator(mode="after")
-    def _payload_matches_type(self) -> "Override":
+    def _payload_matches_type(self) -> "OverrideTerms":
         kind = self.kind
         if kind == "MULTIPLIER" and self.multiplier is None:
             raise ValueError("MULTIPLIER overrides require multiplier")
@@ -211,16 +215,16 @@ class RecurringSubscriptionConfig(RequestModel):
     allocation: Literal["INDIVIDUAL", "POOLED"] | None = None
 
 
-class _Recurring(RequestModel):
+class RecurringTerms(RequestModel):
+    """A recurring commit or credit apart from its window."""
+
     access_amount: RecurringAccessAmount
     commit_duration: CommitDuration
     priority: float
     product_id: Id
-    starting_at_offset: RelativeTime
     applicable_product_ids: list[Id] | None = None
     applicable_product_tags: list[str] | None = None
     description: str | None = None
-    duration: PositiveRelativeTime | None = None
     name: str | None = None
     proration: Literal["NONE", "FIRST", "LAST", "FIRST_AND_LAST"] | None = None
     rate_type: RateType | None = None
@@ -231,7 +235,7 @@ class _Recurring(RequestModel):
     temporary_id: str | None = None
 
     @model_validator(mode="after")
-    def _quantity_or_subscription(self) -> "_Recurring":
+    def _quantity_or_subscription(self) -> "RecurringTerms":
         if self.access_amount.quantity is None and self.subscription_config is None:
             raise ValueError("access_amount.quantity is required unless subscription_config is set")
         if self.specifiers and (self.applicable_product_ids or self.applicable_product_tags):
@@ -241,25 +245,13 @@ class _Recurring(RequestModel):
         return self
 
 
-class RecurringCommit(_Recurring):
+class RecurringCommitTerms(RecurringTerms):
     invoice_amount: RecurringInvoiceAmount | None = None
     proration_rounding: RecurringCommitProrationRounding | None = None
 
 
-class RecurringCredit(_Recurring):
+class RecurringCreditTerms(RecurringTerms):
     proration_rounding: RecurringCreditProrationRounding | None = None
-
-
-class ScheduledChargeSchedule(RequestModel):
-    schedule_items: list[InvoiceScheduleItem] = Field(min_length=1)
-    credit_type_id: Id | None = None
-
-
-class ScheduledCharge(RequestModel):
-    product_id: Id
-    schedule: ScheduledChargeSchedule
-    custom_fields: dict[str, str] | None = None
-    name: str | None = None
 
 
 class SpendSpecifier(RequestModel):
@@ -290,30 +282,27 @@ class BillingCycleConfig(RequestModel):
     invoice_placement: Literal["ON_SCHEDULED_INVOICE", "ON_USAGE_INVOICE"] | None = None
 
 
-class SeatConfig(RequestModel):
+class SeatConfigTerms(RequestModel):
     seat_group_key: NonEmptyStr
     initial_unassigned_seats: float | None = Field(default=None, ge=0)
 
 
-class Subscription(RequestModel):
+class SubscriptionTerms(RequestModel):
+    """A subscription apart from its window and billing-cycle anchor."""
+
     collection_schedule: Literal["ADVANCE", "ARREARS"]
     proration: SubscriptionProration
     subscription_rate: SubscriptionRate
-    billing_cycle_config: BillingCycleConfig | None = None
-    # Priced in this custom pricing unit instead of fiat (the SDK's package and contract views carry it).
-    custom_credit_type_id: Id | None = None
     custom_fields: dict[str, str] | None = None
     description: str | None = None
-    duration: PositiveRelativeTime | None = None
     initial_quantity: float | None = Field(default=None, ge=0)
     name: str | None = None
     quantity_management_mode: Literal["SEAT_BASED", "QUANTITY_ONLY"] | None = None
-    seat_config: SeatConfig | None = None
-    starting_at_offset: RelativeTime | None = None
+    seat_config: SeatConfigTerms | None = None
     temporary_id: str | None = None
 
     @model_validator(mode="after")
-    def _mode_inputs(self) -> "Subscription":
+    def _mode_inputs(self) -> "SubscriptionTerms":
         mode = self.quantity_management_mode or "QUANTITY_ONLY"
         if mode == "QUANTITY_ONLY" and self.initial_quantity is None:
             raise ValueError("initial_quantity is required when quantity_management_mode is QUANTITY_ONLY")
@@ -324,10 +313,15 @@ class Subscription(RequestModel):
         return self
 
 
-class UsageStatementSchedule(RequestModel):
+class ScheduledChargeTerms(RequestModel):
+    product_id: Id
+    custom_fields: dict[str, str] | None = None
+    name: str | None = None
+
+
+class UsageStatementScheduleTerms(RequestModel):
     frequency: Frequency
     day: Literal["FIRST_OF_MONTH", "CONTRACT_START", "CUSTOM_DATE"] | None = None
-    invoice_generation_starting_at_offset: RelativeTime | None = None
 
 
 class PrecalculatedTaxConfig(RequestModel):
@@ -410,19 +404,3 @@ class SpendThresholdConfiguration(RequestModel):
     payment_gate_config: PaymentGateConfig
     threshold_amount: float = Field(gt=0)
     discount_configuration: DiscountConfiguration | None = None
-
-
-__all__ = [
-    "Commit",
-    "Credit",
-    "NonEmptyStr",
-    "Override",
-    "PrepaidBalanceThresholdConfiguration",
-    "RecurringCommit",
-    "RecurringCredit",
-    "ScheduledCharge",
-    "SpendThresholdConfiguration",
-    "SpendTracker",
-    "Subscription",
-    "UsageStatementSchedule",
-]
