@@ -5,14 +5,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
-from math import floor
 from typing import Any, Literal
-from uuid import uuid4
 
 from pydantic import model_validator
 
 from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, check_one_package, format_timestamp
-from .dates import FREQUENCY_SPANS, Span, periods, shift
+from .contract_document import TermDocuments, build_contract
+from .dates import Span, shift
 from .errors import InvalidRequest
 
 Doc = dict[str, Any]
@@ -27,7 +26,6 @@ CONTRACT_ONLY_FIELDS = (
     "scheduled_charges_on_usage_invoices", "spend_threshold_configuration", "spend_trackers",
     "subscriptions", "total_contract_value", "usage_filter", "usage_statement_schedule",
 )  # fmt: skip
-MAX_GENERATED_PERIODS = 1000
 
 
 class FutureInvoiceBehavior(RequestModel):
@@ -102,27 +100,32 @@ class Resolved:
     billing_config: Doc | None
 
 
-class _Terms:
-    """Resolves one package's relative terms against one contract start."""
+class _Relative:
+    """Turns one package's relative terms into absolute ones, as a custom contract states them."""
 
-    def __init__(self, start: datetime, contract_end: datetime | None, created_at: str, frequency: str) -> None:
-        self.start, self.contract_end = start, contract_end
-        self.created_at, self.usage_frequency = created_at, frequency
+    def __init__(self, start: datetime) -> None:
+        self.start = start
 
     def at(self, *spans: Span) -> str:
         return format_timestamp(shift(self.start, *spans))
 
-    def access_schedule(self, schedule: Doc) -> Doc:
-        items = [
-            {
-                "id": item["id"],
-                "amount": item["amount"],
-                "starting_at": self.at(Span.of(item["starting_at_offset"])),
-                "ending_before": self.at(Span.of(item["starting_at_offset"]), Span.of(item["duration"])),
-            }
-            for item in schedule["schedule_items"]
-        ]
-        return {**schedule, "schedule_items": items}
+    def window(self, term: Doc) -> Doc:
+        """`starting_at_offset` / `duration` -> `starting_at` / `ending_before` (none when open-ended)."""
+        offset = Span.of(term.get("starting_at_offset"))
+        out = {k: v for k, v in term.items() if k not in ("starting_at_offset", "duration")}
+        out["starting_at"] = self.at(offset)
+        if term.get("duration"):
+            out["ending_before"] = self.at(offset, Span.of(term["duration"]))
+        return out
+
+    def access_item(self, item: Doc) -> Doc:
+        offset = Span.of(item["starting_at_offset"])
+        return {
+            "id": item["id"],
+            "amount": item["amount"],
+            "starting_at": self.at(offset),
+            "ending_before": self.at(offset, Span.of(item["duration"])),
+        }
 
     def point_schedule(self, schedule: Doc) -> Doc:
         items = [
@@ -130,7 +133,6 @@ class _Terms:
                 "id": item["id"],
                 "quantity": item["quantity"],
                 "unit_price": item["unit_price"],
-                "amount": item["quantity"] * item["unit_price"],
                 "timestamp": self.at(Span.of(item["date_offset"])),
             }
             for item in schedule["schedule_items"]
@@ -138,113 +140,25 @@ class _Terms:
         return {**schedule, "schedule_items": items}
 
     def commit(self, term: Doc) -> Doc:
-        out = {k: v for k, v in term.items() if k != "temporary_id"}
-        out["created_at"] = self.created_at
-        out["access_schedule"] = self.access_schedule(term["access_schedule"])
+        access = term["access_schedule"]
+        items = [self.access_item(item) for item in access["schedule_items"]]
+        out = {**term, "access_schedule": {**access, "schedule_items": items}}
         if "invoice_schedule" in term:
             out["invoice_schedule"] = self.point_schedule(term["invoice_schedule"])
         return out
 
-    def credit(self, term: Doc) -> Doc:
-        return {**self.commit(term), "type": "CREDIT"}
-
-    def window(self, offset: Doc | None, duration: Doc | None) -> tuple[str, str | None]:
-        starting_at = self.at(Span.of(offset))
-        if duration is not None:
-            return starting_at, self.at(Span.of(offset), Span.of(duration))
-        return starting_at, format_timestamp(self.contract_end) if self.contract_end else None
-
-    def recurring(self, term: Doc, field: str) -> tuple[Doc, list[Doc]]:
-        """The recurring term with absolute dates, and the commits/credits it creates per period."""
-        starting_at, ending_before = self.window(term["starting_at_offset"], term.get("duration"))
-        out = {k: v for k, v in term.items() if k not in ("temporary_id", "starting_at_offset", "duration")}
-        out.update(starting_at=starting_at, anchor_date=starting_at, created_at=self.created_at)
-        if ending_before:
-            out["ending_before"] = ending_before
-        children: list[Doc] = []
-        if ending_before is None:
-            return out, children  # open-ended: nothing to enumerate up front
-        frequency = FREQUENCY_SPANS[term.get("recurrence_frequency") or self.usage_frequency]
-        length = max(1, floor(term["commit_duration"]["value"]))
-        end = datetime.fromisoformat(ending_before.replace("Z", "+00:00"))
-        try:
-            tiles = periods(self.start, Span.of(term["starting_at_offset"]), frequency, end, MAX_GENERATED_PERIODS)
-        except ValueError:
-            raise InvalidRequest(
-                f"{field}: would create more than {MAX_GENERATED_PERIODS} periods; use a longer recurrence_frequency"
-            ) from None
-        amount = term["access_amount"]["unit_price"] * term["access_amount"].get("quantity", 1)
-        prorate_last = term.get("proration", "FIRST_AND_LAST") in ("LAST", "FIRST_AND_LAST")
-        for index, (period_start, _) in enumerate(tiles):
-            full_end = shift(self.start, Span.of(term["starting_at_offset"]), frequency.times(index + length))
-            period_end = min(full_end, end)
-            share = 1.0
-            if prorate_last and period_end < full_end:
-                share = (period_end - period_start) / (full_end - period_start)
-            child = {
-                "id": str(uuid4()),
-                "type": "PREPAID" if field.startswith("recurring_commits") else "CREDIT",
-                "product_id": term["product_id"],
-                "created_at": self.created_at,
-                "priority": term["priority"],
-                "name": term.get("name"),
-                "rate_type": term.get("rate_type", "COMMIT_RATE"),
-                f"{'recurring_commit_id' if field.startswith('recurring_commits') else 'recurring_credit_id'}": term[
-                    "id"
-                ],
-                "access_schedule": {
-                    "credit_type_id": term["access_amount"].get("credit_type_id"),
-                    "schedule_items": [
-                        {
-                            "id": str(uuid4()),
-                            "amount": amount * share,
-                            "starting_at": format_timestamp(period_start),
-                            "ending_before": format_timestamp(period_end),
-                        }
-                    ],
-                },
-            }
-            invoice = term.get("invoice_amount")
-            if invoice:
-                child["invoice_schedule"] = {
-                    "credit_type_id": invoice["credit_type_id"],
-                    "schedule_items": [
-                        {
-                            "id": str(uuid4()),
-                            "quantity": invoice["quantity"],
-                            "unit_price": invoice["unit_price"] * share,
-                            "amount": invoice["quantity"] * invoice["unit_price"] * share,
-                            "timestamp": format_timestamp(period_start),
-                        }
-                    ],
-                }
-            children.append({k: v for k, v in child.items() if v is not None})
-        return out, children
-
-    def subscription(self, term: Doc) -> Doc:
-        starting_at, ending_before = self.window(term.get("starting_at_offset"), term.get("duration"))
-        out = {k: v for k, v in term.items() if k not in ("starting_at_offset", "duration", "temporary_id")}
-        out.update(starting_at=starting_at, created_at=self.created_at, billing_periods={})
-        if ending_before:
-            out["ending_before"] = ending_before
-        out["billing_cycle_config"] = {
-            "anchor_date": starting_at,
-            "invoice_placement": term.get("billing_cycle_config", {}).get("invoice_placement", "ON_USAGE_INVOICE"),
+    def terms(self, package: Doc) -> Doc:
+        return {
+            "commits": [self.commit(c) for c in package.get("commits", [])],
+            "credits": [self.commit(c) for c in package.get("credits", [])],
+            "recurring_commits": [self.window(t) for t in package.get("recurring_commits", [])],
+            "recurring_credits": [self.window(t) for t in package.get("recurring_credits", [])],
+            "scheduled_charges": [
+                {**c, "schedule": self.point_schedule(c["schedule"])} for c in package.get("scheduled_charges", [])
+            ],
+            "subscriptions": [self.window(s) for s in package.get("subscriptions", [])],
+            "overrides": [self.window(o) for o in package.get("overrides", [])],
         }
-        out["quantity_schedule"] = [
-            {"quantity": term.get("initial_quantity", 0), "starting_at": starting_at}
-            | ({"ending_before": ending_before} if ending_before else {})
-        ]
-        out.setdefault("quantity_management_mode", "QUANTITY_ONLY")
-        return out
-
-    def override(self, term: Doc) -> Doc:
-        starting_at = self.at(Span.of(term["starting_at_offset"]))
-        out = {k: v for k, v in term.items() if k not in ("starting_at_offset", "duration")}
-        out.update(starting_at=starting_at, created_at=self.created_at)
-        if term.get("duration"):
-            out["ending_before"] = self.at(Span.of(term["starting_at_offset"]), Span.of(term["duration"]))
-        return out
 
 
 def _within_the_calendar(resolve: Callable[..., Doc]) -> Callable[..., Doc]:
@@ -277,23 +191,19 @@ def resolve_contract_terms(
     contract_end = shift(start, Span.of(package["duration"])) if package.get("duration") else None
     schedule = package.get("usage_statement_schedule", {})
     frequency = schedule.get("frequency", "MONTHLY")
-    terms = _Terms(start, contract_end, format_timestamp(created_at), frequency)
-
-    commits = [terms.commit(c) for c in package.get("commits", [])]
-    credits = [terms.credit(c) for c in package.get("credits", [])]
-    recurring: dict[str, list[Doc]] = {"recurring_commits": [], "recurring_credits": []}
-    for field in recurring:
-        for index, term in enumerate(package.get(field, [])):
-            resolved_term, children = terms.recurring(term, f"{field}[{index}]")
-            recurring[field].append(resolved_term)
-            (commits if field == "recurring_commits" else credits).extend(children)
-
+    ending_before = format_timestamp(contract_end) if contract_end else None
+    docs = TermDocuments(start, ending_before, format_timestamp(created_at), frequency)
+    anchors = [
+        (start, Span.of(term["starting_at_offset"]))
+        for field in ("recurring_commits", "recurring_credits")
+        for term in package.get(field, [])
+    ]
     anchor = (
         start
         if schedule.get("day") == "CONTRACT_START"
         else start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     )
-    contract: Doc = {
+    header: Doc = {
         "id": contract_id,
         "customer_id": request.customer_id,
         "package_id": resolved.package_id,
@@ -301,7 +211,7 @@ def resolve_contract_terms(
         "created_at": format_timestamp(created_at),
         "created_by": created_by,
         "starting_at": format_timestamp(start),
-        "ending_before": format_timestamp(contract_end) if contract_end else None,
+        "ending_before": ending_before,
         "name": package.get("contract_name") or package.get("name"),
         "net_payment_terms_days": package.get("net_payment_terms_days"),
         "multiplier_override_prioritization": package.get("multiplier_override_prioritization", "LOWEST_MULTIPLIER"),
@@ -315,17 +225,9 @@ def resolve_contract_terms(
             if request.transition else []
         ),
         "usage_statement_schedule": {"frequency": frequency, "billing_anchor_date": format_timestamp(anchor)},
-        "commits": commits,
-        "credits": credits,
-        **recurring,
-        "scheduled_charges": [
-            {**c, "schedule": terms.point_schedule(c["schedule"])} for c in package.get("scheduled_charges", [])
-        ],
-        "subscriptions": [terms.subscription(s) for s in package.get("subscriptions", [])],
-        "overrides": [terms.override(o) for o in package.get("overrides", [])],
         "spend_trackers": package.get("spend_trackers", []),
         "prepaid_balance_threshold_configuration": package.get("prepaid_balance_threshold_configuration"),
         "spend_threshold_configuration": package.get("spend_threshold_configuration"),
         "customer_billing_provider_configuration": resolved.billing_config,
     }  # fmt: skip
-    return {k: v for k, v in contract.items() if v is not None}
+    return build_contract(header, _Relative(start).terms(package), docs, anchors)
