@@ -232,7 +232,6 @@ def test_alias_with_no_owner_at_that_date(api: Api, catalog: dict[str, str], cus
     ("extra", "field"),
     [
         ({"package_alias": "starter"}, "package_alias"),
-        ({"package_id": None}, "package_id"),
         ({"commits": []}, "commits"),
         ({"rate_card_id": "00000000-0000-4000-8000-000000000000"}, "rate_card_id"),
         ({"name": "custom"}, "name"),

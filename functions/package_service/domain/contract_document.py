@@ -8,12 +8,15 @@ the defaults the SDK's contract types require."""
 
 from datetime import datetime
 from math import floor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from .base import format_timestamp, parse_timestamp
 from .dates import FREQUENCY_SPANS, Span, periods, shift
 from .errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from .provisioning import Transition
 
 Doc = dict[str, Any]
 
@@ -77,6 +80,26 @@ def point_schedule(schedule: Doc, field: str) -> Doc:
     if "recurring_schedule" in schedule:
         items = _recurring_invoice_items(schedule["recurring_schedule"], field)
     return {**out, "schedule_items": items}
+
+
+def usage_statement(start: datetime, schedule: Doc) -> Doc:
+    """The stored usage statement schedule: its frequency and the date its periods count from (the first
+    of the start's month unless the schedule says CONTRACT_START or gives a CUSTOM_DATE anchor)."""
+    anchor = schedule.get("billing_anchor_date")
+    if anchor is None:
+        first_of_month = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        anchor = format_timestamp(start if schedule.get("day") == "CONTRACT_START" else first_of_month)
+    out = {"frequency": schedule["frequency"], "billing_anchor_date": anchor}
+    if "invoice_generation_starting_at" in schedule:
+        out["invoice_generation_starting_at"] = schedule["invoice_generation_starting_at"]
+    return out
+
+
+def transition_entries(transition: "Transition | None", contract_id: str) -> list[Doc]:
+    """The new contract's `transitions`: the one it was created with, if any."""
+    if transition is None:
+        return []
+    return [{"from_contract_id": transition.from_contract_id, "to_contract_id": contract_id, "type": transition.type}]
 
 
 class TermDocuments:
@@ -192,10 +215,44 @@ class TermDocuments:
         return {**_with_id(charge), "schedule": point_schedule(charge["schedule"], f"{field}.schedule")}
 
 
+_REFERABLE = ("commits", "credits", "recurring_commits", "recurring_credits", "subscriptions")
+_REFERENCES = ("commit_ids", "recurring_commit_ids", "any_commit_or_credit_ids")
+
+
+def _with_term_ids(terms: Doc) -> Doc:
+    """Every term with its id, and each reference to a `temporary_id` (override specifiers, a recurring
+    term's subscription) replaced by the id of the term it names, as Metronome does on create."""
+    out = {**terms, **{field: [_with_id(t) for t in terms[field]] for field in _REFERABLE if field in terms}}
+    ids = {t["temporary_id"]: t["id"] for field in _REFERABLE for t in out.get(field, []) if "temporary_id" in t}
+    if not ids:
+        return out
+    for field in ("recurring_commits", "recurring_credits"):
+        for index, term in enumerate(out.get(field, [])):
+            config = term.get("subscription_config")
+            if config and config["subscription_id"] in ids:
+                config = {**config, "subscription_id": ids[config["subscription_id"]]}
+                out[field][index] = {**term, "subscription_config": config}
+    if "overrides" in out:
+        out["overrides"] = [
+            {
+                **o,
+                "override_specifiers": [
+                    {k: [ids.get(r, r) for r in v] if k in _REFERENCES else v for k, v in spec.items()}
+                    for spec in o["override_specifiers"]
+                ],
+            }
+            if "override_specifiers" in o
+            else o
+            for o in out["overrides"]
+        ]
+    return out
+
+
 def build_contract(header: Doc, terms: Doc, docs: TermDocuments, anchors: list[tuple[datetime, Span]] | None) -> Doc:
     """The stored contract: `header` (ids, dates, settings) and `terms` (absolute, as the custom request
     spells them) made whole. `anchors` gives each recurring commit, then each recurring credit, the anchor
     and offset its periods count from; None counts each from its own `starting_at`."""
+    terms = _with_term_ids(terms)
     commits = [docs.commit(c, f"commits[{i}]") for i, c in enumerate(terms.get("commits", []))]
     credits = [docs.credit(c, f"credits[{i}]") for i, c in enumerate(terms.get("credits", []))]
     recurring: dict[str, list[Doc]] = {"recurring_commits": [], "recurring_credits": []}

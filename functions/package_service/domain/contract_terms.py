@@ -1,9 +1,9 @@
 """A custom contract's terms: the shapes of `terms.py` with absolute dates (`starting_at`, `ending_before`,
 `timestamp`), and the terms only a contract has, field for field as metronome-sdk's `contract_create_params`."""
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Discriminator, Field, model_validator
+from pydantic import Field, model_validator
 
 from .base import Id, NonEmptyStr, RequestModel, Timestamp
 from .terms import (
@@ -117,7 +117,7 @@ class ChildAccessContractIds(RequestModel):
 
 
 class CommitHierarchyConfiguration(RequestModel):
-    child_access: Annotated[ChildAccessAll | ChildAccessNone | ChildAccessContractIds, Discriminator("type")]
+    child_access: ChildAccessAll | ChildAccessNone | ChildAccessContractIds
 
 
 class SpendTrackerAttributes(RequestModel):

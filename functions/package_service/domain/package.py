@@ -1,8 +1,8 @@
 """A package: the create request, its cross-field rules, and the products it references."""
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from .base import (
     Aliases,
@@ -11,7 +11,6 @@ from .base import (
     PositiveRelativeTime,
     RequestModel,
     UniquenessKey,
-    _upper,
 )
 from .errors import InvalidRequest
 from .package_terms import (
@@ -30,11 +29,10 @@ from .terms import (
     BillingProvider,
     DeliveryMethod,
     PrepaidBalanceThresholdConfiguration,
+    Prioritization,
     SpendThresholdConfiguration,
     SpendTracker,
 )
-
-Prioritization = Annotated[Literal["LOWEST_MULTIPLIER", "EXPLICIT"], BeforeValidator(_upper)]
 
 
 class PackageCreate(RequestModel):

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import model_validator
 
 from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, check_one_package, format_timestamp
-from .contract_document import TermDocuments, build_contract
+from .contract_document import TermDocuments, build_contract, transition_entries, usage_statement
 from .dates import Span, shift
 from .errors import InvalidRequest
 
@@ -38,32 +38,42 @@ class Transition(RequestModel):
     future_invoice_behavior: FutureInvoiceBehavior | None = None
 
 
-class ProvisionRequest(RequestModel):
-    """`/v1/contracts/create` with a package: the package supplies every term."""
+class ContractStart(RequestModel):
+    """What every `/v1/contracts/create` names, with a package or without."""
 
     customer_id: Id
     starting_at: Timestamp
-    package_id: Id | None = None
-    package_alias: NonEmptyStr | None = None
     uniqueness_key: UniquenessKey | None = None
     transition: Transition | None = None
     custom_fields: dict[str, str] | None = None
 
+
+def refuse_terms_beside_a_package(data: Any) -> None:
+    """A package is the whole term set: a request naming one may not also state terms."""
+    if isinstance(data, dict) and ("package_id" in data or "package_alias" in data):
+        extra = [field for field in CONTRACT_ONLY_FIELDS if field in data]
+        if extra:
+            raise ValueError(
+                f"{extra[0]}: not allowed when provisioning from a package (the package is the whole "
+                "term set; create a custom contract instead)"
+            )
+
+
+class ProvisionRequest(ContractStart):
+    """`/v1/contracts/create` with a package: the package supplies every term."""
+
+    package_id: Id | None = None
+    package_alias: NonEmptyStr | None = None
+
     @model_validator(mode="before")
     @classmethod
     def _no_terms_beside_a_package(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            extra = [field for field in CONTRACT_ONLY_FIELDS if field in data]
-            if extra:
-                raise ValueError(
-                    f"{extra[0]}: not allowed when provisioning from a package (the package is the whole "
-                    "term set; create a custom contract instead)"
-                )
+        refuse_terms_beside_a_package(data)
         return data
 
     @model_validator(mode="after")
     def _exactly_one_package(self) -> "ProvisionRequest":
-        check_one_package(self.package_id, self.package_alias, " (contracts without a package are not supported yet)")
+        check_one_package(self.package_id, self.package_alias)
         return self
 
 
@@ -72,6 +82,14 @@ def match_billing_config(package: Doc, customer_id: str, configs: list[Doc]) -> 
     provider, method = package.get("billing_provider"), package.get("delivery_method")
     if not provider:
         return None
+    return matching_config(provider, method, customer_id, configs, f", which package {package['id']} requires")
+
+
+def matching_config(
+    provider: str, method: str | None, customer_id: str, configs: list[Doc], why: str = "", field: str = "customer_id"
+) -> Doc:
+    """The customer's one active configuration with this provider and delivery method (400 naming `field`
+    for none or several)."""
     matches = [
         c
         for c in configs
@@ -79,13 +97,13 @@ def match_billing_config(package: Doc, customer_id: str, configs: list[Doc]) -> 
     ]
     if not matches:
         raise InvalidRequest(
-            f"customer_id: customer {customer_id} has no active billing provider configuration for "
-            f"billing_provider {provider} with delivery_method {method}, which package {package['id']} requires"
+            f"{field}: customer {customer_id} has no active billing provider configuration for "
+            f"billing_provider {provider} with delivery_method {method}{why}"
         )
     if len(matches) > 1:
         ids = ", ".join(c["id"] for c in matches)
         raise InvalidRequest(
-            f"customer_id: customer {customer_id} has {len(matches)} active billing provider configurations "
+            f"{field}: customer {customer_id} has {len(matches)} active billing provider configurations "
             f"for billing_provider {provider} with delivery_method {method} ({ids}); archive all but one"
         )
     return matches[0]
@@ -95,7 +113,7 @@ def match_billing_config(package: Doc, customer_id: str, configs: list[Doc]) -> 
 class Resolved:
     """What resolution decided besides the terms: useful to preview, and stored on the contract."""
 
-    package_id: str
+    package_id: str | None  # None for a custom contract
     rate_card_id: str | None
     billing_config: Doc | None
 
@@ -198,11 +216,6 @@ def resolve_contract_terms(
         for field in ("recurring_commits", "recurring_credits")
         for term in package.get(field, [])
     ]
-    anchor = (
-        start
-        if schedule.get("day") == "CONTRACT_START"
-        else start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    )
     header: Doc = {
         "id": contract_id,
         "customer_id": request.customer_id,
@@ -219,12 +232,8 @@ def resolve_contract_terms(
         "billing_anchor_date": package.get("billing_anchor_date"),
         "uniqueness_key": request.uniqueness_key,
         "custom_fields": request.custom_fields or {},
-        "transitions": (
-            [{"from_contract_id": request.transition.from_contract_id, "to_contract_id": contract_id,
-              "type": request.transition.type}]
-            if request.transition else []
-        ),
-        "usage_statement_schedule": {"frequency": frequency, "billing_anchor_date": format_timestamp(anchor)},
+        "transitions": transition_entries(request.transition, contract_id),
+        "usage_statement_schedule": usage_statement(start, {**schedule, "frequency": frequency}),
         "spend_trackers": package.get("spend_trackers", []),
         "prepaid_balance_threshold_configuration": package.get("prepaid_balance_threshold_configuration"),
         "spend_threshold_configuration": package.get("spend_threshold_configuration"),

@@ -5,9 +5,9 @@ share, field for field as metronome-sdk's `package_create_params` and `contract_
 Each date-bearing term is a base class here, holding its rules, and one subclass per way of saying when."""
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from .base import (
     AccessType,
@@ -17,10 +17,12 @@ from .base import (
     PositiveRelativeTime,
     RateType,
     RequestModel,
+    _upper,
 )
 
 BillingProvider = Literal["aws_marketplace", "azure_marketplace", "gcp_marketplace", "stripe", "netsuite"]
 DeliveryMethod = Literal["direct_to_billing_provider", "aws_sqs", "tackle", "aws_sns"]
+Prioritization = Annotated[Literal["LOWEST_MULTIPLIER", "EXPLICIT"], BeforeValidator(_upper)]
 
 
 class CommitSpecifierInput(RequestModel):

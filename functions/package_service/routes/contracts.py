@@ -8,6 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field, model_validator
 
 from ..domain.base import Id, RequestModel, Timestamp
+from ..domain.contract import ContractCreate, check_contract_rules
 from ..domain.provisioning import ProvisionRequest
 from ..observability import metrics
 from ..store import contracts
@@ -54,9 +55,17 @@ class ContractsOnPackage(_DateFilters):
     package_id: Id
 
 
-@router.post("/v1/contracts/create", summary="Provision a contract from a package", tags=TAGS)
-def create_contract(body: Annotated[ProvisionRequest, Body()]) -> dict[str, Any]:
-    contract = contracts.provision_contract(principal(router), body, now())
+@router.post(
+    "/v1/contracts/create",
+    summary="Create a contract: from a package, or with its own terms",
+    description="With `package_id` or `package_alias`, the package supplies every term (no other term field is "
+    "allowed). Without one, a custom contract: every term stated with absolute dates.",
+    tags=TAGS,
+)
+def create_contract(body: Annotated[ContractCreate, Body()]) -> dict[str, Any]:
+    if not body.from_package:
+        check_contract_rules(body)
+    contract = contracts.create_contract(principal(router), body, now())
     metrics.add_metric(name="ContractsProvisioned", unit=MetricUnit.Count, value=1)
     return {"data": {"id": contract["id"], "contract": contract}}
 

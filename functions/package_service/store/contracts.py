@@ -6,23 +6,26 @@ partition's 1,000; a page merges the shards by start date.
 """
 
 import heapq
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from ..domain.audit import AuditEntry, Change
 from ..domain.base import format_timestamp
+from ..domain.contract import ContractCreate
 from ..domain.contract_view import present_contract, present_created_contract
 from ..domain.errors import NotFound, PackageNotFound, Unavailable, UniquenessKeyTaken
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
 from .audit import audited, update_with_entry
 from .cursors import decode_cursor, encode_cursor
+from .custom_contracts import plan_custom_contract
 from .dynamo import Item, get_client, query_at_least, s, table_name, translated_errors
 from .kinds import CONTRACT, PACKAGE
 from .package_index import SHARDS, index_pk, index_row_key
 from .packages import product_names
 from .pages import ListFilter, list_records
-from .provisioning import PackageOnDate, customer_partition
+from .provisioning import ContractPlan, PackageOnDate, customer_partition
 from .records import (
     ConcurrentChange,
     ConditionFailed,
@@ -52,9 +55,21 @@ def _package_on_date(principal: Principal, request: ProvisionRequest) -> Package
 def provision_contract(principal: Principal, request: ProvisionRequest, now: datetime) -> dict[str, Any]:
     """Create the contract a package gives the customer: one transaction, at most three calls. Returns
     the contract as created, in the flat shape `/v1/contracts/create` answers with."""
+    return _write(principal, lambda: _package_on_date(principal, request).plan(request, now), now)
+
+
+def create_contract(principal: Principal, request: ContractCreate, now: datetime) -> dict[str, Any]:
+    """`/v1/contracts/create`: from a package, or a custom contract (one batch read, one transaction)."""
+    if request.from_package:
+        return provision_contract(principal, request.provision_request(), now)
+    return _write(principal, lambda: plan_custom_contract(principal, request, now), now)
+
+
+def _write(principal: Principal, plan_contract: Callable[[], ContractPlan], now: datetime) -> dict[str, Any]:
+    """Plan and write; when what the plan read changed before the write, read and plan again."""
     for _ in range(_ATTEMPTS):
         try:
-            plan = _package_on_date(principal, request).plan(request, now)
+            plan = plan_contract()
             plan.record.audit = _provisioned(principal, plan.doc, now)
             put_record_guarded(plan.record)
             return present_created_contract(plan.doc, plan.product_names)

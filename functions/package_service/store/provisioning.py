@@ -16,7 +16,13 @@ from ..domain.aliases import AliasAssignment, assignment_at
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.package_view import named_product_ids
-from ..domain.provisioning import ProvisionRequest, Resolved, match_billing_config, resolve_contract_terms
+from ..domain.provisioning import (
+    ContractStart,
+    ProvisionRequest,
+    Resolved,
+    match_billing_config,
+    resolve_contract_terms,
+)
 from .customers import billing_config_version, billing_configs
 from .dynamo import Item, batch_get, s, table_name
 from .kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD
@@ -122,17 +128,10 @@ class PackageOnDate:
         return assignment
 
     def customer(self, customer_id: str) -> StoredRecord:
-        item = self.found.get(record_key(self.principal.tenant_id, CUSTOMER, customer_id)["pk"]["S"])
-        if item is None:
-            raise InvalidRequest(f"customer_id: customer {customer_id} not found")
-        customer = record_from_item(item)
-        if customer.archived_at:
-            raise InvalidRequest(f"customer_id: customer {customer_id} is archived")
-        return customer
+        return active_customer(self.found, self.principal.tenant_id, customer_id)
 
     def previous_contract(self, contract_id: str) -> StoredRecord | None:
-        item = self.found.get(record_key(self.principal.tenant_id, CONTRACT, contract_id)["pk"]["S"])
-        return record_from_item(item) if item else None
+        return found_record(self.found, self.principal.tenant_id, CONTRACT, contract_id)
 
     def plan(
         self,
@@ -164,28 +163,67 @@ class PackageOnDate:
         package_active = ReferenceCheck(
             record_key(tenant, PACKAGE, self.package.id), self.field, f"package {self.package.id}"
         )
-        customer_unchanged = ReferenceCheck(
-            record_key(tenant, CUSTOMER, request.customer_id),
-            "customer_id",
-            f"customer {request.customer_id} or its billing provider configurations changed while provisioning",
-            condition="attribute_not_exists(archived_at) AND bpc_version = :version",
-            values={":version": {"N": billing_config_version(customer)}},
-        )
         extras = [GuardedItem({"Put": {"TableName": table_name(), "Item": index_row}}), *(extra_items or [])]
         if request.transition:
             previous = self.previous_contract(request.transition.from_contract_id)
-            assert previous is not None  # check_transition ran when the package was resolved
-            behavior = request.transition.future_invoice_behavior
-            trueup = (behavior.trueup if behavior else None) or "AS_IS"
-            extras += transition_items(tenant, doc["transitions"][0], previous, request.starting_at, trueup)
-        record = NewRecord(
-            tenant,
-            CONTRACT,
-            doc,
-            attributes=dates,  # beside the document, for the covering_date / starting_at filters
-            uniqueness_key=None if guard_written_by_caller else request.uniqueness_key,
-            listing_partition=customer_partition(tenant, request.customer_id),
-            extra_items=extras,
-            references=[package_active, customer_unchanged],
+            extras += transition_extras(tenant, request, previous, doc)
+        record = contract_record(
+            tenant, doc, request, customer, [package_active], extras, guard=not guard_written_by_caller
         )
         return ContractPlan(doc, resolved, record, self.product_names)
+
+
+def found_record(found: dict[str, Item], tenant: str, kind: str, record_id: str) -> StoredRecord | None:
+    item = found.get(record_key(tenant, kind, record_id)["pk"]["S"])
+    return record_from_item(item) if item else None
+
+
+def active_customer(found: dict[str, Item], tenant: str, customer_id: str) -> StoredRecord:
+    """The customer, from a batch read, if it exists and is not archived (400 naming customer_id)."""
+    customer = found_record(found, tenant, CUSTOMER, customer_id)
+    if customer is None:
+        raise InvalidRequest(f"customer_id: customer {customer_id} not found")
+    if customer.archived_at:
+        raise InvalidRequest(f"customer_id: customer {customer_id} is archived")
+    return customer
+
+
+def transition_extras(
+    tenant: str, request: ContractStart, previous: StoredRecord | None, doc: dict[str, Any]
+) -> list[GuardedItem]:
+    """The transaction items that end the contract `doc` transitions from (checked when it was read)."""
+    assert request.transition is not None and previous is not None  # check_transition ran after the read
+    behavior = request.transition.future_invoice_behavior
+    trueup = (behavior.trueup if behavior else None) or "AS_IS"
+    return transition_items(tenant, doc["transitions"][0], previous, request.starting_at, trueup)
+
+
+def contract_record(
+    tenant: str,
+    doc: dict[str, Any],
+    request: ContractStart,
+    customer: StoredRecord,
+    references: list[ReferenceCheck],
+    extras: list[GuardedItem],
+    guard: bool = True,
+) -> NewRecord:
+    """A new contract's write: the document, its dates beside it (for the date filters), its uniqueness
+    guard unless the caller writes one, listed under its customer, and conditioned on the customer and
+    its billing provider configurations being as they were read."""
+    customer_unchanged = ReferenceCheck(
+        record_key(tenant, CUSTOMER, request.customer_id),
+        "customer_id",
+        f"customer {request.customer_id} or its billing provider configurations changed while provisioning",
+        condition="attribute_not_exists(archived_at) AND bpc_version = :version",
+        values={":version": {"N": billing_config_version(customer)}},
+    )
+    return NewRecord(
+        tenant,
+        CONTRACT,
+        doc,
+        attributes={name: s(doc[name]) for name in ("starting_at", "ending_before") if name in doc},
+        uniqueness_key=request.uniqueness_key if guard else None,
+        listing_partition=customer_partition(tenant, request.customer_id),
+        extra_items=extras,
+        references=[*references, customer_unchanged],
+    )

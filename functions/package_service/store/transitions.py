@@ -14,7 +14,7 @@ from typing import Any
 
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
-from ..domain.provisioning import ProvisionRequest
+from ..domain.provisioning import ContractStart
 from ..domain.transitions import cut_contract, ended_by, parse_timestamp
 from .dynamo import s, table_name
 from .kinds import CONTRACT
@@ -38,7 +38,7 @@ def contract_doc(record: StoredRecord) -> dict[str, Any]:
     return {**doc, "transitions": [*doc.get("transitions", []), *out]} if out else doc
 
 
-def check_transition(previous: StoredRecord | None, request: ProvisionRequest) -> None:
+def check_transition(previous: StoredRecord | None, request: ContractStart) -> None:
     """The contract transitioned from: the customer's, unarchived, started before the new contract, and
     not transitioned from already. InvalidRequest naming the field otherwise."""
     assert request.transition is not None
