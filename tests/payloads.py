@@ -310,3 +310,187 @@ def package_body(catalog: dict[str, str], **changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
+
+
+def full_custom_contract(
+    customer: str, usage_id: str, subscription_id: str, rate_card: str, **overrides: Any
+) -> dict[str, Any]:
+    """A custom contract (no package) with every field group of `contract_create_params` filled in."""
+    start, end = "2027-01-31T00:00:00Z", "2028-01-31T00:00:00Z"
+    window = {"starting_at": start, "ending_before": end}
+    body: dict[str, Any] = {
+        "customer_id": customer,
+        "starting_at": start,
+        "ending_before": end,
+        "name": "Enterprise deal",
+        "rate_card_id": rate_card,
+        "billing_provider_configuration": STRIPE,
+        "multiplier_override_prioritization": "explicit",
+        "net_payment_terms_days": 45,
+        "netsuite_sales_order_id": "SO-1",
+        "salesforce_opportunity_id": "OPP-1",
+        "total_contract_value": 250000,
+        "scheduled_charges_on_usage_invoices": "ALL",
+        "uniqueness_key": "enterprise-1",
+        "custom_fields": {"deal": "enterprise"},
+        "usage_statement_schedule": {"frequency": "MONTHLY", "day": "CONTRACT_START"},
+        "usage_filter": {"group_key": "region", "group_values": ["eu", "us"]},
+        "hierarchy_configuration": {"parent_behavior": {"invoice_consolidation_type": "CONCATENATE"}},
+        "revenue_system_configuration": {"provider": "netsuite", "delivery_method": "direct_to_billing_provider"},
+        "commits": [
+            {
+                "product_id": usage_id,
+                "type": "PREPAID",
+                "name": "Prepaid commit",
+                "priority": 1,
+                "rate_type": "COMMIT_RATE",
+                "rollover_fraction": 0.25,
+                "temporary_id": "commit-a",
+                "custom_fields": {"team": "sales"},
+                "netsuite_sales_order_id": "SO-2",
+                "applicable_product_ids": [usage_id],
+                "hierarchy_configuration": {"child_access": {"type": "ALL"}},
+                "spend_tracker_attributes": {"counts_as_discounted": True},
+                "access_schedule": {
+                    "credit_type_id": CUSTOM_CREDIT,
+                    "schedule_items": [{"amount": 100000, **window}],
+                },
+                "invoice_schedule": {
+                    "recurring_schedule": {
+                        "amount_distribution": "DIVIDED",
+                        "frequency": "QUARTERLY",
+                        "amount": 100000,
+                        **window,
+                    }
+                },
+            },
+            {
+                "product_id": usage_id,
+                "type": "POSTPAID",
+                "access_schedule": {"schedule_items": [{"amount": 5000, **window}]},
+                "invoice_schedule": {"schedule_items": [{"timestamp": end, "amount": 5000}]},
+            },
+        ],
+        "credits": [
+            {
+                "product_id": usage_id,
+                "name": "Onboarding credit",
+                "specifiers": [{"product_id": usage_id, "pricing_group_values": {"region": "eu"}}],
+                "access_schedule": {
+                    "schedule_items": [{"amount": 1000, "starting_at": start, "ending_before": "2027-03-31T00:00:00Z"}]
+                },
+            }
+        ],
+        "recurring_commits": [
+            {
+                "product_id": usage_id,
+                "priority": 2,
+                "temporary_id": "recurring-a",
+                "access_amount": {"unit_price": 500, "quantity": 2},
+                "commit_duration": {"value": 1, "unit": "PERIODS"},
+                "invoice_amount": {"credit_type_id": CUSTOM_CREDIT, "quantity": 1, "unit_price": 1000},
+                "recurrence_frequency": "QUARTERLY",
+                "proration": "FIRST_AND_LAST",
+                "starting_at": start,
+            }
+        ],
+        "recurring_credits": [
+            {
+                "product_id": usage_id,
+                "priority": 3,
+                "access_amount": {"unit_price": 100},
+                "commit_duration": {"value": 1},
+                "subscription_config": {
+                    "subscription_id": "seats-sub",
+                    "apply_seat_increase_config": {"is_prorated": True},
+                    "allocation": "INDIVIDUAL",
+                },
+                "starting_at": start,
+                "ending_before": "2027-07-31T00:00:00Z",
+            }
+        ],
+        "subscriptions": [
+            {
+                "temporary_id": "seats-sub",
+                "collection_schedule": "ADVANCE",
+                "proration": {"invoice_behavior": "BILL_IMMEDIATELY", "is_prorated": True},
+                "subscription_rate": {"billing_frequency": "MONTHLY", "product_id": subscription_id},
+                "quantity_management_mode": "SEAT_BASED",
+                "seat_config": {"seat_group_key": "user_id", "initial_seat_ids": ["u1", "u2"]},
+                "billing_cycle_config": {"invoice_placement": "ON_SCHEDULED_INVOICE"},
+                "name": "Seats",
+            }
+        ],
+        "overrides": [
+            {
+                "starting_at": start,
+                "type": "MULTIPLIER",
+                "multiplier": 0.9,
+                "priority": 1,
+                "override_specifiers": [{"product_id": usage_id}],
+            },
+            {
+                "starting_at": "2027-06-30T00:00:00Z",
+                "ending_before": end,
+                "is_commit_specific": True,
+                "type": "OVERWRITE",
+                "overwrite_rate": {"rate_type": "FLAT", "price": 1.5},
+                "override_specifiers": [{"commit_ids": ["commit-a"], "recurring_commit_ids": ["recurring-a"]}],
+            },
+            {"starting_at": start, "product_id": usage_id, "multiplier": 0.5, "priority": 2},
+        ],
+        "scheduled_charges": [
+            {
+                "product_id": subscription_id,
+                "name": "Setup fee",
+                "schedule": {"schedule_items": [{"timestamp": start, "quantity": 1, "unit_price": 25000}]},
+            }
+        ],
+        "discounts": [
+            {
+                "product_id": usage_id,
+                "name": "Launch discount",
+                "schedule": {"schedule_items": [{"timestamp": "2027-02-28T00:00:00Z", "amount": 2000}]},
+            }
+        ],
+        "professional_services": [
+            {"product_id": subscription_id, "max_amount": 50000, "quantity": 10, "unit_price": 5000}
+        ],
+        "reseller_royalties": [
+            {
+                "fraction": 0.1,
+                "netsuite_reseller_id": "R-1",
+                "reseller_type": "AWS",
+                "starting_at": start,
+                "applicable_product_ids": [usage_id],
+                "aws_options": {"aws_account_number": "123456789012", "aws_offer_id": "offer-1"},
+            }
+        ],
+        "spend_trackers": [
+            {
+                "alias": "monthly-spend",
+                "credit_type_id": CUSTOM_CREDIT,
+                "reset_frequency": "BILLING_PERIOD",
+                "applicable_spend_specifiers": [{"sources": ["MANUAL"], "spend_type": "COMMIT_PURCHASE"}],
+            }
+        ],
+        "spend_threshold_configuration": {
+            "commit": {"product_id": usage_id, "name": "Threshold charge"},
+            "is_enabled": True,
+            "payment_gate_config": {"payment_gate_type": "NONE"},
+            "threshold_amount": 10000,
+            "discount_configuration": {
+                "payment_fraction": 0.9,
+                "cap": {"amount": 50000, "spend_tracker_alias": "monthly-spend"},
+            },
+        },
+        "prepaid_balance_threshold_configuration": {
+            "commit": {"product_id": usage_id, "applicable_product_ids": [usage_id]},
+            "is_enabled": True,
+            "payment_gate_config": {"payment_gate_type": "STRIPE", "stripe_config": {"payment_type": "INVOICE"}},
+            "recharge_to_amount": 20000,
+            "threshold_amount": 5000,
+        },
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}

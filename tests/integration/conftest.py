@@ -295,6 +295,9 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     later = {"customer_id": customer, "package_id": world["package"], "starting_at": "2030-01-31T00:00:00Z"}
     newer = call("/v1/contracts/create", later)
     call("/v1/contracts/preview", later)
+    custom_body = payloads.full_custom_contract(customer, world["usage"], world["seats"], world["rate_card"])
+    custom = call("/v1/contracts/create", custom_body)  # a custom contract: every term kind, no package
+    call("/v1/contracts/get", {"contract_id": custom.data["id"], "customer_id": customer})
     call("/v1/contracts/archive", {"contract_id": newer.data["id"], "customer_id": customer, "void_invoices": False})
     call("/v1/contracts/get", {"contract_id": newer.data["id"], "customer_id": customer})  # an archived contract
     job_body = {"package_id": world["package"], "starting_at": "2032-01-31T00:00:00Z", "customer_ids": [customer]}

@@ -12,7 +12,8 @@ _VERSIONED = (
     "created_at", "created_by", "starting_at", "ending_before", "transitions", "usage_statement_schedule",
     "name", "net_payment_terms_days", "rate_card_id", "multiplier_override_prioritization",
     "scheduled_charges_on_usage_invoices", "prepaid_balance_threshold_configuration",
-    "spend_threshold_configuration", "spend_trackers",
+    "spend_threshold_configuration", "spend_trackers", "netsuite_sales_order_id", "salesforce_opportunity_id",
+    "total_contract_value", "professional_services",
 )  # fmt: skip
 
 
@@ -53,10 +54,35 @@ def _override(view: TermView, term: Doc) -> Doc:
     rate = term.get("overwrite_rate")
     if rate:
         out["overwrite_rate"] = view.schedule(rate)
-    products = {spec["product_id"] for spec in term["override_specifiers"] if "product_id" in spec}
+    products = {spec["product_id"] for spec in term.get("override_specifiers", []) if "product_id" in spec}
+    if "product_id" in term:  # the older way to name the one product overridden
+        products = {out.pop("product_id")}
     if len(products) == 1:
         out["product"] = view.product(products.pop())
     return out
+
+
+def _charge(view: TermView, charge: Doc) -> Doc:
+    """A scheduled charge or a discount."""
+    return {**view.replace_product(charge), "schedule": view.schedule(charge["schedule"])}
+
+
+def _reseller_royalty(royalty: Doc) -> Doc:
+    """The SDK answers a royalty's marketplace options at its top level."""
+    out = {k: v for k, v in royalty.items() if k not in ("id", "aws_options", "gcp_options")}
+    return {**out, **royalty.get("aws_options", {}), **royalty.get("gcp_options", {})}
+
+
+def _hierarchy(config: Doc) -> Doc:
+    """A child's configuration names its parent; a contract without one is a parent (its children are
+    not tracked here, so the list is empty)."""
+    if "parent" in config:
+        return {k: v for k, v in config.items() if k != "parent_behavior"}
+    return {"children": [], **({"parent_behavior": config["parent_behavior"]} if "parent_behavior" in config else {})}
+
+
+def _usage_filter(usage_filter: Doc) -> Doc:
+    return {"initial": usage_filter, "current": usage_filter, "updates": []}
 
 
 def present_contract(doc: Doc, product_names: dict[str, str], archived_at: str | None) -> Doc:
@@ -67,12 +93,17 @@ def present_contract(doc: Doc, product_names: dict[str, str], archived_at: str |
         credits=[_commit(view, c) for c in doc.get("credits", [])],
         recurring_commits=[_recurring(view, t) for t in doc.get("recurring_commits", [])],
         recurring_credits=[_recurring(view, t) for t in doc.get("recurring_credits", [])],
-        scheduled_charges=[
-            {**view.replace_product(c), "schedule": view.schedule(c["schedule"])}
-            for c in doc.get("scheduled_charges", [])
-        ],
+        scheduled_charges=[_charge(view, c) for c in doc.get("scheduled_charges", [])],
         overrides=[_override(view, o) for o in doc.get("overrides", [])],
     )
+    if "discounts" in doc:
+        version["discounts"] = [_charge(view, d) for d in doc["discounts"]]
+    if "reseller_royalties" in doc:
+        version["reseller_royalties"] = [_reseller_royalty(r) for r in doc["reseller_royalties"]]
+    if "hierarchy_configuration" in doc:
+        version["hierarchy_configuration"] = _hierarchy(doc["hierarchy_configuration"])
+    if "usage_filter" in doc:
+        version["usage_filter"] = _usage_filter(doc["usage_filter"])
     config = doc.get("customer_billing_provider_configuration")
     return {
         "id": doc["id"],
@@ -102,4 +133,5 @@ def present_created_contract(doc: Doc, product_names: dict[str, str]) -> Doc:
     view = present_contract(doc, product_names, None)
     version = view.pop("current")
     del view["initial"], view["amendments"]
-    return {**view, **version, "transitions": version.get("transitions", []), "usage_filter": []}
+    usage_filter = [doc["usage_filter"]] if "usage_filter" in doc else []
+    return {**view, **version, "transitions": version.get("transitions", []), "usage_filter": usage_filter}

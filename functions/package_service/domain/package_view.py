@@ -199,13 +199,14 @@ def present_package(
 def named_product_ids(doc: Doc) -> set[str]:
     """Products a package or contract view shows as `{id, name}`: term products, subscription
     rates and single-product override specifiers. Both documents use the same field names."""
-    term_lists = ("commits", "credits", "recurring_commits", "recurring_credits", "scheduled_charges")
+    term_lists = ("commits", "credits", "recurring_commits", "recurring_credits", "scheduled_charges", "discounts")
     ids = {term["product_id"] for field in term_lists for term in doc.get(field, [])}
     ids |= {s["subscription_rate"]["product_id"] for s in doc.get("subscriptions", [])}
     ids |= {
         spec["product_id"]
         for override in doc.get("overrides", [])
-        for spec in override["override_specifiers"]
+        for spec in override.get("override_specifiers", [])
         if "product_id" in spec
     }
+    ids |= {override["product_id"] for override in doc.get("overrides", []) if "product_id" in override}
     return ids

@@ -4,9 +4,9 @@ cuts them in Metronome. Pure: the stored document never changes; this computes t
 The rule, at the cut `at`:
 - the contract ends before `at` (if it ended later, or never);
 - schedule items starting at or after `at` are removed; items spanning it end at it;
-- subscriptions, overrides and recurring commits/credits starting at or after `at` are removed, the
-  others end at it (if they ended later, or never);
-- invoice items and scheduled charges dated at or after `at` are removed, except the invoices of postpaid
+- subscriptions, overrides, recurring commits/credits and reseller royalties starting at or after `at` are
+  removed, the others end at it (if they ended later, or never);
+- invoice items, scheduled charges and discounts dated at or after `at` are removed, except the invoices of postpaid
   commits (their true-up) when `trueup` is AS_IS, the default;
 - a commit, credit or scheduled charge with nothing left is removed;
 - nothing that ended before `at` changes.
@@ -37,12 +37,12 @@ def cut_contract(doc: Doc, at: datetime, trueup: Trueup = "AS_IS") -> Doc:
     out["ending_before"] = cut.end(doc.get("ending_before"))
     out["commits"] = [c for c in (cut.commit(c, trueup) for c in doc.get("commits", [])) if c]
     out["credits"] = [c for c in (cut.commit(c, trueup) for c in doc.get("credits", [])) if c]
-    for field in ("recurring_commits", "recurring_credits", "subscriptions", "overrides"):
+    for field in ("recurring_commits", "recurring_credits", "subscriptions", "overrides", "reseller_royalties"):
         if field in doc:
             out[field] = [t for t in (cut.window(t) for t in doc[field]) if t]
-    if "scheduled_charges" in doc:
-        charges = [cut.charge(c) for c in doc["scheduled_charges"]]
-        out["scheduled_charges"] = [c for c in charges if c]
+    for field in ("scheduled_charges", "discounts"):
+        if field in doc:
+            out[field] = [c for c in (cut.charge(c) for c in doc[field]) if c]
     return out
 
 
