@@ -1,6 +1,7 @@
 """Requests as Metronome's published API accepts them: lower-case spellings of upper-case enums
 (answered in upper case), delivery methods by name or by id, subscriptions in a custom credit type."""
 
+import json
 from typing import Any
 
 import pytest
@@ -206,3 +207,37 @@ def test_ingest_aliases_that_one_transaction_cannot_guard_are_refused(api: Api, 
     assert reply.status == 400 and reply.message.startswith(field), reply.message
     assert scan_count() == before
     assert api.post("/v1/customers", {"name": "Many", "ingest_aliases": [f"b{i}" for i in range(98)]}).status == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/contract-pricing/rate-cards/update", {"rate_card_id": "{rate_card}", "name": None}, "name"),
+        ("/v1/packages/create", {"name": "p", "duration": None}, "duration"),
+        ("/v1/customers", {"name": "Acme", "external_id": None}, "external_id"),
+        (
+            "/v1/contracts/create",
+            {
+                "customer_id": "{usage}",
+                "starting_at": "2027-01-01T00:00:00Z",
+                "commits": [{"product_id": "{usage}", "type": "PREPAID", "priority": None}],
+            },
+            "commits[0].priority",
+        ),
+    ],
+)
+def test_null_is_refused_where_the_published_schema_does_not_allow_it(
+    api: Api, catalog: dict[str, str], path: str, body: dict[str, Any], field: str
+) -> None:
+    """Metronome's schemas mark few request fields nullable; a null elsewhere is a 400 naming the field."""
+    text = json.dumps(body).replace("{rate_card}", catalog["rate_card"]).replace("{usage}", catalog["usage"])
+    filled = json.loads(text)
+    before = scan_count()
+    reply = api.post(path, filled)
+    assert reply.status == 400 and reply.message.startswith(field) and "null" in reply.message, reply.body
+    assert scan_count() == before
+
+
+def test_null_is_accepted_where_the_sdk_sends_it(api: Api) -> None:
+    product = api.ok("/v1/contract-pricing/products/create", {"name": "T", "type": "USAGE", "quantity_rounding": None})
+    assert "quantity_rounding" not in api.ok("/v1/contract-pricing/products/get", {"id": product["id"]})["current"]

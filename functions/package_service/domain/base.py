@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from functools import cache
 from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 from uuid import UUID
 
 from pydantic import (
@@ -23,13 +23,21 @@ from pydantic import (
 class RequestModel(BaseModel):
     """Unknown fields are refused, so a typo never silently drops a contract term. Enums spelled in upper
     case (`PREPAID`, `MONTHLY`, `ARREARS`...) also take their lower-case spelling, as Metronome's API
-    does, and are stored and answered in upper case."""
+    does, and are stored and answered in upper case. `null` is refused unless the field is one of
+    `nullable` (Metronome's published schemas mark few: omit a field to leave it unset)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, defer_build=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=False, defer_build=True, json_schema_extra=lambda s, m: _no_null(s, m)
+    )
+    nullable: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")
     @classmethod
     def _as_published(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            if info.field_name in cls.nullable:
+                return value
+            raise ValueError("must not be null; omit the field to leave it unset")
         rule = _field_rules(cls).get(str(info.field_name))
         if rule is None:
             return value
@@ -39,6 +47,21 @@ class RequestModel(BaseModel):
         if upper_case_enum:
             return [_upper(v) for v in value] if isinstance(value, list) else _upper(value)
         return value
+
+
+def _no_null(schema: dict[str, Any], model: type) -> None:
+    """The API description says what the validator does: an optional field is omitted, not null."""
+    nullable: frozenset[str] = getattr(model, "nullable", frozenset())
+    for name, field in schema.get("properties", {}).items():
+        branches = field.get("anyOf")
+        if name in nullable or not branches:
+            continue
+        kept = [b for b in branches if b != {"type": "null"}]
+        if len(kept) == 1:
+            field.pop("anyOf")
+            field.update(kept[0])
+        else:
+            field["anyOf"] = kept
 
 
 def _upper(value: Any) -> Any:

@@ -44,6 +44,7 @@ class _ProductSettings(RequestModel):
     pricing_group_key: list[str] | None = None
     quantity_conversion: QuantityConversion | None = None
     quantity_rounding: QuantityRounding | None = None
+    nullable = frozenset({"quantity_conversion", "quantity_rounding"})  # the SDK sends null to clear them
     sql_breakdown_granularity: Literal["HOUR", "SERVICE_PERIOD"] | None = None
     tags: list[str] | None = None
 

@@ -30,6 +30,7 @@ CONTRACT_ONLY_FIELDS = (
 
 class FutureInvoiceBehavior(RequestModel):
     trueup: Literal["REMOVE", "AS_IS"] | None = None
+    nullable = frozenset({"trueup"})  # the SDK types it Optional: null means the default, AS_IS
 
 
 class Transition(RequestModel):
@@ -50,7 +51,7 @@ class ContractStart(RequestModel):
 
 def refuse_terms_beside_a_package(data: Any) -> None:
     """A package is the whole term set: a request naming one may not also state terms."""
-    if isinstance(data, dict) and ("package_id" in data or "package_alias" in data):
+    if isinstance(data, dict) and (data.get("package_id") is not None or data.get("package_alias") is not None):
         extra = [field for field in CONTRACT_ONLY_FIELDS if field in data]
         if extra:
             raise ValueError(
