@@ -30,19 +30,17 @@ from .contract_terms import (
     UsageFilter,
 )
 from .errors import InvalidRequest
-from .provisioning import ContractStart, ProvisionRequest, refuse_terms_beside_a_package
+from .provisioning import PackageChoice, ProvisionRequest
 from .term_rules import ProductPaths, check_term_rules, referenced_products
 from .terms import PrepaidBalanceThresholdConfiguration, Prioritization, SpendThresholdConfiguration, SpendTracker
 
 Doc = dict[str, Any]
 
 
-class ContractCreate(ContractStart):
+class ContractCreate(PackageChoice):
     """The body of `/v1/contracts/create`: a package (by id or alias) and nothing else, or the contract's
     own terms."""
 
-    package_id: Id | None = None
-    package_alias: NonEmptyStr | None = None
     billing_provider_configuration: BillingProviderConfiguration | None = None
     commits: list[ContractCommit] | None = None
     credits: list[ContractCredit] | None = None
@@ -71,12 +69,6 @@ class ContractCreate(ContractStart):
     total_contract_value: float | None = None
     usage_filter: UsageFilter | None = None
     usage_statement_schedule: ContractUsageStatementSchedule | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_terms_beside_a_package(cls, data: Any) -> Any:
-        refuse_terms_beside_a_package(data)
-        return data
 
     @model_validator(mode="after")
     def _one_package_at_most(self) -> "ContractCreate":

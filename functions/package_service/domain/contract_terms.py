@@ -173,9 +173,8 @@ class ContractScheduledCharge(ScheduledChargeTerms):
     netsuite_sales_order_id: str | None = None
 
 
-class Discount(ScheduledChargeTerms):
-    schedule: ContractScheduledChargeSchedule
-    netsuite_sales_order_id: str | None = None
+class Discount(ContractScheduledCharge):
+    """The shape of a scheduled charge, credited instead of charged."""
 
 
 class ProfessionalService(RequestModel):

@@ -55,20 +55,23 @@ class Credit(CreditTerms):
     access_schedule: AccessSchedule
 
 
-class Override(OverrideTerms):
+class _Window(RequestModel):
+    """From `starting_at_offset` after the contract start, for `duration` (to the contract's end without one)."""
+
+    starting_at_offset: RelativeTime
+    duration: PositiveRelativeTime | None = None
+
+
+class Override(OverrideTerms, _Window):
     override_specifiers: list[OverrideSpecifier] = Field(min_length=1)
-    starting_at_offset: RelativeTime
-    duration: PositiveRelativeTime | None = None
 
 
-class RecurringCommit(RecurringCommitTerms):
-    starting_at_offset: RelativeTime
-    duration: PositiveRelativeTime | None = None
+class RecurringCommit(RecurringCommitTerms, _Window):
+    pass
 
 
-class RecurringCredit(RecurringCreditTerms):
-    starting_at_offset: RelativeTime
-    duration: PositiveRelativeTime | None = None
+class RecurringCredit(RecurringCreditTerms, _Window):
+    pass
 
 
 class ScheduledChargeSchedule(RequestModel):

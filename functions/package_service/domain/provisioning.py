@@ -60,8 +60,8 @@ def refuse_terms_beside_a_package(data: Any) -> None:
             )
 
 
-class ProvisionRequest(ContractStart):
-    """`/v1/contracts/create` with a package: the package supplies every term."""
+class PackageChoice(ContractStart):
+    """A package by id or alias; a request that names one may not state terms too."""
 
     package_id: Id | None = None
     package_alias: NonEmptyStr | None = None
@@ -71,6 +71,10 @@ class ProvisionRequest(ContractStart):
     def _no_terms_beside_a_package(cls, data: Any) -> Any:
         refuse_terms_beside_a_package(data)
         return data
+
+
+class ProvisionRequest(PackageChoice):
+    """`/v1/contracts/create` with a package: the package supplies every term."""
 
     @model_validator(mode="after")
     def _exactly_one_package(self) -> "ProvisionRequest":
