@@ -56,17 +56,20 @@ class _TablesByReference:
 
 
 def _snapshot(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """What each written item was before the transaction. A condition check writes nothing; a put or a
+    delete replaces or drops the stored Item object without changing it, so keeping it is enough; only
+    an update changes the Item in place, so only its item is copied."""
     snapshots = []
     for entry in transact_items:
-        _, op = next(iter(entry.items()))
+        kind, op = next(iter(entry.items()))
         table = backend.tables.get(op.get("TableName"))
         key = op.get("Key") or op.get("Item")
-        if table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
+        if kind == "ConditionCheck" or table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
             continue
         hash_value = DynamoType(key[table.hash_key_attr])
         range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
         existing = table.get_item(hash_value, range_value)
-        snapshots.append((table, hash_value, range_value, copy.deepcopy(existing)))
+        snapshots.append((table, hash_value, range_value, copy.deepcopy(existing) if kind == "Update" else existing))
     return snapshots
 
 

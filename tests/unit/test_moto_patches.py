@@ -47,6 +47,30 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(client) -> None:  #
     assert client.get_item(TableName="t", Key={"pk": {"S": "kept"}})["Item"]["v"] == {"N": "1"}
 
 
+def test_a_cancelled_transaction_restores_what_it_overwrote_and_deleted(client) -> None:  # type: ignore[no-untyped-def]
+    # Puts and deletes are rolled back to the stored item itself (not a copy): it must come back unchanged.
+    client.put_item(TableName="t", Item={"pk": {"S": "overwritten"}, "v": {"N": "1"}, "tags": {"SS": ["a"]}})
+    client.put_item(TableName="t", Item={"pk": {"S": "deleted"}, "v": {"N": "1"}})
+    client.put_item(TableName="t", Item={"pk": {"S": "checked"}, "v": {"N": "1"}})
+    with pytest.raises(ClientError):
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "t", "Item": {"pk": {"S": "overwritten"}, "v": {"N": "2"}}}},
+                {"Delete": {"TableName": "t", "Key": {"pk": {"S": "deleted"}}}},
+                {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "checked"}},
+                                    "ConditionExpression": "v = :two",
+                                    "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+            ]
+        )  # fmt: skip
+    assert client.get_item(TableName="t", Key={"pk": {"S": "overwritten"}})["Item"] == {
+        "pk": {"S": "overwritten"},
+        "v": {"N": "1"},
+        "tags": {"SS": ["a"]},
+    }
+    assert client.get_item(TableName="t", Key={"pk": {"S": "deleted"}})["Item"]["v"] == {"N": "1"}
+    assert client.get_item(TableName="t", Key={"pk": {"S": "checked"}})["Item"]["v"] == {"N": "1"}
+
+
 def test_a_cancelled_transaction_leaves_no_stream_records(client) -> None:  # type: ignore[no-untyped-def]
     """DynamoDB Streams records what was written, and a cancelled transaction wrote nothing (moto's own
     rollback restores a copy of the whole table, stream included; the patch restores items one by one)."""
