@@ -36,7 +36,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
-from . import moto_streams
+from . import moto_sqs, moto_streams
 from .moto_streams import next_sequence
 
 _lock = threading.RLock()
@@ -117,6 +117,7 @@ def apply() -> None:
         setattr(DynamoDBBackend, name, _reindexed(_serialised(getattr(DynamoDBBackend, name)), _key_argument))
     Table.query = _narrowed(Table.query)  # type: ignore[method-assign]
     moto_streams.apply()
+    moto_sqs.apply()
     ActionResult.execute_result = _read_results_as_json(ActionResult.execute_result)  # type: ignore[method-assign]
     _applied = True
 
@@ -378,7 +379,9 @@ def _key_argument(backend: DynamoDBBackend, args: tuple[Any, ...], kwargs: dict[
 
 
 def _transaction_keys(backend: DynamoDBBackend, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
-    operations = [next(iter(entry.values())) for entry in (args[0] if args else kwargs["transact_items"])]
+    """The items a transaction may have written: a condition check writes nothing, so its item stays put."""
+    entries = args[0] if args else kwargs["transact_items"]
+    operations = [op for kind, op in (next(iter(e.items())) for e in entries) if kind != "ConditionCheck"]
     return [_key_of(backend, op.get("TableName"), op.get("Key") or op.get("Item")) for op in operations]
 
 

@@ -358,3 +358,27 @@ def test_stream_records_answer_what_moto_s_serializer_would(monkeypatch) -> None
         assert fast == slow
     finally:
         server.stop()
+
+
+def test_the_sqs_clock_answers_what_moto_s_own_does() -> None:
+    from datetime import datetime
+
+    from moto.core import utils
+
+    from infra import moto_sqs
+
+    for moment in (datetime(1970, 1, 1), datetime(2027, 1, 31, 23, 59, 59, 999999), datetime(2100, 2, 28, 12)):
+        assert moto_sqs.unix_time(moment) == utils.unix_time(moment)
+        assert moto_sqs.unix_time_millis(moment) == utils.unix_time_millis(moment)
+    before = utils.unix_time()
+    now = moto_sqs.unix_time()
+    assert before <= now <= utils.unix_time()  # "now" is the same clock
+
+
+def test_the_embedded_sqs_reads_the_patched_clock() -> None:
+    from moto.sqs import models as sqs_models
+
+    from infra import moto_sqs
+
+    moto_patches.apply()
+    assert sqs_models.unix_time_millis is moto_sqs.unix_time_millis and sqs_models.unix_time is moto_sqs.unix_time
