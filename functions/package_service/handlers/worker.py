@@ -8,6 +8,12 @@ A batch's messages are worked on a few threads at once: each spends most of its 
 DynamoDB, and messages are independent (exactly once holds across concurrent workers anyway, by the
 conditions of each transaction). In Lambda, X-Ray gives each thread its own facade segment of the
 invocation's trace.
+
+After its writes, the last of a batch's messages of one run (a job or a migration) to finish checks
+whether the run reached a milestone (completions.py): once per run and batch rather than per message,
+as reading a run's counts is a query of all its counter shards. Any message that completes a run is
+followed in its own invocation by that check, so the milestone is seen; a check that fails fails its
+message, which comes back and checks again.
 """
 
 import json
@@ -45,22 +51,51 @@ _outcomes: Counter[str] = Counter()  # this invocation's customers and contracts
 _counting = threading.Lock()  # the threads of one invocation add to the same counts
 
 
+Run = tuple[str, str, str] | None  # (kind, tenant, id) of a message's job or migration; None if unreadable
+_unfinished: Counter[Run] = Counter()  # this invocation's messages of each run not finished yet
+
+
+def _run_of(raw_body: str) -> Run:
+    try:
+        body = json.loads(raw_body)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    if "kind" in body:
+        return ("migration", str(body.get("tenant_id")), str(body.get("migration_id")))
+    return ("job", str(body.get("tenant_id")), str(body.get("job_id")))
+
+
+def _last_of_its_run(run: Run) -> bool:
+    """Count a message of `run` finished; True if it was the last of its run in this invocation."""
+    with _counting:
+        _unfinished[run] -= 1
+        return _unfinished[run] <= 0
+
+
 def _provision(record: SQSRecord) -> dict[str, int]:
     body: Any = None
+    run, finished = _run_of(record.body), False
     try:
         body = json.loads(record.body)
-        # After its own writes, each message checks whether its run reached a milestone (completions.py).
         if "kind" in body:
             migration = MigrationBatch.from_message(body)
             tally = run_migration_batch(migration, datetime.now(UTC))
-            migration_milestone(migration.tenant_id, migration.migration_id, datetime.now(UTC))
+            finished = True
+            if _last_of_its_run(run):
+                migration_milestone(migration.tenant_id, migration.migration_id, datetime.now(UTC))
             counted = "Contracts"
         else:
             cohort = CohortBatch.from_message(body)
             tally = provision_cohort_batch(cohort, datetime.now(UTC))
-            job_milestone(cohort.tenant_id, cohort.job_id, datetime.now(UTC))
+            finished = True
+            if _last_of_its_run(run):
+                job_milestone(cohort.tenant_id, cohort.job_id, datetime.now(UTC))
             counted = "Customers"
     except Exception:
+        if not finished:
+            _last_of_its_run(run)  # a failed message is finished too: another may be its run's last
         # Powertools logs a failed record at DEBUG only, and Lambda's Errors metric stays 0 for partial
         # batch failures: say it here, with what an operator needs to find the job and its customers.
         message = body if isinstance(body, dict) else {}
@@ -89,6 +124,8 @@ def _provision(record: SQSRecord) -> dict[str, int]:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _outcomes.clear()
+    _unfinished.clear()
+    _unfinished.update(_run_of(record.get("body", "")) for record in event.get("Records", []))
     response = process_partial_response(event=event, record_handler=_provision, processor=processor, context=context)
     for outcome, count in _outcomes.items():  # one data point per outcome per invocation
         metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=count)
