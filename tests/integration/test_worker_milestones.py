@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from package_service.store import cohorts, completions, counters
-
 from tests.payloads import package_body
 
 from .conftest import Api
