@@ -28,15 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import moto.dynamodb.comparisons as comparisons
 import moto.dynamodb.models as dynamodb_models
-import moto.dynamodb.models.table as table_module
 from moto.core.responses import ActionResult
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
-from . import moto_sqs, moto_streams
+from . import moto_expressions, moto_sqs, moto_streams
 from .moto_streams import next_sequence
 
 _lock = threading.RLock()
@@ -109,9 +107,7 @@ def apply() -> None:
                 raise
 
     DynamoDBBackend.transact_write_items = _reindexed(transact_write_items, _transaction_keys)  # type: ignore[method-assign]
-    cached = _parsed_once(comparisons.get_filter_expression)
-    for module in (dynamodb_models, table_module):  # each imported the function by name
-        vars(module)["get_filter_expression"] = cached
+    moto_expressions.apply()
     DynamoDBBackend.put_item = _reindexed(_serialised(DynamoDBBackend.put_item), _put_key)  # type: ignore[method-assign]
     for name in ("update_item", "delete_item"):
         setattr(DynamoDBBackend, name, _reindexed(_serialised(getattr(DynamoDBBackend, name)), _key_argument))
@@ -120,26 +116,6 @@ def apply() -> None:
     moto_sqs.apply()
     ActionResult.execute_result = _read_results_as_json(ActionResult.execute_result)  # type: ignore[method-assign]
     _applied = True
-
-
-def _parsed_once(parse: Callable[..., Any]) -> Callable[..., Any]:
-    """moto parses a condition or filter expression on every use (twice for each item of a transaction);
-    the parsed expression only reads the item it is given, so one parse serves every use of the same
-    expression, names and values."""
-    parsed: dict[tuple[str, str, str], Any] = {}
-
-    def parse_once(expression: str | None, names: Any, values: Any) -> Any:
-        if expression is None:
-            return parse(expression, names, values)
-        key = (expression, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True, default=str))
-        found = parsed.get(key)
-        if found is None:
-            found = parse(expression, names, values)
-            if len(parsed) < 20_000:
-                parsed[key] = found
-        return found
-
-    return parse_once
 
 
 # DynamoDB reads answer items that are already in the wire format ({"S": ...}); moto's serializer walks

@@ -1,10 +1,12 @@
-"""The embedded SQS (moto): its clock without the per-call cost. Applied by moto_patches.apply().
+"""The embedded SQS (moto): its clock read once per question, not once per message. Applied by
+moto_patches.apply().
 
-moto's queue answers a receive by checking every message in the queue for visibility and delay, and each
-check reads the clock through `moto.core.utils.unix_time`, which imports `datetime.UTC` and builds the
-epoch again on every call: with 400 messages in flight (a 10,000-customer cohort), that clock was a fifth
-of the embedded server's time. The same arithmetic with the import and the epoch done once gives the
-same numbers (tested against moto's own functions)."""
+moto's queue answers a receive, and every send (its attributes include the approximate counts), by
+checking each message in the queue for visibility and delay, each check reading the clock through
+`moto.core.utils.unix_time`, which imports `datetime.UTC` and builds the epoch again on every call: with
+400 messages in flight (a 10,000-customer cohort) that clock was a fifth of the embedded server's time,
+and a fan-out's sends grew with the square of its messages. Here the same arithmetic has the import and
+the epoch done once, and each count or listing reads the clock once (tested against moto's own)."""
 
 from datetime import UTC, datetime
 
@@ -23,7 +25,27 @@ def unix_time_millis(dt: datetime | None = None) -> float:
     return unix_time(dt) * 1000.0
 
 
+def _messages(queue: sqs_models.Queue) -> list[sqs_models.Message]:
+    """Visible and not delayed, as `Message.visible` and `Message.delayed` decide, at one moment."""
+    now = unix_time_millis()
+    return [m for m in queue._messages if now > m.visible_at and not now < m.delayed_until]
+
+
+def _delayed(queue: sqs_models.Queue) -> int:
+    now = unix_time_millis()
+    return sum(1 for m in queue._messages if now < m.delayed_until)
+
+
+def _not_visible(queue: sqs_models.Queue) -> int:
+    now = unix_time_millis()
+    return sum(1 for m in queue._messages if not now > m.visible_at)
+
+
 def apply() -> None:
-    """SQS's models imported both functions by name: replace them there."""
+    """SQS's models imported both clock functions by name: replace them there, and the queue's counts."""
     vars(sqs_models)["unix_time"] = unix_time
     vars(sqs_models)["unix_time_millis"] = unix_time_millis
+    queue = sqs_models.Queue
+    queue.messages = property(_messages)  # type: ignore[assignment,method-assign]
+    queue.approximate_number_of_messages_delayed = property(_delayed)  # type: ignore[assignment,method-assign]
+    queue.approximate_number_of_messages_not_visible = property(_not_visible)  # type: ignore[assignment,method-assign]

@@ -382,3 +382,62 @@ def test_the_embedded_sqs_reads_the_patched_clock() -> None:
 
     moto_patches.apply()
     assert sqs_models.unix_time_millis is moto_sqs.unix_time_millis and sqs_models.unix_time is moto_sqs.unix_time
+
+
+def test_updates_through_the_parsed_once_expression_do_what_moto_s_own_parse_does(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Each update twice: once through the cached parse, once through moto's own; the items must agree."""
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    updates = [
+        ("ADD #c0 :d0, #c1 :d1", {"#c0": "n", "#c1": "m"}, {":d0": {"N": "2"}, ":d1": {"N": "-1"}}),
+        ("ADD #c0 :d0, #c1 :d1", {"#c0": "m", "#c1": "n"}, {":d0": {"N": "5"}, ":d1": {"N": "7"}}),
+        ("SET s = :v, l = list_append(if_not_exists(l, :e), :v2) REMOVE gone", None,
+         {":v": {"S": "x"}, ":e": {"L": []}, ":v2": {"L": [{"N": "1"}]}}),
+        ("SET s = :v, l = list_append(if_not_exists(l, :e), :v2) REMOVE gone", None,
+         {":v": {"S": "y"}, ":e": {"L": []}, ":v2": {"L": [{"N": "2"}]}}),
+    ]  # fmt: skip
+    for table_key in ("cached", "original"):
+        client.put_item(TableName="t", Item={"pk": {"S": table_key}, "gone": {"S": "soon"}})
+    original = UpdateExpressionParser.make.original
+    for expression, names, values in updates:
+        for table_key in ("cached", "original"):
+            if table_key == "original":
+                monkeypatch.setattr(UpdateExpressionParser, "make", original)
+            request = {"TableName": "t", "Key": {"pk": {"S": table_key}}, "UpdateExpression": expression,
+                       "ExpressionAttributeValues": values}  # fmt: skip
+            if names:
+                request["ExpressionAttributeNames"] = names
+            client.update_item(**request)
+            monkeypatch.undo()
+    cached = client.get_item(TableName="t", Key={"pk": {"S": "cached"}})["Item"]
+    original_item = client.get_item(TableName="t", Key={"pk": {"S": "original"}})["Item"]
+    assert {**cached, "pk": None} == {**original_item, "pk": None}
+    assert cached["n"] == {"N": "9"} and cached["l"] == {"L": [{"N": "1"}, {"N": "2"}]} and "gone" not in cached
+    with pytest.raises(ClientError):  # an invalid expression is refused every time, not remembered
+        client.update_item(TableName="t", Key={"pk": {"S": "cached"}}, UpdateExpression="SET = broken")
+    with pytest.raises(ClientError):
+        client.update_item(TableName="t", Key={"pk": {"S": "cached"}}, UpdateExpression="SET = broken")
+
+
+def test_the_queue_counts_answer_what_moto_s_message_checks_do() -> None:
+    """Messages visible, in flight and delayed: the counts read the clock once and agree with moto's own
+    per-message `visible` / `delayed`."""
+    import boto3
+    from moto import mock_aws
+    from moto.sqs import models as sqs_models
+
+    moto_patches.apply()
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        for index in range(6):
+            sqs.send_message(QueueUrl=url, MessageBody=str(index), DelaySeconds=60 if index < 2 else 0)
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=60)  # two in flight
+        queue = sqs_models.sqs_backends["123456789012"]["us-east-1"].get_queue("q")
+        expected = [m for m in queue._messages if m.visible and not m.delayed]
+        assert queue.messages == expected and len(expected) == 2
+        assert queue.approximate_number_of_messages_delayed == sum(m.delayed for m in queue._messages) == 2
+        assert queue.approximate_number_of_messages_not_visible == sum(not m.visible for m in queue._messages) == 2
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"],
+                attributes["ApproximateNumberOfMessagesDelayed"]) == ("2", "2", "2")  # fmt: skip
