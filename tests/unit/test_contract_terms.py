@@ -108,3 +108,9 @@ def test_temporary_ids_become_the_ids_of_the_terms_they_name() -> None:
     # Two monthly periods of the recurring credit, each a credit pointing back at it.
     credits = contract["credits"]
     assert [c["recurring_credit_id"] for c in credits] == [contract["recurring_credits"][0]["id"]] * 2
+
+
+def test_every_term_field_of_a_custom_contract_is_refused_beside_a_package() -> None:
+    from package_service.domain.provisioning import CONTRACT_ONLY_FIELDS, ProvisionRequest
+
+    assert set(CONTRACT_ONLY_FIELDS) == set(ContractCreate.model_fields) - set(ProvisionRequest.model_fields)
