@@ -10,16 +10,21 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from ..domain.aliases import assignment_at
-from ..domain.base import format_timestamp
 from ..domain.contract import ContractCreate, contract_products, custom_contract_document
 from ..domain.errors import InvalidRequest
 from ..domain.provisioning import Resolved, matching_config
 from .customers import billing_configs
 from .dynamo import Item, batch_get
 from .kinds import CONTRACT, CUSTOMER, PRODUCT, RATE_CARD
-from .provisioning import ContractPlan, active_customer, contract_record, found_record, transition_extras
-from .records import ReferenceCheck, StoredRecord, alias_key, current_product_name, history_from_item, record_key
+from .provisioning import (
+    ContractPlan,
+    active_customer,
+    alias_on,
+    contract_record,
+    found_record,
+    transition_extras,
+)
+from .records import ReferenceCheck, StoredRecord, alias_key, current_product_name, record_key
 from .tokens import Principal
 from .transitions import check_transition
 
@@ -40,7 +45,10 @@ def plan_custom_contract(principal: Principal, request: ContractCreate, now: dat
 
     customer = active_customer(found, tenant, request.customer_id)
     product_names = _active_products(found, tenant, products)
-    rate_card_id = request.rate_card_id or _rate_card_on(found, tenant, request)
+    rate_card_id = request.rate_card_id
+    if request.rate_card_alias:
+        alias = alias_on(found, tenant, RATE_CARD, request.rate_card_alias, request.starting_at, "rate_card_alias: ")
+        rate_card_id = alias.holder_id
     previous = None
     if request.transition:
         previous = found_record(found, tenant, CONTRACT, request.transition.from_contract_id)
@@ -76,20 +84,6 @@ def _active_products(found: dict[str, Item], tenant: str, products: dict[str, st
             raise InvalidRequest(f"{path}: product {product_id} does not exist or is archived")
         names[product_id] = current_product_name(product, now)
     return names
-
-
-def _rate_card_on(found: dict[str, Item], tenant: str, request: ContractCreate) -> str | None:
-    """The rate card `rate_card_alias` points at on the contract's start date."""
-    name = request.rate_card_alias
-    if name is None:
-        return None
-    item = found.get(alias_key(tenant, RATE_CARD, name)["pk"]["S"])
-    assignment = assignment_at(history_from_item(item) if item else [], request.starting_at)
-    if assignment is None:
-        raise InvalidRequest(
-            f"rate_card_alias: {name!r} points at no rate card on {format_timestamp(request.starting_at)}"
-        )
-    return assignment.holder_id
 
 
 def _check_parent(parent: StoredRecord | None, contract_id: str, customer_id: str) -> None:

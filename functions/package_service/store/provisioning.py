@@ -90,7 +90,7 @@ class PackageOnDate:
             product_ids: set[str] | None = named_product_ids(self.package.doc)
             second = [alias_key(tenant, RATE_CARD, rate_card_alias)] if rate_card_alias else []
         else:
-            assignment = self._alias_at(self.found, PACKAGE, self.package_alias or "", "package_alias: ", "package")
+            assignment = self._alias_at(self.found, PACKAGE, self.package_alias or "", "package_alias: ")
             rate_card_alias = assignment.rate_card_alias
             # Alias rows written before product ids were copied into them: the products are read after.
             listed = assignment.product_ids
@@ -117,15 +117,10 @@ class PackageOnDate:
         self.rate_card_id: str | None = self.package.doc.get("rate_card_id")
         if rate_card_alias:
             context = f"{self.field}: package {self.package.id}'s rate_card_alias "
-            self.rate_card_id = self._alias_at(found, RATE_CARD, rate_card_alias, context, "rate card").holder_id
+            self.rate_card_id = self._alias_at(found, RATE_CARD, rate_card_alias, context).holder_id
 
-    def _alias_at(self, found: dict[str, Item], kind: str, name: str, context: str, what: str) -> AliasAssignment:
-        """The alias's assignment on the contract start date, from an alias row already read."""
-        alias_item = found.get(alias_key(self.principal.tenant_id, kind, name)["pk"]["S"])
-        assignment = assignment_at(history_from_item(alias_item) if alias_item else [], self.starting_at)
-        if assignment is None:
-            raise InvalidRequest(f"{context}{name!r} points at no {what} on {format_timestamp(self.starting_at)}")
-        return assignment
+    def _alias_at(self, found: dict[str, Item], kind: str, name: str, context: str) -> AliasAssignment:
+        return alias_on(found, self.principal.tenant_id, kind, name, self.starting_at, context)
 
     def customer(self, customer_id: str) -> StoredRecord:
         return active_customer(self.found, self.principal.tenant_id, customer_id)
@@ -171,6 +166,19 @@ class PackageOnDate:
             tenant, doc, request, customer, [package_active], extras, guard=not guard_written_by_caller
         )
         return ContractPlan(doc, resolved, record, self.product_names)
+
+
+_KIND_NAMES = {PACKAGE: "package", RATE_CARD: "rate card"}
+
+
+def alias_on(found: dict[str, Item], tenant: str, kind: str, name: str, at: datetime, context: str) -> AliasAssignment:
+    """The alias's assignment on `at` (a contract's start), from an alias row already read; 400 starting
+    with `context` (the field) when it names nothing then."""
+    alias_item = found.get(alias_key(tenant, kind, name)["pk"]["S"])
+    assignment = assignment_at(history_from_item(alias_item) if alias_item else [], at)
+    if assignment is None:
+        raise InvalidRequest(f"{context}{name!r} points at no {_KIND_NAMES[kind]} on {format_timestamp(at)}")
+    return assignment
 
 
 def found_record(found: dict[str, Item], tenant: str, kind: str, record_id: str) -> StoredRecord | None:
