@@ -241,3 +241,15 @@ def test_null_is_refused_where_the_published_schema_does_not_allow_it(
 def test_null_is_accepted_where_the_sdk_sends_it(api: Api) -> None:
     product = api.ok("/v1/contract-pricing/products/create", {"name": "T", "type": "USAGE", "quantity_rounding": None})
     assert "quantity_rounding" not in api.ok("/v1/contract-pricing/products/get", {"id": product["id"]})["current"]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_numbers(api: Api, constant: str) -> None:
+    """Python's JSON reader accepts them; JSON does not, and a stored one would poison every answer."""
+    before = scan_count()
+    body = '{"name": "x", "type": "USAGE", "quantity_conversion": {"conversion_factor": %s, "operation": "MULTIPLY"}}'
+    reply = api.post("/v1/contract-pricing/products/create", raw=body % constant)
+    assert reply.status == 400 and reply.message == "request body: NaN and Infinity are not JSON numbers"
+    assert scan_count() == before
+    # The words themselves inside a string are text, not numbers.
+    assert api.post("/v1/contract-pricing/products/create", {"name": "NaN Infinity", "type": "USAGE"}).status == 200

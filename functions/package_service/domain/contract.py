@@ -209,8 +209,8 @@ def custom_contract_document(
     }
     try:
         return build_contract(header, request.term_documents(), docs, None)
-    except (OverflowError, ValueError) as error:  # a recurring period past datetime's year 9999
-        raise InvalidRequest(f"ending_before: the contract's terms would reach past the year 9999 ({error})") from None
+    except (OverflowError, ValueError):  # a recurring period past datetime's year 9999
+        raise InvalidRequest("ending_before: the contract's recurring terms would reach past the year 9999") from None
 
 
 # Settings stored and answered as the request states them.
