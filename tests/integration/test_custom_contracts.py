@@ -348,3 +348,13 @@ def test_the_audit_log_records_the_custom_create(api: Api, catalog: dict[str, st
     assert [(e["action"], e["description"]) for e in entries] == [
         ("provision", f"provisioned contract for customer {customer}, starting {START}")
     ]
+
+
+def test_recurring_terms_that_would_run_past_the_year_9999_are_a_400(
+    api: Api, catalog: dict[str, str], customer: str
+) -> None:
+    start, end = "9999-01-01T00:00:00Z", "9999-12-31T00:00:00Z"
+    recurring = {"product_id": catalog["usage"], "priority": 1, "access_amount": {"unit_price": 1, "quantity": 1},
+                 "commit_duration": {"value": 1}, "starting_at": start}  # fmt: skip
+    body = {"customer_id": customer, "starting_at": start, "ending_before": end, "recurring_credits": [recurring]}
+    _refused(api, body, "ending_before", "past the year 9999")

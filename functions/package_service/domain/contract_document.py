@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from .base import format_timestamp, parse_timestamp
-from .dates import FREQUENCY_SPANS, Span, periods, shift
+from .dates import FREQUENCY_SPANS, Span, TooManyPeriods, periods, shift
 from .errors import InvalidRequest
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ class TermDocuments:
         end = parse_timestamp(ending_before)
         try:
             tiles = periods(anchor, offset, frequency, end, MAX_GENERATED_PERIODS)
-        except ValueError:
+        except TooManyPeriods:
             raise InvalidRequest(
                 f"{field}: would create more than {MAX_GENERATED_PERIODS} periods; use a longer recurrence_frequency"
             ) from None

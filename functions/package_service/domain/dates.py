@@ -63,6 +63,10 @@ def shift(anchor: datetime, *spans: Span) -> datetime:
     return add_months(moment, pending_months)
 
 
+class TooManyPeriods(ValueError):
+    """More periods than the caller's limit (a date past datetime's range is a plain ValueError)."""
+
+
 FREQUENCY_SPANS: dict[str, Span] = {
     "DAILY": Span(days=1),
     "WEEKLY": Span(days=7),
@@ -79,13 +83,13 @@ def periods(
 
     Period i starts at anchor + offset + i * frequency, computed from the anchor (so periods that
     start on Jan 31 fall on Feb 28, Mar 31, Apr 30...). The last period is cut at `ending_before`.
-    Raises ValueError past `limit` periods.
+    Raises TooManyPeriods past `limit` periods.
     """
     out: list[tuple[datetime, datetime]] = []
     start = shift(anchor, offset)
     while start < ending_before:
         if len(out) == limit:
-            raise ValueError(f"more than {limit} periods")
+            raise TooManyPeriods(f"more than {limit} periods")
         end = min(shift(anchor, offset, frequency.times(len(out) + 1)), ending_before)
         out.append((start, end))
         start = end
