@@ -94,3 +94,20 @@ def test_a_milestone_check_that_fails_fails_its_message_and_is_checked_again(
     assert len(_completions(api, job_id)) == 1
     counts = api.ok("/v1/provisioningJobs/get", {"job_id": job_id})["counts"]
     assert (counts["provisioned"], counts["skipped"]) == (50, 0)
+
+
+def test_two_jobs_in_one_batch_each_get_their_check_and_their_completion(
+    api: Api, queues: dict[str, str], package: str, count_reads: Counter[str]
+) -> None:
+    customers = make_customers(60)
+    first = start_job(api, package, customers[:30])  # 2 messages
+    second_body = {"package_id": package, "starting_at": "2027-06-30T00:00:00Z", "customer_ids": customers[30:]}
+    second = str(api.ok("/v1/provisioningJobs/create", second_body)["id"])
+    from .test_jobs import trigger
+
+    trigger()
+    assert drain(queues) == 4  # one batch: 2 messages of each job
+    assert sorted(count_reads.values()) == [1, 1]
+    for job_id in (first, second):
+        assert api.ok("/v1/provisioningJobs/get", {"job_id": job_id})["status"] == "COMPLETED"
+        assert len(_completions(api, job_id)) == 1
