@@ -71,6 +71,9 @@ class RawRecordsReader:
         return answer
 
 
+SHARDS_TTL = 5.0  # seconds a stream's shard list is trusted before it is described again
+
+
 @dataclass
 class StreamSource:
     """One DynamoDB event source of the template, reading the table's stream from its start."""
@@ -81,16 +84,25 @@ class StreamSource:
     stream_arn: str
     get_records: Any = None  # a faster GetRecords (RawRecordsReader), else the client's
     iterators: dict[str, str] = field(default_factory=dict)  # shard id -> where to read next
+    _shards: tuple[float, list[str]] | None = None  # (when described, shard ids)
 
     @property
     def filters(self) -> list[Any]:
         return [json.loads(f["Pattern"]) for f in self.properties.get("FilterCriteria", {}).get("Filters", [])]
 
+    def shard_ids(self) -> list[str]:
+        """The stream's shards, described again every SHARDS_TTL seconds (they change seldom; a
+        DescribeStream on every poll doubled what an idle `make run` asks its embedded DynamoDB)."""
+        now = time.monotonic()
+        if self._shards is None or now - self._shards[0] > SHARDS_TTL:
+            shards = self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+            self._shards = (now, [shard["ShardId"] for shard in shards])
+        return self._shards[1]
+
     def poll_once(self) -> int:
         """Deliver what each shard holds; returns how many records the function accepted."""
         delivered = 0
-        for shard in self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]:
-            shard_id = shard["ShardId"]
+        for shard_id in self.shard_ids():
             if shard_id not in self.iterators:
                 self.iterators[shard_id] = self._iterator(shard_id, "TRIM_HORIZON")
             while True:
