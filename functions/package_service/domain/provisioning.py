@@ -141,15 +141,6 @@ class _Relative:
             out["ending_before"] = self.at(offset, Span.of(term["duration"]))
         return out
 
-    def access_item(self, item: Doc) -> Doc:
-        offset = Span.of(item["starting_at_offset"])
-        return {
-            "id": item["id"],
-            "amount": item["amount"],
-            "starting_at": self.at(offset),
-            "ending_before": self.at(offset, Span.of(item["duration"])),
-        }
-
     def point_schedule(self, schedule: Doc) -> Doc:
         items = [
             {
@@ -164,7 +155,7 @@ class _Relative:
 
     def commit(self, term: Doc) -> Doc:
         access = term["access_schedule"]
-        items = [self.access_item(item) for item in access["schedule_items"]]
+        items = [self.window(item) for item in access["schedule_items"]]
         out = {**term, "access_schedule": {**access, "schedule_items": items}}
         if "invoice_schedule" in term:
             out["invoice_schedule"] = self.point_schedule(term["invoice_schedule"])

@@ -55,16 +55,20 @@ Run = tuple[str, str, str] | None  # (kind, tenant, id) of a message's job or mi
 _unfinished: Counter[Run] = Counter()  # this invocation's messages of each run not finished yet
 
 
-def _run_of(raw_body: str) -> Run:
-    try:
-        body = json.loads(raw_body)
-    except (TypeError, ValueError):
-        return None
+def _run_of(body: Any) -> Run:
     if not isinstance(body, dict):
         return None
     if "kind" in body:
         return ("migration", str(body.get("tenant_id")), str(body.get("migration_id")))
     return ("job", str(body.get("tenant_id")), str(body.get("job_id")))
+
+
+def _parsed(raw_body: Any) -> Any:
+    """A message body as `_provision` reads it; None when it cannot (that message fails there)."""
+    try:
+        return json.loads(raw_body)
+    except (TypeError, ValueError):
+        return None
 
 
 def _last_of_its_run(run: Run) -> bool:
@@ -76,9 +80,11 @@ def _last_of_its_run(run: Run) -> bool:
 
 def _provision(record: SQSRecord) -> dict[str, int]:
     body: Any = None
-    run, finished = _run_of(record.body), False
+    run: Run = None
+    finished = False
     try:
         body = json.loads(record.body)
+        run = _run_of(body)
         if "kind" in body:
             migration = MigrationBatch.from_message(body)
             tally = run_migration_batch(migration, datetime.now(UTC))
@@ -125,7 +131,7 @@ def _provision(record: SQSRecord) -> dict[str, int]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _outcomes.clear()
     _unfinished.clear()
-    _unfinished.update(_run_of(record.get("body", "")) for record in event.get("Records", []))
+    _unfinished.update(_run_of(_parsed(record.get("body"))) for record in event.get("Records", []))
     response = process_partial_response(event=event, record_handler=_provision, processor=processor, context=context)
     for outcome, count in _outcomes.items():  # one data point per outcome per invocation
         metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=count)
