@@ -1,5 +1,6 @@
 """Run the template's functions in-process, the way Lambda would: its handler, its environment."""
 
+import functools
 import importlib
 import os
 import threading
@@ -66,15 +67,23 @@ def configure_environment(table_name: str, endpoint_url: str | None, resources: 
 
 
 def load_handler(logical_id: str) -> tuple[Handler, LocalContext]:
+    module, attribute, memory, timeout = _function(logical_id)
+    handler: Handler = getattr(module, attribute)  # looked up each time: tests may patch it
+    return handler, LocalContext(function_name=logical_id, memory_limit_in_mb=memory, timeout_seconds=timeout)
+
+
+@functools.cache
+def _function(logical_id: str) -> tuple[Any, str, int, int]:
+    """The function's handler module (imported once, as Lambda's init does), attribute, memory and timeout:
+    the template is read once per function, not on every invocation."""
     props = functions()[logical_id]
     module_name, _, attribute = props["Handler"].rpartition(".")
-    handler: Handler = getattr(importlib.import_module(module_name), attribute)
-    context = LocalContext(
-        function_name=logical_id,
-        memory_limit_in_mb=int(props.get("MemorySize", 128)),
-        timeout_seconds=int(props.get("Timeout", 3)),
+    return (
+        importlib.import_module(module_name),
+        attribute,
+        int(props.get("MemorySize", 128)),
+        int(props.get("Timeout", 3)),
     )
-    return handler, context
 
 
 # One execution environment per function: Lambda never runs two invocations in one at once, and the
@@ -96,6 +105,13 @@ def _run(handler: Handler, event: dict[str, Any], context: LocalContext) -> Any:
         if os.environ.get("POWERTOOLS_METRICS_DISABLED") == "true":
             # Disabled metrics are never flushed, yet Powertools keeps them and prints them all once a
             # metric reaches 100 values: forget them after each invocation, as a flush would.
-            from aws_lambda_powertools import Metrics
+            _metrics().clear_metrics()
 
-            Metrics().clear_metrics()
+
+@functools.cache
+def _metrics() -> Any:
+    """One Metrics instance: every instance shares the class's metric set, and building one costs more
+    than clearing it."""
+    from aws_lambda_powertools import Metrics
+
+    return Metrics()
