@@ -12,14 +12,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .http_framing import BadRequest, FramedRequestHandler
 from .lambda_runtime import invoke
 from .template import authorizer_ttl_seconds, functions
 
-API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 STAGE = "local"
 
 
@@ -171,57 +171,14 @@ class FrontDoor:
         return int(response["statusCode"]), out_headers, (response.get("body") or "").encode()
 
 
-class _BadRequest(Exception):
-    """A request whose framing (length, chunks) cannot be read or is over API Gateway's size: answered
-    with `status`, connection closed."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    """The request body by Content-Length or chunked transfer encoding, at most API Gateway's 10 MB."""
-    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = handler.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise _BadRequest("malformed chunked body") from None
-            if size == 0:
-                while handler.rfile.readline(1024).strip():  # trailers
-                    pass
-                return b"".join(chunks)
-            total += size
-            if total > API_GATEWAY_MAX_BODY:
-                raise _BadRequest("Request Too Long", 413)
-            chunks.append(handler.rfile.read(size))
-            handler.rfile.readline(8)  # the chunk's CRLF
-    raw = handler.headers.get("Content-Length") or "0"
-    if not raw.isdigit():
-        raise _BadRequest("Content-Length must be a non-negative integer")
-    length = int(raw)
-    if length > API_GATEWAY_MAX_BODY:
-        raise _BadRequest("Request Too Long", 413)
-    return handler.rfile.read(length) if length else b""
-
-
 def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHTTPServer:
-    class RequestHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in two writes; with Nagle on, a keep-alive client's delayed ACK
-        # holds the body back ~40 ms on every request.
-        disable_nagle_algorithm = True
-
+    class RequestHandler(FramedRequestHandler):
         def _serve(self) -> None:
             try:
-                body = _read_body(self)
-            except _BadRequest as error:
+                body = self.read_body()
+            except BadRequest as error:
                 self.close_connection = True  # the rest of the stream cannot be trusted
-                self._answer(*_json(error.status, {"message": str(error)}))
+                self.answer(*_json(error.status, {"message": str(error)}))
                 return
             try:
                 answer = front_door.handle(
@@ -229,19 +186,7 @@ def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHT
                 )
             except Exception:  # never leave a client without an answer
                 answer = _json(502, {"message": "Internal server error"})
-            self._answer(*answer)
-
-        def _answer(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                if name.lower() not in ("content-length", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
+            self.answer(*answer)
 
         def __getattr__(self, name: str) -> Any:
             # Every method reaches the front door (TRACE, PROPFIND, ...), which answers as API Gateway
@@ -253,16 +198,12 @@ def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHT
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
             """Malformed request lines and headers get JSON too, not http.server's HTML page."""
             self.close_connection = True
-            self.command = self.command or ""
-            if self.request_version == "HTTP/0.9":  # unparsed request line: http.server would send no headers
-                self.request_version = "HTTP/1.1"
-            self._answer(*_json(code, {"message": message or explain or "Bad Request"}))
+            self.answer(*_json(code, {"message": message or explain or "Bad Request"}))
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = _Server((host, port), RequestHandler)
-    return server
+    return _Server((host, port), RequestHandler)
 
 
 class _Server(ThreadingHTTPServer):

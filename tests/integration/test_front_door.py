@@ -145,3 +145,72 @@ def test_concurrent_requests_of_two_tenants_never_see_each_other(door: tuple[int
         sys.setswitchinterval(interval)
     assert len(seen) == 120
     assert all(ids == {mine[token]} for token, ids in seen)
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"POST /v1/packages/list HTTP/1.1\r\nHost: x\r\nContent-Length: \xb2\r\n\r\n{}", 400),  # "²" isdigit()
+        (b"POST /v1/packages/list HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400),
+        (b"GET /v1/customers HTTP/1.1\r\nHost : x\r\n\r\n", 400),  # whitespace before the colon
+        (b"GET /v1/customers HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(101)) + b"\r\n", 431),
+        (b"GET /v1/customers HTTP/\xb9.1\r\nHost: x\r\n\r\n", 400),
+        (b"GET /v1/customers HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        (b"POST /v1/customers\r\n\r\n", 400),  # HTTP/0.9 has GET only
+        (b"GET /v1/customers HTTP/1.1 extra\r\nHost: x\r\n\r\n", 400),
+    ],
+    ids=["superscript-length", "two-lengths", "space-before-colon", "101-headers", "superscript-version",
+         "http2", "http09-post", "four-words"],
+)  # fmt: skip
+def test_request_heads_http_refuses_get_its_status_as_json(door: tuple[int, str], raw: bytes, status: int) -> None:
+    port, _ = door
+    got, headers, body = exchange(port, raw)
+    assert got == status and headers["connection"] == "close" and "message" in json.loads(body)
+
+
+def test_folded_header_lines_continue_the_header_before(door: tuple[int, str]) -> None:
+    port, token = door
+    raw = f"POST /v1/packages/list HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer\r\n {token}\r\nContent-Length: 2\r\n"
+    status, _, body = exchange(port, raw.encode() + b"\r\n{}")
+    assert status == 200 and "data" in json.loads(body)
+
+
+def test_keep_alive_follows_the_http_version_and_connection_header(door: tuple[int, str]) -> None:
+    port, token = door
+    for version, connection, closes in [("1.1", "", False), ("1.1", "close", True), ("1.0", "", True),
+                                        ("1.0", "keep-alive", False)]:  # fmt: skip
+        extra = f"Connection: {connection}\r\n" if connection else ""
+        raw = request("POST", "/v1/packages/list", token, b"{}", extra).replace(b"HTTP/1.1", f"HTTP/{version}".encode())
+        status, headers, _ = exchange(port, raw)
+        assert status == 200 and (headers.get("connection") == "close") == closes, (version, connection)
+
+
+def test_pipelined_requests_are_answered_in_order_on_one_connection(door: tuple[int, str]) -> None:
+    port, token = door
+    first = request("POST", "/v1/packages/create", token, b'{"name": "Pipelined"}')
+    second = request("POST", "/v1/packages/list", token, b"{}")
+    third = request("POST", "/nowhere", token, b"{}")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(first + second + third)
+        stream = sock.makefile("rb")
+        statuses = []
+        for _ in range(3):
+            statuses.append(int(stream.readline().split()[1]))
+            length = 0
+            while (line := stream.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                length = int(value) if name.lower() == "content-length" else length
+            stream.read(length)
+    assert statuses == [200, 200, 403]
+
+
+def test_expect_100_continue_is_answered_before_the_body(door: tuple[int, str]) -> None:
+    port, token = door
+    head = request("POST", "/v1/packages/list", token, extra="Expect: 100-continue\r\n").replace(
+        b"Content-Length: 0", b"Content-Length: 2"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        assert sock.recv(1024).startswith(b"HTTP/1.1 100 Continue\r\n")
+        sock.sendall(b"{}")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
