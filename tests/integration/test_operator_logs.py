@@ -5,6 +5,7 @@ An idle Provisioner says nothing at INFO."""
 
 import io
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,32 @@ def test_an_idle_provisioner_run_logs_nothing_at_info(table: str, monkeypatch: p
     monkeypatch.setattr(provisioner.logger.logger_handler, "stream", log)
     assert trigger()["claimed"] == []
     assert "provisioner run" not in log.getvalue()
+
+
+def test_request_bodies_stay_out_of_debug_logs(api: Any) -> None:
+    """Powertools formats each route's arguments into a debug message; request models name their fields
+    there, never their values (names, aliases, customer data)."""
+
+    class Collected(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.DEBUG)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    powertools, collected = logging.getLogger("aws_lambda_powertools"), Collected()
+    level = powertools.level
+    powertools.addHandler(collected)
+    powertools.setLevel(logging.DEBUG)
+    try:
+        created = api.ok(
+            "/v1/packages/create", {"name": "Globex secret plan", "aliases": [{"name": "jane-doe-private"}]}
+        )
+    finally:
+        powertools.removeHandler(collected)
+        powertools.setLevel(level)
+    messages = collected.messages
+    assert any("Calling API Route Handler" in m and "PackageCreate(aliases, name)" in m for m in messages)
+    assert not any("Globex secret plan" in m or "jane-doe" in m for m in messages)
+    assert api.ok("/v1/packages/get", {"package_id": created["id"]})["name"] == "Globex secret plan"
