@@ -104,14 +104,28 @@ def _proxy_body(body: bytes) -> tuple[str | None, bool]:
         return base64.b64encode(body).decode("ascii"), True
 
 
+def _every_value(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    return values
+
+
 class FrontDoor:
     def __init__(self, authorizer_ttl: int | None = None) -> None:
         self.routes = _routes()
         self.authorizer = AuthorizerCache(authorizer_ttl_seconds() if authorizer_ttl is None else authorizer_ttl)
 
     def handle(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str = "127.0.0.1"
+        self,
+        method: str,
+        raw_path: str,
+        headers: dict[str, str] | list[tuple[str, str]],
+        body: bytes,
+        source_ip: str = "127.0.0.1",
     ) -> tuple[int, dict[str, str], bytes]:
+        """`headers` as they arrived (name, value pairs, a name may repeat), or a dict of them."""
+        pairs = list(headers.items()) if isinstance(headers, dict) else headers
         url = urlsplit(raw_path)
         route, match = next(
             ((r, m) for r in self.routes if r.method == method and (m := r.pattern.match(url.path))),
@@ -123,7 +137,7 @@ class FrontDoor:
         request_id = str(uuid.uuid4())
         authorizer: dict[str, Any] = {}
         if route.needs_auth:
-            header = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+            header = next((v for k, v in reversed(pairs) if k.lower() == "authorization"), "")  # the last, as `headers`
             arn = f"arn:aws:execute-api:us-east-1:123456789012:local/{STAGE}/{method}{url.path}"
             context = self.authorizer.authorize(header, arn) if header else None
             if context is None:
@@ -135,8 +149,9 @@ class FrontDoor:
             "resource": route.path_template,
             "path": url.path,
             "httpMethod": method,
-            "headers": headers,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            # As API Gateway: a repeated header's last value in `headers`, all of them in `multiValueHeaders`.
+            "headers": dict(pairs),
+            "multiValueHeaders": _every_value(pairs),
             "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
             "multiValueQueryStringParameters": query or None,
             "pathParameters": match.groupdict() or None,
@@ -154,7 +169,7 @@ class FrontDoor:
                 "apiId": "local",
                 "identity": {
                     "sourceIp": source_ip,
-                    "userAgent": next((v for k, v in headers.items() if k.lower() == "user-agent"), None),
+                    "userAgent": next((v for k, v in reversed(pairs) if k.lower() == "user-agent"), None),
                 },
                 "authorizer": authorizer or None,
             },
@@ -181,9 +196,7 @@ def make_http_server(front_door: FrontDoor, host: str, port: int) -> ThreadingHT
                 self.answer(*_json(error.status, {"message": str(error)}))
                 return
             try:
-                answer = front_door.handle(
-                    self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
-                )
+                answer = front_door.handle(self.command, self.path, self.headers.items(), body, self.client_address[0])
             except Exception:  # never leave a client without an answer
                 answer = _json(502, {"message": "Internal server error"})
             self.answer(*answer)

@@ -6,6 +6,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -214,3 +215,25 @@ def test_expect_100_continue_is_answered_before_the_body(door: tuple[int, str]) 
         assert sock.recv(1024).startswith(b"HTTP/1.1 100 Continue\r\n")
         sock.sendall(b"{}")
         assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_repeated_header_reaches_the_function_as_api_gateway_passes_it(
+    door: tuple[int, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every value in multiValueHeaders, the last one in headers (API Gateway's REST proxy event)."""
+    import infra.front_door
+
+    events: list[dict[str, Any]] = []
+    real = infra.front_door.invoke
+
+    def recorded(function: str, event: dict[str, Any]) -> Any:
+        events.append(event)
+        return real(function, event)
+
+    monkeypatch.setattr(infra.front_door, "invoke", recorded)
+    port, token = door
+    extra = "X-Tag: first\r\nX-Tag: second\r\n"
+    status, _, _ = exchange(port, request("POST", "/v1/packages/list", token, b"{}", extra))
+    api_event = next(e for e in events if "httpMethod" in e)
+    assert status == 200
+    assert api_event["multiValueHeaders"]["X-Tag"] == ["first", "second"] and api_event["headers"]["X-Tag"] == "second"
