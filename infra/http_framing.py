@@ -165,7 +165,9 @@ class FramedRequestHandler(BaseHTTPRequestHandler):
         ]
         if self.close_connection:
             head.append("Connection: close")
-        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "strict")
+        # Header values are Latin-1 on the wire; a character beyond it becomes "?" rather than an exception
+        # that would leave the client without an answer.
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace")
         self.wfile.write(data if self.command == "HEAD" else data + payload)
 
 

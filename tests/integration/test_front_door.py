@@ -1,6 +1,7 @@
 """The local front door answers like API Gateway (REST, proxy integration), over a real socket: every
 request, however malformed, gets an HTTP answer with a JSON body."""
 
+import io
 import json
 import socket
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from infra.front_door import FrontDoor, make_http_server
+from infra.http_framing import FramedRequestHandler
 from package_service.store.tokens import create_token
 
 from .conftest import scan_count
@@ -163,7 +165,9 @@ def test_concurrent_requests_of_two_tenants_never_see_each_other(door: tuple[int
     ids=["superscript-length", "two-lengths", "space-before-colon", "101-headers", "superscript-version",
          "http2", "http09-post", "four-words"],
 )  # fmt: skip
-def test_request_heads_http_refuses_get_its_status_as_json(door: tuple[int, str], raw: bytes, status: int) -> None:
+def test_request_heads_http_refuses_are_answered_with_their_status_in_json(
+    door: tuple[int, str], raw: bytes, status: int
+) -> None:
     port, _ = door
     got, headers, body = exchange(port, raw)
     assert got == status and headers["connection"] == "close" and "message" in json.loads(body)
@@ -237,3 +241,12 @@ def test_a_repeated_header_reaches_the_function_as_api_gateway_passes_it(
     api_event = next(e for e in events if "httpMethod" in e)
     assert status == 200
     assert api_event["multiValueHeaders"]["X-Tag"] == ["first", "second"] and api_event["headers"]["X-Tag"] == "second"
+
+
+def test_an_answer_header_beyond_latin_1_still_leaves_as_an_answer() -> None:
+    """Header values are Latin-1 on the wire; one that is not is sent with "?", not dropped with the answer."""
+    handler = FramedRequestHandler.__new__(FramedRequestHandler)
+    handler.wfile, handler.close_connection, handler.command = io.BytesIO(), False, "POST"
+    handler.answer(200, {"X-Name": "Zoë ☃"}, b"{}")
+    head, _, body = handler.wfile.getvalue().partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"X-Name: Zo\xeb ?" in head and body == b"{}"
