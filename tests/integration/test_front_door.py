@@ -7,7 +7,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 
@@ -30,20 +30,21 @@ def exchange(port: int, raw: bytes, headers_only: bool = False) -> tuple[int, di
     """Send raw bytes, read one HTTP answer (status, headers, body); fails if none comes."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(raw)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
-            assert chunk, f"connection closed without an answer after {data!r}"
-            data += chunk
-        status_and_headers, _, body = data.partition(b"\r\n\r\n")
-        lines = status_and_headers.decode("latin-1").split("\r\n")
-        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-        length = 0 if headers_only else int(headers.get("content-length", "0"))
-        while len(body) < length:
-            chunk = sock.recv(65536)
-            assert chunk, "connection closed mid-body"
-            body += chunk
-        return int(lines[0].split()[1]), headers, body[:length]
+        return read_answer(sock.makefile("rb"), headers_only)
+
+
+def read_answer(stream: BinaryIO, headers_only: bool = False) -> tuple[int, dict[str, str], bytes]:
+    """The next HTTP answer on `stream`; fails if the connection closes before it is whole."""
+    lines = [stream.readline()]
+    while lines[-1] not in (b"\r\n", b""):
+        lines.append(stream.readline())
+    assert lines[-1] == b"\r\n", f"connection closed without an answer after {b''.join(lines)!r}"
+    text = [line.decode("latin-1").rstrip("\r\n") for line in lines[:-1]]
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in text[1:])}
+    length = 0 if headers_only else int(headers.get("content-length", "0"))
+    body = stream.read(length)
+    assert len(body) == length, "connection closed mid-body"
+    return int(text[0].split()[1]), headers, body
 
 
 def request(method: str, path: str, token: str, body: bytes = b"", extra: str = "") -> bytes:
@@ -198,14 +199,7 @@ def test_pipelined_requests_are_answered_in_order_on_one_connection(door: tuple[
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(first + second + third)
         stream = sock.makefile("rb")
-        statuses = []
-        for _ in range(3):
-            statuses.append(int(stream.readline().split()[1]))
-            length = 0
-            while (line := stream.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                length = int(value) if name.lower() == "content-length" else length
-            stream.read(length)
+        statuses = [read_answer(stream)[0] for _ in range(3)]
     assert statuses == [200, 200, 403]
 
 
