@@ -1,26 +1,48 @@
 # Two commands do everything on a fresh machine:  `make run`  and  `make test`.
-PYTHON ?= python3.11
+# The Lambda runtime is python3.13: the same minor version runs the tests. A pyenv shim named
+# python3.13 exists even when pyenv's selected version is another, so each candidate must run.
+PYTHON ?= $(firstword $(foreach p,python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) \
+	/usr/local/bin/python3.13 /usr/bin/python3.13,$(shell $(p) -c 'import sys; assert sys.version_info[:2] == (3, 13)' \
+	2>/dev/null && echo $(p))))
+NEED_PYTHON = @test -n "$(PYTHON)" || { echo "Python 3.13 is required (the Lambda runtime's version) and none was found: install it (pyenv install 3.13, or your distribution's python3.13) or run make PYTHON=/path/to/python3.13" >&2; exit 1; }
 VENV   := .venv
 PY     := $(VENV)/bin/python
 SAMENV := .venv-sam
 SAM    := $(SAMENV)/bin/sam
 CHECKOVENV := .venv-checkov
 
-.PHONY: setup run test unit integration e2e lint openapi template-check browser invoke provision-now bench clean
+.PHONY: lock setup run test unit integration e2e lint openapi template-check browser invoke provision-now bench clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml functions/requirements.txt
+# Everything comes from the locks (exact versions with hashes, docs/development.md "Dependencies"):
+# the tests run the very versions `sam build` ships (functions/requirements.txt, same resolution).
+$(VENV)/.installed: locks/dev.lock pyproject.toml
+	$(NEED_PYTHON)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r locks/dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 # The SAM CLI pins many packages, so it lives in its own virtual environment.
-$(SAMENV)/.installed:
+$(SAMENV)/.installed: locks/sam.lock
+	$(NEED_PYTHON)
 	$(PYTHON) -m venv $(SAMENV)
-	$(SAMENV)/bin/pip install -q aws-sam-cli
+	$(SAMENV)/bin/pip install -q --require-hashes -r locks/sam.lock
 	touch $@
+
+# Re-resolve every lock (after a bump in pyproject.toml or locks/*.in): one resolution for the tests
+# and the functions; then `make test` (the moto-patch tests first) and commit the locks.
+LOCKENV := .venv-lock
+UV_COMPILE = $(LOCKENV)/bin/uv pip compile -q --generate-hashes --universal --python-version 3.13 --custom-compile-command "make lock"
+lock:
+	$(NEED_PYTHON)
+	test -x $(LOCKENV)/bin/uv || { $(PYTHON) -m venv $(LOCKENV) && $(LOCKENV)/bin/pip install -q --require-hashes -r locks/uv.lock; }
+	$(UV_COMPILE) $(UPGRADE) pyproject.toml --extra dev -o locks/dev.lock
+	$(UV_COMPILE) functions/requirements.in -c locks/dev.lock -o functions/requirements.txt
+	$(UV_COMPILE) $(UPGRADE) locks/sam.in -o locks/sam.lock
+	$(UV_COMPILE) $(UPGRADE) locks/checkov.in -o locks/checkov.lock
+	$(UV_COMPILE) $(UPGRADE) locks/uv.in -o locks/uv.lock
 
 run: setup  ## start the service on 127.0.0.1:$${PORT:-3000} with an embedded DynamoDB
 	$(PY) -m infra.local_stack
@@ -52,9 +74,10 @@ openapi: setup  ## regenerate the committed openapi.json from the code
 	$(PY) -m infra.openapi > openapi.json
 
 # checkov pins many packages too: its own virtual environment.
-$(CHECKOVENV)/.installed:
+$(CHECKOVENV)/.installed: locks/checkov.lock
+	$(NEED_PYTHON)
 	$(PYTHON) -m venv $(CHECKOVENV)
-	$(CHECKOVENV)/bin/pip install -q checkov
+	$(CHECKOVENV)/bin/pip install -q --require-hashes -r locks/checkov.lock
 	touch $@
 
 template-check: setup $(SAMENV)/.installed $(CHECKOVENV)/.installed  ## sam validate --lint, cfn-lint (+ serverless rules), checkov, sam build

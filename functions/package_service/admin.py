@@ -9,14 +9,16 @@ python -m package_service.admin events republish --tenant acme --starting-on 202
 """
 
 import argparse
+import os
 import sys
 from datetime import datetime
 
-from botocore.exceptions import NoCredentialsError, NoRegionError
+from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 
 from .domain.audit import change_event, detail_type_of
 from .domain.errors import DomainError, Unavailable
 from .event_bus import PUT_EVENTS_LIMIT, put_events
+from .store.dynamo import get_client, table_name
 from .store.audit import AuditQuery, list_entries
 from .store.tokens import create_token, list_tokens, revoke_token, revoke_token_hash, revoke_token_named
 
@@ -85,10 +87,23 @@ def _revoke(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
     return f"revoked {revoke_token_named(args.tenant, args.name)}"
 
 
+def _where() -> str:
+    """The table and region this run acts on: an operator sees at once if they are not the stack's."""
+    client = get_client()
+    endpoint = client.meta.endpoint_url
+    local = "" if endpoint.endswith(".amazonaws.com") else f" at {endpoint}"
+    where = f"table {table_name()} in {client.meta.region_name}{local}"
+    named = {name: os.environ.get(name) for name in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    if all(named.values()) and len(set(named.values())) == 2:  # the SAM CLI deploys to AWS_DEFAULT_REGION's
+        where += f" (AWS_REGION={named['AWS_REGION']} wins over AWS_DEFAULT_REGION={named['AWS_DEFAULT_REGION']})"
+    return where
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        print(f"using {_where()}", file=sys.stderr)
         if args.group == "events":
             count = republish_events(args.tenant, args.starting_on, args.ending_before)
             print(f"published {count} change events", file=sys.stderr)
@@ -108,7 +123,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
     except (NoRegionError, NoCredentialsError) as error:
-        print(f"error: {error} (configure AWS as for the AWS CLI: AWS_REGION / AWS_PROFILE)", file=sys.stderr)
+        print(
+            f"error: {error} (configure AWS as for the AWS CLI: AWS_DEFAULT_REGION or the profile's region)",
+            file=sys.stderr,
+        )
+        return 1
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        print(
+            f"error: no {_where()}. Set TABLE_NAME to the stack's TableName output and the region to the "
+            "stack's (AWS_DEFAULT_REGION, or AWS_REGION, which wins); see docs/deploy.md",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -1,5 +1,7 @@
 """Authorizer Lambda (TOKEN type): `Authorization: Bearer <token>` -> tenant, or 401.
 
+A TOKEN authorizer can only answer 401 by raising "Unauthorized", which Lambda counts in `Errors`: every
+refusal is also counted as `TokensRefused`, so the failures alarm watches Errors minus refusals.
 API Gateway caches the returned policy per token for the TTL set in template.yaml, so the policy
 allows the whole API rather than the one method that happened to be called first.
 """
@@ -9,9 +11,10 @@ from typing import Any
 from .loading import collector_paused
 
 with collector_paused():
+    from aws_lambda_powertools.metrics import MetricUnit
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from ..observability import logger
+    from ..observability import logger, metrics
     from ..store.tokens import find_principal
 
 
@@ -22,12 +25,14 @@ def _api_wide_arn(method_arn: str) -> str:
     return f"{prefix}/{stage}/*/*"
 
 
+@metrics.log_metrics  # flushes when the handler raises too
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     header = str(event.get("authorizationToken") or "")
     scheme, _, token = header.partition(" ")
     principal = find_principal(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
     if principal is None:
+        metrics.add_metric(name="TokensRefused", unit=MetricUnit.Count, value=1)
         # API Gateway turns exactly this message into a 401 response.
         raise Exception("Unauthorized")
     return {
