@@ -36,7 +36,7 @@ def lambda_environment(logical_id: str) -> dict[str, str]:
         "LAMBDA_TASK_ROOT": f"{ROOT / 'functions'}",
         "AWS_LAMBDA_FUNCTION_NAME": logical_id,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(props.get("MemorySize", 128)),
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{props['Runtime']}",
     }
 
 

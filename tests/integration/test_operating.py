@@ -92,7 +92,7 @@ def test_a_version_that_answers_500_fails_the_hook(table: str) -> None:
         return api.handler(event, context)
 
     failures = pre_traffic.smoke_failures(LocalLambda({"stack-ApiFunction": broken}), "stack-ApiFunction", "8")
-    assert failures == ['GET /v1/customers: {\'statusCode\': 500, \'body\': \'{"message": "internal error"}\'}']
+    assert failures == ["GET /v1/customers: {'statusCode': 500, 'body': '{\"message\": \"internal error\"}'}"]
 
 
 def test_the_new_authorizer_must_refuse_an_unknown_token(table: str) -> None:
@@ -114,10 +114,19 @@ def test_the_hook_reads_its_target_from_the_deployments_appspec() -> None:
             {
                 "ApiFunction": {
                     "Type": "AWS::Lambda::Function",
-                    "Properties": {"Name": "stack-ApiFunction", "Alias": "live", "CurrentVersion": "6", "TargetVersion": "7"},
+                    "Properties": {
+                        "Name": "stack-ApiFunction",
+                        "Alias": "live",
+                        "CurrentVersion": "6",
+                        "TargetVersion": "7",
+                    },
                 }
             }
         ],
     }
-    deployment = {"deploymentInfo": {"revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": json.dumps(appspec)}}}}
+    deployment = {
+        "deploymentInfo": {
+            "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": json.dumps(appspec)}}
+        }
+    }
     assert pre_traffic.target_of(deployment) == ("stack-ApiFunction", "7")

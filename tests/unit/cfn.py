@@ -117,3 +117,30 @@ def depends_on(template: dict[str, Any], logical_id: str) -> set[str]:
                 seen.add(name)
                 pending.append(name)
     return seen
+
+
+def watched_metrics(alarm: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(namespace, metric, dimensions) of each metric an alarm reads: its own, or those of its metric math."""
+    props = alarm["Properties"]
+    if "Metrics" not in props:
+        return [(props["Namespace"], props["MetricName"], props.get("Dimensions", []))]
+    return [
+        (
+            query["MetricStat"]["Metric"]["Namespace"],
+            query["MetricStat"]["Metric"]["MetricName"],
+            query["MetricStat"]["Metric"].get("Dimensions", []),
+        )
+        for query in props["Metrics"]
+        if "MetricStat" in query
+    ]
+
+
+def refusing_rules(template: dict[str, Any]) -> list[str]:
+    """The AssertDescription of every rule whose assertion fails for the template's parameter values: what
+    CloudFormation answers before it creates or changes anything."""
+    values, refused = template["Parameters"], []
+    for rule in template.get("Rules", {}).values():
+        if "RuleCondition" in rule and not _condition(rule["RuleCondition"], values, {}):
+            continue
+        refused += [a["AssertDescription"] for a in rule["Assertions"] if not _condition(a["Assert"], values, {})]
+    return refused

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from infra.streams import matches
-from tests.unit.cfn import of_type, references, transformed
+from tests.unit.cfn import of_type, references, transformed, watched_metrics
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +68,9 @@ def test_the_publisher_may_read_the_stream_publish_to_its_bus_and_report_failure
 def test_publisher_failures_each_have_an_alarm(default: dict[str, Any]) -> None:
     """A stream function's partial batch failures leave Lambda's Errors at 0, its lag only shows in
     IteratorAge, and its on-failure queue fills silently: each is watched."""
-    alarms = [a["Properties"] for a in of_type(default, "AWS::CloudWatch::Alarm").values()]
-    watched = {(a["Namespace"], a["MetricName"], frozenset(references(a["Dimensions"]))) for a in alarms}
+    metrics = [m for a in of_type(default, "AWS::CloudWatch::Alarm").values() for m in watched_metrics(a)]
+    watched = {(namespace, name, frozenset(references(dimensions))) for namespace, name, dimensions in metrics}
     assert ("AWS/Lambda", "Errors", frozenset({"ChangeEventsFunction"})) in watched
     assert ("AWS/Lambda", "IteratorAge", frozenset({"ChangeEventsFunction"})) in watched
     assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", frozenset({"ChangeEventsDeadLetterQueue"})) in watched
-    assert any(a["Namespace"] == "PackageService" and a["MetricName"] == "ChangeEventsFailed" for a in alarms)
+    assert any(namespace == "PackageService" and name == "ChangeEventsFailed" for namespace, name, _ in metrics)

@@ -11,9 +11,12 @@ import json
 import secrets
 from typing import Any
 
-from ..observability import logger
-from ..settings import get_settings
-from ..store.dynamo import aws_session
+from .loading import collector_paused
+
+with collector_paused():
+    from ..observability import logger
+    from ..settings import get_settings
+    from ..store.dynamo import aws_session
 
 SMOKE_TENANT = "__deploy-smoke__"  # owns nothing; the calls only read, so nothing is ever written for it
 
