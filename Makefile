@@ -84,7 +84,8 @@ template-check: setup $(SAMENV)/.installed $(CHECKOVENV)/.installed  ## sam vali
 	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint
 	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml  # + AWS's serverless rules
 	$(CHECKOVENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
-	SAM_CLI_TELEMETRY=0 $(SAM) build --parallel --cached >/dev/null
+	@# sam build looks for python3.13 on PATH (a pyenv shim of another selected version does not run)
+	PATH="$$(dirname "$$(command -v $(PYTHON))"):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM) build --parallel --cached >/dev/null
 	@echo "sam validate --lint, cfn-lint with serverless rules, checkov and sam build: ok"
 
 invoke: setup  ## like `sam local invoke FN -e EVENT`, without Docker; FN defaults from the event's file name

@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from .domain.audit import change_event, detail_type_of
 from .domain.errors import DomainError, Unavailable
 from .event_bus import PUT_EVENTS_LIMIT, put_events
-from .store.dynamo import get_client, table_name
 from .store.audit import AuditQuery, list_entries
+from .store.dynamo import get_client, table_name
 from .store.tokens import create_token, list_tokens, revoke_token, revoke_token_hash, revoke_token_named
 
 

@@ -32,7 +32,7 @@ def test_a_refused_token_is_counted_apart_from_failures(
     Errors; the TokensRefused metric lets the failures alarm subtract refusals."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     event = {"type": "TOKEN", "authorizationToken": "Bearer forged", "methodArn": "arn:x/dev/POST/v1/packages/list"}
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.handler(event, LocalContext("AuthorizerFunction"))
     assert emitted_metrics(capsys.readouterr().out) == {"TokensRefused": [1.0]}
     allowed = {**event, "authorizationToken": f"Bearer {create_token('acme', 'ci')}"}
@@ -68,7 +68,7 @@ class LocalLambda:
     def __init__(self, handlers: dict[str, Any]) -> None:
         self.handlers, self.calls = handlers, []
 
-    def invoke(self, FunctionName: str, Qualifier: str, Payload: bytes) -> dict[str, Any]:  # noqa: N803
+    def invoke(self, FunctionName: str, Qualifier: str, Payload: bytes) -> dict[str, Any]:
         self.calls.append((FunctionName, Qualifier))
         try:
             answer, error = self.handlers[FunctionName](json.loads(Payload), LocalContext(FunctionName)), None

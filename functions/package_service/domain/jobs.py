@@ -1,12 +1,11 @@
 """Provisioning jobs: a cohort of customers to put on a package at a date, each exactly once."""
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, check_one_package
 
-T = TypeVar("T")
 MAX_COHORT = 10_000
 CHUNK_SIZE = 500  # customer ids per stored cohort chunk: 10,000 ids make 20 items of ~19 KB
 MESSAGE_SIZE = 25  # customer ids per queue message
@@ -44,7 +43,7 @@ class JobRef(RequestModel):
     job_id: Id
 
 
-def chunks(values: list[T], size: int) -> list[list[T]]:
+def chunks[T](values: list[T], size: int) -> list[list[T]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 

@@ -85,7 +85,7 @@ def smoke_failures(lambda_client: Any, function: str, version: str) -> list[str]
 
 def handler(event: dict[str, Any], context: Any) -> None:
     region = get_settings().aws_region
-    codedeploy = aws_session().create_client("codedeploy", region_name=region)
+    codedeploy: Any = aws_session().create_client("codedeploy", region_name=region)
     deployment = codedeploy.get_deployment(deploymentId=event["DeploymentId"])
     function, version = target_of(deployment)
     try:
