@@ -25,7 +25,9 @@ def invoked() -> dict[str, Any]:
 
 
 def test_every_function_has_an_event() -> None:
-    assert set(EVENT_PREFIXES.values()) == set(functions())
+    # The PreTraffic hook is driven by CodeDeploy, against a deployment only AWS has: it is tested with
+    # its clients stood in for (tests/integration/test_operating.py).
+    assert set(EVENT_PREFIXES.values()) == set(functions()) - {"PreTrafficHookFunction"}
     names = [path.name for path in (ROOT / "events").glob("*.json")]
     for prefix in EVENT_PREFIXES:
         assert any(name.startswith(prefix) for name in names), prefix
