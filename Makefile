@@ -19,7 +19,7 @@ setup: $(VENV)/.installed
 # the tests run the very versions `sam build` ships (functions/requirements.txt, same resolution).
 $(VENV)/.installed: locks/dev.lock pyproject.toml
 	$(NEED_PYTHON)
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)  # a fresh environment: nothing left from an older Python or lock
 	$(PY) -m pip install -q --require-hashes -r locks/dev.lock
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
@@ -27,7 +27,7 @@ $(VENV)/.installed: locks/dev.lock pyproject.toml
 # The SAM CLI pins many packages, so it lives in its own virtual environment.
 $(SAMENV)/.installed: locks/sam.lock
 	$(NEED_PYTHON)
-	$(PYTHON) -m venv $(SAMENV)
+	$(PYTHON) -m venv --clear $(SAMENV)
 	$(SAMENV)/bin/pip install -q --require-hashes -r locks/sam.lock
 	touch $@
 
@@ -76,7 +76,7 @@ openapi: setup  ## regenerate the committed openapi.json from the code
 # checkov pins many packages too: its own virtual environment.
 $(CHECKOVENV)/.installed: locks/checkov.lock
 	$(NEED_PYTHON)
-	$(PYTHON) -m venv $(CHECKOVENV)
+	$(PYTHON) -m venv --clear $(CHECKOVENV)
 	$(CHECKOVENV)/bin/pip install -q --require-hashes -r locks/checkov.lock
 	touch $@
 
