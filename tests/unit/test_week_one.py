@@ -112,6 +112,9 @@ def test_the_new_version_is_driven_before_traffic_shifts(default: dict[str, Any]
         assert update["BeforeAllowTrafficHook"] == {"Ref": "PreTrafficHookFunction"}, alias
     hook = resources["PreTrafficHookFunction"]["Properties"]
     assert hook["FunctionName"]["Fn::Sub"].startswith("CodeDeployHook_")
+    for env in (env for name, env in SAMCONFIG.items() if name != "version"):  # Lambda: names of 64 at most
+        stack = env["global"]["parameters"]["stack_name"]
+        assert len(hook["FunctionName"]["Fn::Sub"].replace("${AWS::StackName}", stack)) <= 64, stack
     assert "DeploymentPreference" not in load_template()["Resources"]["PreTrafficHookFunction"]["Properties"]
     role = resources["CodeDeployServiceRole"]["Properties"]
     assert any("AWSCodeDeployRoleForLambda" in str(arn) for arn in role["ManagedPolicyArns"])
