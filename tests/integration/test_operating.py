@@ -130,3 +130,36 @@ def test_the_hook_reads_its_target_from_the_deployments_appspec() -> None:
         }
     }
     assert pre_traffic.target_of(deployment) == ("stack-ApiFunction", "7")
+
+
+class FakeCodeDeploy:
+    def __init__(self, deployment: dict[str, Any] | None) -> None:
+        self.deployment, self.reported = deployment, []
+
+    def get_deployment(self, deploymentId: str) -> dict[str, Any]:
+        if self.deployment is None:
+            raise RuntimeError("AccessDenied")  # e.g. the hook's role lost codedeploy:GetDeployment
+        return self.deployment
+
+    def put_lifecycle_event_hook_execution_status(self, **status: str) -> None:
+        self.reported.append(status)
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_hook_always_reports_to_codedeploy(table: str, monkeypatch: pytest.MonkeyPatch, broken: bool) -> None:
+    """CodeDeploy waits up to an hour for a hook that never calls PutLifecycleEventHookExecutionStatus:
+    whatever goes wrong, the hook reports, and only a clean run reports Succeeded."""
+    appspec = {"Resources": [{"ApiFunction": {"Properties": {"Name": "stack-ApiFunction", "TargetVersion": "7"}}}]}
+    deployment = {"deploymentInfo": {"revision": {"appSpecContent": {"content": json.dumps(appspec)}}}}
+    codedeploy = FakeCodeDeploy(None if broken else deployment)
+    clients = {"codedeploy": codedeploy, "lambda": LocalLambda({"stack-ApiFunction": api.handler})}
+
+    class Session:
+        def create_client(self, service: str, region_name: str | None = None) -> Any:
+            return clients[service]
+
+    monkeypatch.setattr(pre_traffic, "aws_session", Session)
+    pre_traffic.handler({"DeploymentId": "d-1", "LifecycleEventHookExecutionId": "h-1"}, None)
+    assert codedeploy.reported == [
+        {"deploymentId": "d-1", "lifecycleEventHookExecutionId": "h-1", "status": "Failed" if broken else "Succeeded"}
+    ]

@@ -86,15 +86,14 @@ def smoke_failures(lambda_client: Any, function: str, version: str) -> list[str]
 def handler(event: dict[str, Any], context: Any) -> None:
     region = get_settings().aws_region
     codedeploy: Any = aws_session().create_client("codedeploy", region_name=region)
-    deployment = codedeploy.get_deployment(deploymentId=event["DeploymentId"])
-    function, version = target_of(deployment)
     try:
+        function, version = target_of(codedeploy.get_deployment(deploymentId=event["DeploymentId"]))
         failures = smoke_failures(aws_session().create_client("lambda", region_name=region), function, version)
-    except Exception:  # the hook must always report, or CodeDeploy waits for an hour
-        logger.exception("smoke calls could not run", extra={"function": function, "version": version})
+    except Exception:  # the hook must always report, or CodeDeploy waits an hour before failing
+        logger.exception("smoke calls could not run", extra={"deployment": event["DeploymentId"]})
         failures = ["the smoke calls could not run"]
     if failures:
-        logger.error("new version failed its smoke calls", extra={"function": function, "failures": failures})
+        logger.error("new version failed its smoke calls", extra={"failures": failures})
     else:
         logger.info("new version passed its smoke calls", extra={"function": function, "version": version})
     codedeploy.put_lifecycle_event_hook_execution_status(
