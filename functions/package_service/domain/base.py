@@ -177,6 +177,21 @@ QueryTimestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterV
 """A timestamp given as a query parameter (RFC 3339 text, with an offset)."""
 
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=1024)]
+
+# DynamoDB caps a partition key at 2,048 bytes (a sort key at 1,024): text that becomes part of a key is
+# measured in UTF-8 bytes, with room left for the key's prefix (tenant and kind).
+MAX_KEY_TEXT_BYTES = 1024
+
+
+def _fits_a_key(value: str) -> str:
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_KEY_TEXT_BYTES:
+        raise ValueError(f"must be at most {MAX_KEY_TEXT_BYTES} bytes in UTF-8 (got {size})")
+    return value
+
+
+AliasName = Annotated[NonEmptyStr, AfterValidator(_fits_a_key)]
+"""An alias, or a reference to one: part of a DynamoDB key, so bounded in bytes as well as characters."""
 UniquenessKey = Annotated[str, Field(min_length=1, max_length=128)]
 
 TimeUnit = Annotated[Literal["DAYS", "WEEKS", "MONTHS", "YEARS"], BeforeValidator(_upper)]
@@ -224,7 +239,7 @@ class Alias(RequestModel):
     An open bound means the window is unbounded on that side.
     """
 
-    name: NonEmptyStr
+    name: AliasName
     starting_at: Timestamp | None = None
     ending_before: Timestamp | None = None
 

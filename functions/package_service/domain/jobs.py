@@ -4,7 +4,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, check_one_package
+from .base import AliasName, Id, RequestModel, Timestamp, UniquenessKey, check_one_package
 
 T = TypeVar("T")
 MAX_COHORT = 10_000
@@ -18,7 +18,7 @@ COUNTS: tuple[str, ...] = ("pending", "provisioned", "failed", "skipped")
 
 class JobCreate(RequestModel):
     package_id: Id | None = None
-    package_alias: NonEmptyStr | None = None
+    package_alias: AliasName | None = None
     starting_at: Timestamp
     run_at: Timestamp | None = None
     customer_ids: list[Id] = Field(min_length=1, max_length=MAX_COHORT)

@@ -1,0 +1,195 @@
+"""Reading a request body: the one place every operation's JSON passes through (the resolver's
+`json_body_deserializer`), so each model sees numbers that are exact and a shape that is bounded.
+
+- A number is read exactly as written or refused: non-finite (`1e400`, `NaN`), more precision than a
+  64-bit float holds (`123456789012345678901234567890`, `0.10000000000000000001`, `1e-400`), or more
+  than 4,300 digits (Python's int-string limit) is a 400 naming the field. Python's reader would
+  otherwise turn the first into infinity, round the second, and raise on the third.
+- Nesting deeper than MAX_DEPTH, a list longer than MAX_LIST_ITEMS, a key given twice in one object and
+  a lone UTF-16 surrogate (`"\\ud800"`, which no UTF-8 store can hold) are 400s naming the field.
+
+The work is proportional to the body: the hooks only flag, and the walk that names a field visits
+containers (and leaves only when a hook flagged one), so a valid body costs a few microseconds.
+"""
+
+import json
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+from ..domain.errors import InvalidRequest
+
+MAX_DEPTH = 64
+MAX_LIST_ITEMS = 1_000  # lists the published schema gives no maximum; models set smaller ones
+MAX_INT_DIGITS = 4_300  # Python's int <-> str conversion limit (sys.get_int_max_str_digits)
+_LONGEST_EXACT_INT = 2**53  # every integer up to here is a float exactly; beyond, only some are
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _Inexact:
+    """A number that cannot be kept as written; stands in the parsed value until the walk names it."""
+
+    __slots__ = ("text", "why")
+
+    def __init__(self, text: str, why: str) -> None:
+        self.text, self.why = text, why
+
+
+class _RepeatedKeys(dict[str, Any]):
+    """An object that named a key twice: which value was meant is the client's to say."""
+
+    repeated: str = ""
+
+
+class _Reader:
+    """json.loads' hooks; `flagged` tells the walk to look at leaves too."""
+
+    def __init__(self) -> None:
+        self.flagged = False
+
+    def number_float(self, text: str) -> Any:
+        value = float(text)
+        if not math.isfinite(value):
+            return self._flag(text, "is not a finite number (it is beyond a 64-bit float's range)")
+        if repr(value) != text and Decimal(text) != Decimal(repr(value)):
+            if value == 0:
+                return self._flag(text, "is closer to zero than a 64-bit float holds")
+            return self._flag(text, "has more precision than a 64-bit float holds; send at most 17 significant digits")
+        return value
+
+    def number_int(self, text: str) -> Any:
+        if len(text) > MAX_INT_DIGITS:
+            return self._flag(text, f"has more than {MAX_INT_DIGITS} digits")
+        value = int(text)
+        if abs(value) > _LONGEST_EXACT_INT:
+            try:
+                exact = float(value) == value
+            except OverflowError:
+                exact = False
+            if not exact:
+                return self._flag(text, "has more precision than a 64-bit float holds")
+        return value
+
+    def constant(self, text: str) -> Any:
+        return self._flag(text, "is not a JSON number (JSON has no NaN or Infinity)")
+
+    def object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        value = dict(pairs)
+        if len(value) < len(pairs):
+            self.flagged = True
+            seen: set[str] = set()
+            repeated = _RepeatedKeys(value)
+            repeated.repeated = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            return repeated
+        return value
+
+    def _flag(self, text: str, why: str) -> _Inexact:
+        self.flagged = True
+        return _Inexact(text, why)
+
+
+def read_json(text: str | bytes) -> Any:
+    """`text` parsed, or InvalidRequest naming the first field that breaks a rule above. Text that is
+    not JSON raises json.JSONDecodeError, as json.loads does (the resolver answers it).
+
+    The common body takes the fast path: the integer hook only when the text has a run of 16 digits (a
+    shorter integer is a float exactly); keys are counted in the text (`":`, as JSON encoders write
+    them) and, only when that differs from the keys parsed, exactly (every string scanned); a key
+    given twice makes the count differ, and a careful parse names it."""
+    as_text = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    reader = _Reader()
+    hooks: dict[str, Any] = {"parse_float": reader.number_float, "parse_constant": reader.constant}
+    if _SIXTEEN_ZEROS in as_text.encode("utf-8", "replace").translate(_DIGITS_AS_ZERO):
+        hooks["parse_int"] = reader.number_int
+    value = _loads(as_text, hooks)
+    keys = _check(value, check_leaves=reader.flagged or bool(_SURROGATE_ESCAPE.search(as_text)))
+    if keys != as_text.count('":') and keys != sum(1 for colon in _STRING.findall(as_text) if colon):
+        careful = _Reader()
+        _check(_loads(as_text, {**hooks, "object_pairs_hook": careful.object}), check_leaves=True)
+    return value
+
+
+def _loads(text: str, hooks: dict[str, Any]) -> Any:
+    try:
+        return json.loads(text, **hooks)
+    except RecursionError:
+        raise InvalidRequest(f"request body: nested deeper than {MAX_DEPTH} levels") from None
+
+
+def _check(root: Any, check_leaves: bool) -> int:
+    """Walk the containers (depth first, no recursion) and refuse the first rule broken, naming its path.
+    Returns how many keys the objects hold."""
+    keys = 0
+    stack: list[tuple[Any, str, Any, int]] = [(root, "", None, 1)]
+    while stack:
+        node, parent, step, depth = stack.pop()
+        kind = type(node)
+        if kind is dict or kind is list or kind is _RepeatedKeys:
+            if depth > MAX_DEPTH:
+                raise InvalidRequest(f"{_shown(_path(parent, step))}: nested deeper than {MAX_DEPTH} levels")
+            if kind is list:
+                if len(node) > MAX_LIST_ITEMS:
+                    raise InvalidRequest(
+                        f"{_shown(_path(parent, step))}: at most {MAX_LIST_ITEMS} items (got {len(node)})"
+                    )
+                children = enumerate(node)
+            else:
+                if kind is _RepeatedKeys:
+                    where = _path(_path(parent, step), node.repeated)
+                    raise InvalidRequest(f"{where}: given twice in one object; send each field once")
+                keys += len(node)
+                children = node.items()
+            own_path = None  # built once, and only when a child is pushed
+            for child_step, child in children:
+                if check_leaves and type(child_step) is str and not _storable(child_step):
+                    raise InvalidRequest(f"{_path(_path(parent, step), child_step)}: {_SURROGATE}")
+                if check_leaves or type(child) in _CONTAINERS:
+                    own_path = own_path if own_path is not None else _path(parent, step)
+                    stack.append((child, own_path, child_step, depth + 1))
+        elif kind is _Inexact:
+            raise InvalidRequest(f"{_shown(_path(parent, step))}: {_shortened(node.text)} {node.why}")
+        elif kind is str and not _storable(node):
+            raise InvalidRequest(f"{_shown(_path(parent, step))}: {_SURROGATE}")
+    return keys
+
+
+_CONTAINERS = (dict, list, _RepeatedKeys)
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_SIXTEEN_ZEROS = b"0" * 16  # a run of 16 digits: an integer that may be beyond 2**53 (the regex took 10x longer)
+# Every string, and the colon after it when it is a key: each match ends a string and nothing outside
+# strings is a quote, so the scan stays in step with the text.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
+
+
+def _path(parent: str, step: Any) -> str:
+    """The field's name as the request spells it: `commits[0].amount`."""
+    if step is None:
+        return parent
+    if isinstance(step, int):
+        return f"{parent}[{step}]"
+    return f"{parent}.{_shortened(step)}" if parent else _shortened(step)
+
+
+_SURROGATE = "holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+
+
+def _storable(text: str) -> bool:
+    """False for a lone surrogate (only a `\\u` escape makes one): no UTF-8 store can hold it."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(path: str) -> str:
+    return path or "request body"
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    """A client's text quoted in a message: cut so a refusal stays small, a lone surrogate escaped."""
+    text = text if len(text) <= limit else f"{text[:limit]}..."
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
