@@ -15,6 +15,7 @@ containers (and leaves only when a hook flagged one), so a valid body costs a fe
 import json
 import math
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -125,6 +126,7 @@ def _check(root: Any, check_leaves: bool) -> int:
     while stack:
         node, parent, step, depth = stack.pop()
         kind = type(node)
+        children: Iterable[tuple[Any, Any]]
         if kind is dict or kind is list or kind is _RepeatedKeys:
             if depth > MAX_DEPTH:
                 raise InvalidRequest(f"{_shown(_path(parent, step))}: nested deeper than {MAX_DEPTH} levels")
