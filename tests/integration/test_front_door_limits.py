@@ -64,7 +64,7 @@ def test_a_chunk_size_that_is_not_plain_hex_is_refused_without_reading_on(
 
 def test_a_chunk_longer_than_its_size_is_refused(door: tuple[int, str], invocations: list[dict[str, Any]]) -> None:
     port, token = door
-    status, _, body = exchange(port, chunked_head(token) + b'5\r\n{"name": "x"}\r\n0\r\n\r\n')
+    status, _, _ = exchange(port, chunked_head(token) + b'5\r\n{"name": "x"}\r\n0\r\n\r\n')
     assert status == 400 and invocations == []
 
 
@@ -134,7 +134,7 @@ def test_an_idle_connection_is_closed_after_the_idle_timeout(
 ) -> None:
     """Silent before a request, or in the middle of one: the connection is closed, not held forever."""
     monkeypatch.setattr(FramedRequestHandler, "timeout", 0.3)
-    port, token = door
+    port, _ = door
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(partial)
         started = time.monotonic()

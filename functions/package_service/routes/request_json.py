@@ -114,8 +114,36 @@ def read_json(text: str | bytes) -> Any:
 def _loads(text: str, hooks: dict[str, Any]) -> Any:
     try:
         return json.loads(text, **hooks)
-    except RecursionError:
-        raise InvalidRequest(f"request body: nested deeper than {MAX_DEPTH} levels") from None
+    except RecursionError:  # far deeper than MAX_DEPTH: find where it went too deep in the text itself
+        raise InvalidRequest(f"{_shown(_too_deep_at(text))}: nested deeper than {MAX_DEPTH} levels") from None
+
+
+def _too_deep_at(text: str) -> str:
+    """The path of the first container nested deeper than MAX_DEPTH, from the JSON text's tokens (only
+    brackets, commas and strings matter; the scan stops there)."""
+    frames: list[list[Any]] = []  # per open container: [is_object, current key or index]
+    expect_key = False
+    for token in _TOKEN.finditer(text):
+        mark = token.group()
+        if mark in ("{", "["):
+            if len(frames) >= MAX_DEPTH:
+                return "".join(
+                    f"[{step}]" if isinstance(step, int) else f".{_shortened(step)}" for _, step in frames
+                ).lstrip(".")
+            frames.append([mark == "{", "" if mark == "{" else 0])
+            expect_key = mark == "{"
+        elif mark in ("}", "]"):
+            if frames:
+                frames.pop()
+            expect_key = False
+        elif mark == ",":
+            if frames and not frames[-1][0]:
+                frames[-1][1] += 1
+            expect_key = bool(frames) and frames[-1][0]
+        elif expect_key and frames:  # a string where an object's key goes
+            frames[-1][1] = json.loads(mark)
+            expect_key = False
+    return ""
 
 
 def _check(root: Any, check_leaves: bool) -> int:
@@ -150,7 +178,7 @@ def _check(root: Any, check_leaves: bool) -> int:
                     own_path = own_path if own_path is not None else _path(parent, step)
                     stack.append((child, own_path, child_step, depth + 1))
         elif kind is _Inexact:
-            raise InvalidRequest(f"{_shown(_path(parent, step))}: {_shortened(node.text)} {node.why}")
+            raise InvalidRequest(f"{_shown(_path(parent, step))}: {_shortened(node.text, 40)} {node.why}")
         elif kind is str and not _storable(node):
             raise InvalidRequest(f"{_shown(_path(parent, step))}: {_SURROGATE}")
     return keys
@@ -161,6 +189,7 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _SIXTEEN_ZEROS = b"0" * 16  # a run of 16 digits: an integer that may be beyond 2**53 (the regex took 10x longer)
 # Every string, and the colon after it when it is a key: each match ends a string and nothing outside
 # strings is a quote, so the scan stays in step with the text.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
 
 
@@ -191,7 +220,7 @@ def _shown(path: str) -> str:
     return path or "request body"
 
 
-def _shortened(text: str, limit: int = 40) -> str:
+def _shortened(text: str, limit: int = 100) -> str:
     """A client's text quoted in a message: cut so a refusal stays small, a lone surrogate escaped."""
     text = text if len(text) <= limit else f"{text[:limit]}..."
     return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
