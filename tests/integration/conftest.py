@@ -91,6 +91,7 @@ def queues(table: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 class Reply:
     status: int
     body: dict[str, Any]
+    text: str = ""  # the body as it was sent, for exact comparisons
 
     @property
     def data(self) -> Any:
@@ -144,7 +145,8 @@ class Api:
             "isBase64Encoded": False,
         }
         response = handler(event, LocalContext(function_name="ApiFunction"))
-        return Reply(response["statusCode"], json.loads(response["body"]) if response.get("body") else {})
+        text = response.get("body") or ""
+        return Reply(response["statusCode"], json.loads(text) if text else {}, text)
 
     def ok(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         reply = self.post(path, body, **kwargs)

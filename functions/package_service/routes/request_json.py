@@ -64,8 +64,10 @@ class _Reader:
             return self._flag(text, f"has more than {MAX_INT_DIGITS} digits")
         value = int(text)
         if abs(value) > _LONGEST_EXACT_INT:
+            # Past 2**53 a float holds only some integers, and answers them in its own spelling: kept only
+            # when both give back this very number (1e22 is; 2**60, written 1.152921504606847e+18, is not).
             try:
-                exact = float(value) == value
+                exact = float(value) == value and Decimal(repr(float(value))) == value
             except OverflowError:
                 exact = False
             if not exact:
