@@ -72,6 +72,8 @@ def _rows() -> list[Any]:
                 pytest.param(path, first["top"], "nested-10000-deep", "[" * 10_000 + "]" * 10_000, id=f"{path}-deeper")
             )
             rows.append(pytest.param(path, first["top"], "repeated-key", None, id=f"{path}-repeated-key"))
+            too_much = json.dumps([[{}] * 1000] * 11)  # 22,000 objects and list items, no list too long
+            rows.append(pytest.param(path, first["top"], "too-many-values", too_much, id=f"{path}-too-many-values"))
         if first["array"]:
             too_many = json.dumps([_item_like(first["array"])] * 1001)
             rows.append(pytest.param(path, first["array"], "1001-items", too_many, id=f"{path}-long-list"))
@@ -101,6 +103,8 @@ def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(
     assert reply.status == 400, (kind, reply.body)
     if kind == "repeated-key":
         assert reply.message.startswith(f"{field.steps[0]}: given twice"), reply.message
+    elif kind == "too-many-values":  # a bound on the whole body, which no one field breaks
+        assert reply.message.startswith("request body: more than 20000 objects"), reply.message
     else:  # first, or among the problems listed
         assert reply.message.startswith(field.name) or f"; {field.name}" in reply.message, (kind, reply.message[:300])
     assert len(json.dumps(reply.body)) < 16_384

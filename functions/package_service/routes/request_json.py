@@ -20,9 +20,15 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.errors import InvalidRequest
+from ..domain.jobs import MAX_COHORT
 
 MAX_DEPTH = 64
-MAX_LIST_ITEMS = 1_000  # lists the published schema gives no maximum; models set smaller ones
+# Bounds on the work a body can ask for, checked before any model sees it: no list is longer than the
+# longest any field takes (each field's own maximum, 1,000 unless published otherwise, is its model's),
+# and a body holds at most MAX_VALUES objects, lists and list items in all (a refusal listing an error
+# per item then stays well under a second of CPU).
+MAX_LIST_ITEMS = MAX_COHORT
+MAX_VALUES = 20_000
 MAX_INT_DIGITS = 4_300  # Python's int <-> str conversion limit (sys.get_int_max_str_digits)
 _LONGEST_EXACT_INT = 2**53  # every integer up to here is a float exactly; beyond, only some are
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -151,7 +157,7 @@ def _too_deep_at(text: str) -> str:
 def _check(root: Any, check_leaves: bool) -> int:
     """Walk the containers (depth first, no recursion) and refuse the first rule broken, naming its path.
     Returns how many keys the objects hold."""
-    keys = 0
+    keys = values = 0
     stack: list[tuple[Any, str, Any, int]] = [(root, "", None, 1)]
     while stack:
         node, parent, step, depth = stack.pop()
@@ -165,13 +171,19 @@ def _check(root: Any, check_leaves: bool) -> int:
                     raise InvalidRequest(
                         f"{_shown(_path(parent, step))}: at most {MAX_LIST_ITEMS} items (got {len(node)})"
                     )
+                values += len(node)
                 children = enumerate(node)
             else:
                 if kind is _RepeatedKeys:
                     where = _path(_path(parent, step), node.repeated)
                     raise InvalidRequest(f"{where}: given twice in one object; send each field once")
                 keys += len(node)
+                values += 1
                 children = node.items()
+            if values > MAX_VALUES:
+                raise InvalidRequest(
+                    f"request body: more than {MAX_VALUES} objects, lists and list items in all; split the request"
+                )
             own_path = None  # built once, and only when a child is pushed
             for child_step, child in children:
                 if check_leaves and type(child_step) is str and not _storable(child_step):
