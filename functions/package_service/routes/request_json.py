@@ -30,6 +30,8 @@ MAX_DEPTH = 64
 MAX_LIST_ITEMS = MAX_COHORT
 MAX_VALUES = 20_000
 MAX_INT_DIGITS = 4_300  # Python's int <-> str conversion limit (sys.get_int_max_str_digits)
+# DynamoDB's number range (a value stored as a number attribute must fit it).
+_SMALLEST_STORED, _BEYOND_STORED = 1e-130, 1e126
 _LONGEST_EXACT_INT = 2**53  # every integer up to here is a float exactly; beyond, only some are
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -63,6 +65,8 @@ class _Reader:
             if value == 0:
                 return self._flag(text, "is closer to zero than a 64-bit float holds")
             return self._flag(text, "has more precision than a 64-bit float holds; send at most 17 significant digits")
+        if value and not _SMALLEST_STORED <= abs(value) < _BEYOND_STORED:
+            return self._flag(text, "is outside the range a number is stored in (0, or a magnitude from 1e-130 to below 1e126)")
         return value
 
     def number_int(self, text: str) -> Any:
