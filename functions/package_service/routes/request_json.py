@@ -66,7 +66,7 @@ class _Reader:
                 return self._flag(text, "is closer to zero than a 64-bit float holds")
             return self._flag(text, "has more precision than a 64-bit float holds; send at most 17 significant digits")
         if value and not _SMALLEST_STORED <= abs(value) < _BEYOND_STORED:
-            return self._flag(text, "is outside the range a number is stored in (0, or a magnitude from 1e-130 to below 1e126)")
+            return self._flag(text, "is outside the range a number is stored in (0, or 1e-130 up to 1e126 either side)")
         return value
 
     def number_int(self, text: str) -> Any:
