@@ -35,6 +35,7 @@ NUMBER_TEXTS = {
     "ten-to-the-thirty": "1" + "0" * 30,
     "decimal-more-precise-than-a-float": "0.10000000000000000001",
     "underflows-to-zero": "1e-400",
+    "below-dynamodbs-range": "5e-324",
     "5000-digits": "7" * 5000,
 }
 
