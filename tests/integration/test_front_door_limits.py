@@ -3,28 +3,17 @@ other transfer coding, 10 MB read at most, Lambda's 6 MB event and response, an 
 
 import json
 import socket
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import infra.front_door
-from infra.front_door import LAMBDA_MAX_EVENT_BYTES, LAMBDA_MAX_RESPONSE_BYTES, FrontDoor, make_http_server
+from infra.front_door import LAMBDA_MAX_EVENT_BYTES, LAMBDA_MAX_RESPONSE_BYTES
 from infra.http_framing import API_GATEWAY_MAX_BODY, FramedRequestHandler
-from package_service.store.tokens import create_token
 
 from .conftest import scan_count
 from .test_front_door import exchange, read_answer, request
-
-
-@pytest.fixture
-def door(table: str) -> Iterator[tuple[int, str]]:
-    server = make_http_server(FrontDoor(authorizer_ttl=0), "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    yield server.server_address[1], create_token("acme", "ci")
-    server.shutdown()
 
 
 @pytest.fixture
@@ -94,19 +83,24 @@ def test_a_body_over_lambdas_6_mb_event_limit_is_api_gateways_413(
     assert status == 413 and json.loads(answer) == {"message": "Request Too Long"} and invocations == []
 
 
+def _answers_of(monkeypatch: pytest.MonkeyPatch, characters: int) -> None:
+    """The Api function answers a `data` string of `characters` characters, whatever it is asked."""
+    real = infra.front_door.invoke
+
+    def sized(function: str, event: dict[str, Any]) -> Any:
+        answer = real(function, event)
+        if "httpMethod" in event:
+            answer["body"] = json.dumps({"data": "a" * characters})
+        return answer
+
+    monkeypatch.setattr(infra.front_door, "invoke", sized)
+
+
 def test_an_answer_over_lambdas_6_mb_response_limit_is_api_gateways_502(
     door: tuple[int, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port, token = door
-    real = infra.front_door.invoke
-
-    def oversized(function: str, event: dict[str, Any]) -> Any:
-        answer = real(function, event)
-        if "httpMethod" in event:
-            answer["body"] = json.dumps({"data": "a" * LAMBDA_MAX_RESPONSE_BYTES})
-        return answer
-
-    monkeypatch.setattr(infra.front_door, "invoke", oversized)
+    _answers_of(monkeypatch, LAMBDA_MAX_RESPONSE_BYTES)
     status, _, answer = exchange(port, request("POST", "/v1/packages/list", token, b"{}"))
     assert status == 502 and json.loads(answer) == {"message": "Internal server error"}
 
@@ -115,15 +109,7 @@ def test_an_answer_just_under_the_response_limit_is_passed_on(
     door: tuple[int, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port, token = door
-    real = infra.front_door.invoke
-
-    def large(function: str, event: dict[str, Any]) -> Any:
-        answer = real(function, event)
-        if "httpMethod" in event:
-            answer["body"] = json.dumps({"data": "a" * (LAMBDA_MAX_RESPONSE_BYTES - 4096)})
-        return answer
-
-    monkeypatch.setattr(infra.front_door, "invoke", large)
+    _answers_of(monkeypatch, LAMBDA_MAX_RESPONSE_BYTES - 4096)
     status, _, answer = exchange(port, request("POST", "/v1/packages/list", token, b"{}"))
     assert status == 200 and len(answer) > LAMBDA_MAX_RESPONSE_BYTES - 8192
 

@@ -2,14 +2,16 @@
 `json_body_deserializer`), so each model sees numbers that are exact and a shape that is bounded.
 
 - A number is read exactly as written or refused: non-finite (`1e400`, `NaN`), more precision than a
-  64-bit float holds (`123456789012345678901234567890`, `0.10000000000000000001`, `1e-400`), or more
-  than 4,300 digits (Python's int-string limit) is a 400 naming the field. Python's reader would
-  otherwise turn the first into infinity, round the second, and raise on the third.
-- Nesting deeper than MAX_DEPTH, a list longer than MAX_LIST_ITEMS, a key given twice in one object and
-  a lone UTF-16 surrogate (`"\\ud800"`, which no UTF-8 store can hold) are 400s naming the field.
+  64-bit float holds (`123456789012345678901234567890`, `0.10000000000000000001`, `1e-400`), outside
+  DynamoDB's number range (`5e-324`), or more than 4,300 digits (Python's int-string limit). Python's
+  reader would otherwise turn the first into infinity, round the second, and raise on the last.
+- Nesting deeper than MAX_DEPTH, a list longer than MAX_LIST_ITEMS, more than MAX_VALUES objects and
+  list items in all, a key given twice in one object and a lone UTF-16 surrogate (`"\\ud800"`, which no
+  UTF-8 store can hold) are refused.
+Each refusal is a 400 naming the field (docs/api.md, decision 0012).
 
 The work is proportional to the body: the hooks only flag, and the walk that names a field visits
-containers (and leaves only when a hook flagged one), so a valid body costs a few microseconds.
+containers (and leaves only when a hook flagged one): tens of microseconds for a create's body.
 """
 
 import json
