@@ -118,7 +118,12 @@ def read_json(text: str | bytes) -> Any:
     if _SIXTEEN_ZEROS in as_text.encode("utf-8", "replace").translate(_DIGITS_AS_ZERO):
         hooks["parse_int"] = reader.number_int
     value = _loads(as_text, hooks)
-    keys = _check(value, check_leaves=reader.flagged or bool(_SURROGATE_ESCAPE.search(as_text)))
+    if reader.flagged or _SURROGATE_ESCAPE.search(as_text):
+        _check(value, check_leaves=True)
+    keys = _measured(value)
+    if keys is None:  # a bound is broken: the walk that keeps paths names where
+        _check(value, check_leaves=False)
+        raise InvalidRequest("request body: nested too deep or too large")  # (the walk always raises first)
     if keys != as_text.count('":') and keys != sum(1 for colon in _STRING.findall(as_text) if colon):
         careful = _Reader()
         _check(_loads(as_text, {**hooks, "object_pairs_hook": careful.object}), check_leaves=True)
@@ -158,6 +163,42 @@ def _too_deep_at(text: str) -> str:
             frames[-1][1] = json.loads(mark)
             expect_key = False
     return ""
+
+
+def _measured(root: Any) -> int | None:
+    """How many keys the body's objects hold, or None when it breaks a bound (depth, a list's length,
+    the values in all). Keeps no paths: the common case, and about half the time of _check."""
+    tally = [0, 0]  # keys, values
+    try:
+        _tally(root, 1, tally)
+    except _OutOfBounds:
+        return None
+    return tally[0]
+
+
+def _tally(node: Any, depth: int, tally: list[int]) -> None:
+    """Recursion, at most MAX_DEPTH deep: faster here than a loop over a stack."""
+    if depth > MAX_DEPTH:
+        raise _OutOfBounds
+    if type(node) is list:
+        tally[1] += len(node)
+        if len(node) > MAX_LIST_ITEMS or tally[1] > MAX_VALUES:
+            raise _OutOfBounds
+        for child in node:
+            if type(child) in _CONTAINERS:
+                _tally(child, depth + 1, tally)
+    else:
+        tally[0] += len(node)
+        tally[1] += 1
+        for child in node.values():
+            if type(child) in _CONTAINERS:
+                _tally(child, depth + 1, tally)
+    if tally[1] > MAX_VALUES:
+        raise _OutOfBounds
+
+
+class _OutOfBounds(Exception):
+    pass
 
 
 def _check(root: Any, check_leaves: bool) -> int:
