@@ -118,3 +118,14 @@ def test_any_error_body_is_cut_to_stay_under_16_kb() -> None:
 
     response = error_response(400, {"message": "alias " + "a" * 50_000 + " is listed twice"})
     assert len(str(response.body)) < 16_384 and json.loads(str(response.body))["message"].startswith("alias aaa")
+
+
+def test_a_customer_with_an_external_id_takes_97_ingest_aliases_in_its_one_transaction(api: Api) -> None:
+    """98 and an external id were 101 items: a 400 that spoke of "0 products and rate cards"."""
+    before = scan_count()
+    body = {"name": "c", "external_id": "e1", "ingest_aliases": [f"a{i}" for i in range(98)]}
+    reply = api.post("/v1/customers", body)
+    assert reply.status == 400 and reply.message.startswith("ingest_aliases: at most 97 with an external_id")
+    assert scan_count() == before
+    body["ingest_aliases"] = body["ingest_aliases"][:97]
+    assert api.post("/v1/customers", body).status == 200

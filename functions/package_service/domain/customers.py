@@ -77,6 +77,17 @@ class CustomerCreate(RequestModel):
         default=None, max_length=98
     )
 
+    @model_validator(mode="after")
+    def _fits_one_transaction(self) -> "CustomerCreate":
+        """The customer, its audit entry, its external id's guard and one guard per alias: 100 items."""
+        if self.external_id and self.ingest_aliases and len(self.ingest_aliases) > 97:
+            raise ValueError(
+                "ingest_aliases: at most 97 with an external_id (each is guarded in the create's transaction of "
+                "at most 100 items, beside the customer, its audit entry and its external id); "
+                f"got {len(self.ingest_aliases)}"
+            )
+        return self
+
 
 class CustomerRef(RequestModel):
     id: Id
