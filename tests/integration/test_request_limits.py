@@ -129,3 +129,10 @@ def test_a_customer_with_an_external_id_takes_97_ingest_aliases_in_its_one_trans
     assert scan_count() == before
     body["ingest_aliases"] = body["ingest_aliases"][:97]
     assert api.post("/v1/customers", body).status == 200
+
+
+def test_an_ingest_alias_to_look_up_is_bounded_as_aliases_are(api: Api) -> None:
+    """It becomes part of a DynamoDB key: 1,000 four-byte characters would exceed the key's 2,048 bytes."""
+    reply = api.get("/v1/customers", {"ingest_alias": "\U0001f600" * 1000})
+    assert reply.status == 400 and reply.message.startswith("ingest_alias: String should have at most 128"), reply.body
+    assert api.get("/v1/customers", {"ingest_alias": "\U0001f600" * 128}).status == 200
