@@ -3,6 +3,7 @@ requests") over every operation whose body takes it, the operations and fields r
 Each row: a 400 whose message names the field, and nothing stored (the table re-read)."""
 
 import json
+import socket
 from typing import Any
 
 import pytest
@@ -127,3 +128,27 @@ def test_the_table_covers_every_class_the_spec_names() -> None:
     ]:
         assert expected in ids, expected
     assert len({p.values[0] for p in _rows()}) == len(body_operations())  # every operation has rows
+
+
+OVER_THE_WIRE = ("nested-10000-deep", "100000-items", "5000-digits", "key-over-1024-bytes")
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "kind", "text"), [p for p in _rows() if p.values[2] in OVER_THE_WIRE]
+)  # fmt: skip
+def test_bad_input_over_a_real_connection_is_answered_never_dropped(
+    door: tuple[int, str], path: str, field: Field, kind: str, text: str | None
+) -> None:
+    """The same rows through the local front door: an HTTP answer with a JSON 400, on a connection the
+    server keeps open for the next request."""
+    from .test_front_door import read_answer, request
+
+    port, token = door
+    body = _body_text(field, text).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request("POST", path, token, body) + request("POST", "/v1/packages/list", token, b"{}"))
+        stream = sock.makefile("rb")
+        status, headers, answer = read_answer(stream)
+        assert status == 400 and headers["content-type"] == "application/json", answer[:300]
+        assert json.loads(answer)["message"]
+        assert read_answer(stream)[0] == 200  # the connection carried on
