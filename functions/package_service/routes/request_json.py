@@ -168,6 +168,8 @@ def _too_deep_at(text: str) -> str:
 def _measured(root: Any) -> int | None:
     """How many keys the body's objects hold, or None when it breaks a bound (depth, a list's length,
     the values in all). Keeps no paths: the common case, and about half the time of _check."""
+    if type(root) not in _CONTAINERS:
+        return 0  # a bare scalar (the handler lets only objects through; the model refuses anything else)
     tally = [0, 0]  # keys, values
     try:
         _tally(root, 1, tally)
