@@ -1,10 +1,17 @@
 """What the benchmarks share: an embedded DynamoDB in its own process, configured for the service."""
 
+import json
 import os
 import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+from uuid import uuid4
+
+import httpx
 
 from infra.template import ROOT
 
@@ -47,3 +54,29 @@ def _forget_cached_clients() -> None:
 
     for cached in (get_settings, get_client, get_sqs):
         cached.cache_clear()
+
+
+STACK_STATE = ROOT / ".local" / "stack.json"
+
+
+def start_stack(module: str, env: dict[str, str]) -> tuple["subprocess.Popen[bytes]", str, dict[str, Any]]:
+    """`make run`'s stack (`module`) in a child process on a free port with a fresh table; returns the
+    process, its URL and the state it recorded."""
+    port = free_port()
+    table = f"bench-{uuid4().hex[:6]}"
+    env = {**os.environ, "PORT": str(port), "LOCAL_SCHEDULE_SECONDS": "0", "LOCAL_DEMO_DATA": "0",
+           "POWERTOOLS_LOG_LEVEL": "WARNING", "TABLE_NAME": table, **env}  # fmt: skip
+    env.pop("DYNAMODB_ENDPOINT_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.get(f"{url}/swagger", timeout=1)
+            state = json.loads(STACK_STATE.read_text())
+            if state["table_name"] == table:  # this stack's, not a previous one's
+                return process, url, state
+        except (httpx.TransportError, FileNotFoundError, KeyError, json.JSONDecodeError):
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{module} did not start")

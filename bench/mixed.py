@@ -9,11 +9,8 @@ tenant holds and what the table holds grow.
 """
 
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,35 +18,12 @@ from uuid import uuid4
 
 import httpx
 
-from bench.common import free_port
-from infra.template import ROOT
+from bench.common import start_stack
 
 TOKEN = "mixed-token"
 CLIENTS = 16
 REQUESTS = 320  # per measurement, a quarter of each kind
 SIZES = (1_000, 50_000)
-STATE = ROOT / ".local" / "stack.json"
-
-
-def _start(module: str) -> tuple[subprocess.Popen[bytes], str, dict[str, Any]]:
-    port = free_port()
-    table = f"mixed-{uuid4().hex[:6]}"
-    env = {**os.environ, "PORT": str(port), "LOCAL_API_TOKENS": f"mixed={TOKEN}", "LOCAL_SCHEDULE_SECONDS": "0",
-           "LOCAL_DEMO_DATA": "0", "POWERTOOLS_LOG_LEVEL": "WARNING", "TABLE_NAME": table}  # fmt: skip
-    env.pop("DYNAMODB_ENDPOINT_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            httpx.get(f"{url}/swagger", timeout=1)
-            state = json.loads(STATE.read_text())
-            if state["table_name"] == table:  # this stack's, not a previous one's
-                return process, url, state
-        except (httpx.TransportError, FileNotFoundError, KeyError, json.JSONDecodeError):
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{module} did not start")
 
 
 def _call(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +101,7 @@ def _measure(client: httpx.Client, seeded: dict[str, Any]) -> tuple[float, float
 
 
 def _run_stack(module: str) -> dict[int, tuple[float, float, float]]:
-    process, url, state = _start(module)
+    process, url, state = start_stack(module, {"LOCAL_API_TOKENS": f"mixed={TOKEN}"})
     endpoint, table = state["endpoint_url"], state["table_name"]
     try:
         headers = {"Authorization": f"Bearer {TOKEN}"}

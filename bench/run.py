@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import api, cohort, footprint, imports, migration, mixed
+from bench import api, cohort, footprint, imports, migration, mixed, refusal
 
 RESULTS = Path(__file__).with_name("results.md")
 
@@ -26,6 +26,7 @@ def main() -> None:
         "cohort": cohort.run,
         "migration": migration.run,
         "mixed": mixed.run,
+        "refusal": refusal.run,
     }
     wanted = set(sys.argv[1:]) or set(benchmarks)
     sections = [run() for name, run in benchmarks.items() if name in wanted]

@@ -21,6 +21,11 @@ from .lambda_runtime import invoke
 from .template import authorizer_ttl_seconds, functions
 
 STAGE = "local"
+# Lambda's synchronous invocation payload limits, in bytes of the JSON it is handed (the whole event) and
+# hands back (the whole proxy response): 6 MiB, and 100 bytes more for the response (measured; see
+# docs/decisions/0012). API Gateway answers an event over the limit 413, a response over it 502.
+LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024
+LAMBDA_MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,14 @@ def _proxy_body(body: bytes) -> tuple[str | None, bool]:
         return base64.b64encode(body).decode("ascii"), True
 
 
+def _over(limit: int, body: Any, payload: dict[str, Any]) -> bool:
+    """Whether `payload` serialised is over `limit` bytes. Serialised only when its body could make it so
+    (JSON escapes a character in at most 6 bytes; the rest of an event is far below 64 KB)."""
+    if not isinstance(body, str) or len(body) * 6 + 65536 <= limit:
+        return False
+    return len(json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass")) > limit
+
+
 def _every_value(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -176,10 +189,14 @@ class FrontDoor:
             "body": text,
             "isBase64Encoded": encoded,
         }
+        if _over(LAMBDA_MAX_EVENT_BYTES, text, event):
+            return _json(413, {"message": "Request Too Long"})
         try:
             response = invoke(route.function, event)
         except Exception:  # API Gateway answers 502 when the integration itself fails
             return _json(502, {"message": "Internal server error"})
+        if _over(LAMBDA_MAX_RESPONSE_BYTES, response.get("body"), response):
+            return _json(502, {"message": "Internal server error"})  # Lambda refused to return it
         out_headers = {k: v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
         out_headers.update(response.get("headers") or {})
         out_headers["x-amzn-RequestId"] = request_id

@@ -9,6 +9,7 @@ header block is split by hand under the same limits (a line at most 65,536 bytes
 431 beyond either); the answer leaves in one write.
 """
 
+import re
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -16,6 +17,12 @@ from typing import Any
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 MAX_LINE = 65536  # http.client's _MAXLINE
 MAX_HEADERS = 100  # http.client's _MAXHEADERS
+# How long a connection may sit silent (between requests or mid-request) before it is closed, as API
+# Gateway closes idle client connections. See docs/decisions/0012.
+IDLE_TIMEOUT_SECONDS = 310.0
+# A chunk size is hex digits and nothing else (RFC 9112 7.1: no sign, no "0x", no spaces); 16 digits
+# already say more than the 10 MB cap.
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 
 
 class Headers:
@@ -50,6 +57,7 @@ class BadRequest(Exception):
 
 class FramedRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT_SECONDS  # http.server sets it on the socket; a silent client is disconnected
     # With Nagle on, a keep-alive client's delayed ACK can hold an answer back ~40 ms.
     disable_nagle_algorithm = True
     raw_requestline: bytes  # read by http.server's handle_one_request
@@ -120,8 +128,13 @@ class FramedRequestHandler(BaseHTTPRequestHandler):
             pairs.append((name, value.strip()))
 
     def read_body(self) -> bytes:
-        """The request body by Content-Length or chunked transfer encoding, at most API Gateway's 10 MB."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        """The request body by Content-Length or chunked transfer encoding, at most API Gateway's 10 MB.
+        A transfer coding other than `chunked` alone (gzip, "xchunked", "gzip, chunked") is refused: 501,
+        as HTTP asks of a server that does not implement it."""
+        codings = self.headers.all("Transfer-Encoding")
+        if codings:
+            if [c.strip().lower() for c in codings] != ["chunked"]:
+                raise BadRequest(f"Transfer-Encoding {', '.join(codings)!r} is not supported; use chunked", 501)
             return self._read_chunks()
         lengths = set(self.headers.all("Content-Length"))
         if len(lengths) > 1:  # which one frames the body? (RFC 9112 6.3: reject, a smuggling vector)
@@ -135,23 +148,28 @@ class FramedRequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _read_chunks(self) -> bytes:
+        """Strictly framed (RFC 9112 7.1): hex sizes, CRLF after each chunk; the 10 MB cap is checked
+        before each chunk is read, so an oversized body is refused without being held."""
         chunks: list[bytes] = []
         total = 0
         while True:
-            line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(line, 16)
-            except ValueError:
-                raise BadRequest("malformed chunked body") from None
+            line = self.rfile.readline(1024)
+            size_text = line.split(b";", 1)[0].rstrip(b"\r\n").rstrip(b" \t")
+            if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
+                raise BadRequest("malformed chunked body: a chunk size is hex digits")
+            size = int(size_text, 16)
             if size == 0:
-                while self.rfile.readline(1024).strip():  # trailers
-                    pass
-                return b"".join(chunks)
+                for _ in range(MAX_HEADERS + 1):  # trailers, up to the blank line
+                    if self.rfile.readline(MAX_LINE + 1) in (b"\r\n", b"\n", b""):
+                        return b"".join(chunks)
+                raise BadRequest("Too many trailers", HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
             total += size
             if total > API_GATEWAY_MAX_BODY:
                 raise BadRequest("Request Too Long", 413)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(8)  # the chunk's CRLF
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise BadRequest("malformed chunked body: a chunk does not end where its size says")
+            chunks.append(chunk)
 
     def answer(self, status: int, headers: dict[str, str], payload: bytes) -> None:
         """Status line, headers and body in one write."""

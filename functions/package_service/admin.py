@@ -110,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.action == "create":
             print(create_token(args.tenant, args.name or args.tenant, args.token))
         elif args.action == "list":
-            print("hash\tname\tcreated_at\trevoked_at")
-            for token in list_tokens(args.tenant):
-                print(f"{token.token_hash}\t{token.name}\t{token.created_at}\t{token.revoked_at or '-'}")
+            print("hash\tname\tcreated_at\trevoked_at\tactor_id")
+            for t in list_tokens(args.tenant):
+                print(f"{t.token_hash}\t{t.name}\t{t.created_at}\t{t.revoked_at or '-'}\t{t.actor_id}")
         else:
             print(_revoke(parser, args), file=sys.stderr)
             print(

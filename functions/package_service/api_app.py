@@ -8,9 +8,11 @@ from .domain.errors import DomainError
 from .observability import logger
 from .routes import audit, catalog, contracts, customers, jobs, migrations, packages
 from .routes.common import describe_validation_errors, error_response
+from .routes.request_json import read_json
 from .routes.wire import omit_absent_fields
 
-app = APIGatewayRestResolver(enable_validation=True)
+# Every body is read by read_json: numbers exact, shape bounded, before any model sees it.
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=read_json)
 app.use(middlewares=[omit_absent_fields])
 app.include_router(packages.router)
 app.include_router(catalog.router)

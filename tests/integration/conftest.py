@@ -1,6 +1,7 @@
 """Handlers on moto: the table comes from template.yaml, events are API Gateway REST proxy events."""
 
 import json
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -91,6 +92,7 @@ def queues(table: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 class Reply:
     status: int
     body: dict[str, Any]
+    text: str = ""  # the body as it was sent, for exact comparisons
 
     @property
     def data(self) -> Any:
@@ -144,7 +146,8 @@ class Api:
             "isBase64Encoded": False,
         }
         response = handler(event, LocalContext(function_name="ApiFunction"))
-        return Reply(response["statusCode"], json.loads(response["body"]) if response.get("body") else {})
+        text = response.get("body") or ""
+        return Reply(response["statusCode"], json.loads(text) if text else {}, text)
 
     def ok(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         reply = self.post(path, body, **kwargs)
@@ -329,3 +332,15 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     assert audit.status == 200, audit.body
     replies.append(("GET /v1/auditLogs", audit))
     return replies
+
+
+@pytest.fixture
+def door(table: str) -> Iterator[tuple[int, str]]:
+    """The local front door on a free port, over the moto table; its port and a token of tenant acme."""
+    from infra.front_door import FrontDoor, make_http_server
+    from package_service.store.tokens import create_token
+
+    server = make_http_server(FrontDoor(authorizer_ttl=0), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    yield server.server_address[1], create_token("acme", "ci")
+    server.shutdown()

@@ -183,3 +183,16 @@ def test_job_creation_faults_store_nothing(api: Api, catalog: dict[str, str], fa
     body = {"package_id": package, "starting_at": START, "customer_ids": ["11111111-1111-4111-8111-111111111111"] * 1}
     assert api.post("/v1/provisioningJobs/create", body).status == 503
     assert scan_count() == before
+
+
+def test_a_conflict_setting_billing_configurations_is_a_503_like_every_write(api: Api, faults: Faults) -> None:
+    """It re-raised DynamoDB's error (a 500); nothing was written, so the client may retry."""
+    customer = api.ok("/v1/customers", {"name": "Contended"})["id"]
+    before = scan_count()
+    faults.fail("TransactWriteItems", conflict(2))
+    reply = api.post("/v1/setCustomerBillingProviderConfigurations", {"data": [{"customer_id": customer, **STRIPE}]})
+    assert reply.status == 503 and "retry" in reply.message
+    faults.plans.clear()
+    assert scan_count() == before
+    retried = api.post("/v1/setCustomerBillingProviderConfigurations", {"data": [{"customer_id": customer, **STRIPE}]})
+    assert retried.status == 200

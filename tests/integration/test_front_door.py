@@ -6,24 +6,14 @@ import json
 import socket
 import sys
 import threading
-from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import pytest
 
-from infra.front_door import FrontDoor, make_http_server
 from infra.http_framing import FramedRequestHandler
 from package_service.store.tokens import create_token
 
 from .conftest import scan_count
-
-
-@pytest.fixture
-def door(table: str) -> Iterator[tuple[int, str]]:
-    server = make_http_server(FrontDoor(authorizer_ttl=0), "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    yield server.server_address[1], create_token("acme", "ci")
-    server.shutdown()
 
 
 def exchange(port: int, raw: bytes, headers_only: bool = False) -> tuple[int, dict[str, str], bytes]:

@@ -6,6 +6,7 @@ from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 from uuid import UUID
 
+from annotated_types import MaxLen
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -37,6 +38,15 @@ class RequestModel(BaseModel):
         # it would copy request bodies (customer names, custom fields) into the logs. Names, not values.
         return f"{type(self).__name__}({', '.join(sorted(self.model_fields_set))})"
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """A list field without a maximum of its own takes at most MAX_LIST_ITEMS (and says so in the API
+        description), so a long list is one error, not one per item."""
+        super().__pydantic_init_subclass__(**kwargs)
+        for field in cls.model_fields.values():
+            if _is_list(field.annotation) and not any(isinstance(m, MaxLen) for m in field.metadata):
+                field.metadata.append(MaxLen(MAX_LIST_ITEMS))
+
     @field_validator("*", mode="before")
     @classmethod
     def _as_published(cls, value: Any, info: ValidationInfo) -> Any:
@@ -53,6 +63,18 @@ class RequestModel(BaseModel):
         if upper_case_enum:
             return [_upper(v) for v in value] if isinstance(value, list) else _upper(value)
         return value
+
+
+MAX_LIST_ITEMS = 1_000  # the default for a list Metronome publishes no maximum for
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is list:
+        return True
+    if origin is Annotated:
+        return _is_list(get_args(annotation)[0])
+    return origin in (Union, UnionType) and any(_is_list(a) for a in get_args(annotation))
 
 
 def _no_null(schema: dict[str, Any], model: type) -> None:
@@ -177,6 +199,21 @@ QueryTimestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterV
 """A timestamp given as a query parameter (RFC 3339 text, with an offset)."""
 
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=1024)]
+
+# DynamoDB caps a partition key at 2,048 bytes (a sort key at 1,024): text that becomes part of a key is
+# measured in UTF-8 bytes, with room left for the key's prefix (tenant and kind).
+MAX_KEY_TEXT_BYTES = 1024
+
+
+def _fits_a_key(value: str) -> str:
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > MAX_KEY_TEXT_BYTES:
+        raise ValueError(f"must be at most {MAX_KEY_TEXT_BYTES} bytes in UTF-8 (got {size})")
+    return value
+
+
+AliasName = Annotated[NonEmptyStr, AfterValidator(_fits_a_key)]
+"""An alias, or a reference to one: part of a DynamoDB key, so bounded in bytes as well as characters."""
 UniquenessKey = Annotated[str, Field(min_length=1, max_length=128)]
 
 TimeUnit = Annotated[Literal["DAYS", "WEEKS", "MONTHS", "YEARS"], BeforeValidator(_upper)]
@@ -224,7 +261,7 @@ class Alias(RequestModel):
     An open bound means the window is unbounded on that side.
     """
 
-    name: NonEmptyStr
+    name: AliasName
     starting_at: Timestamp | None = None
     ending_before: Timestamp | None = None
 

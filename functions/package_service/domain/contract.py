@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from .base import Id, NonEmptyStr, Timestamp, check_one_package, format_timestamp
+from .base import AliasName, Id, Timestamp, check_one_package, format_timestamp
 from .contract_document import TERM_LISTS, TermDocuments, build_contract, transition_entries, usage_statement
 from .contract_terms import (
     BillingProviderConfiguration,
@@ -49,12 +49,12 @@ class ContractCreate(PackageChoice):
     hierarchy_configuration: HierarchyConfiguration | None = None
     multiplier_override_prioritization: Prioritization | None = None
     name: str | None = None
-    net_payment_terms_days: float | None = Field(default=None, ge=0)
+    net_payment_terms_days: int | None = Field(default=None, ge=0)
     netsuite_sales_order_id: str | None = None
     overrides: list[ContractOverride] | None = None
     prepaid_balance_threshold_configuration: PrepaidBalanceThresholdConfiguration | None = None
     professional_services: list[ProfessionalService] | None = None
-    rate_card_alias: NonEmptyStr | None = None
+    rate_card_alias: AliasName | None = None
     rate_card_id: Id | None = None
     recurring_commits: list[ContractRecurringCommit] | None = None
     recurring_credits: list[ContractRecurringCredit] | None = None

@@ -77,13 +77,39 @@ class CustomerCreate(RequestModel):
         default=None, max_length=98
     )
 
+    @model_validator(mode="after")
+    def _fits_one_transaction(self) -> "CustomerCreate":
+        """The customer, its audit entry, its external id's guard and one guard per alias: 100 items."""
+        if self.external_id and self.ingest_aliases and len(self.ingest_aliases) > 97:
+            raise ValueError(
+                "ingest_aliases: at most 97 with an external_id (each is guarded in the create's transaction of "
+                "at most 100 items, beside the customer, its audit entry and its external id); "
+                f"got {len(self.ingest_aliases)}"
+            )
+        return self
+
 
 class CustomerRef(RequestModel):
     id: Id
 
 
+# The call is one DynamoDB transaction (at most 100 items): per customer, its record and its audit entry.
+MAX_CUSTOMERS_PER_SET = 50
+
+
 class SetBillingConfigurations(RequestModel):
     data: list[BillingProviderConfigSet] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _fits_one_transaction(self) -> "SetBillingConfigurations":
+        customers = len({item.customer_id for item in self.data})
+        if customers > MAX_CUSTOMERS_PER_SET:
+            raise ValueError(
+                f"data: configurations for at most {MAX_CUSTOMERS_PER_SET} different customers in one call "
+                f"(got {customers}); they are written all or nothing, two items a customer, in one transaction "
+                "of at most 100 items: split the call"
+            )
+        return self
 
 
 class GetBillingConfigurations(RequestModel):

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, check_one_package
+from .base import AliasName, Id, RequestModel, Timestamp, UniquenessKey, check_one_package
 
 MAX_COHORT = 10_000
 CHUNK_SIZE = 500  # customer ids per stored cohort chunk: 10,000 ids make 20 items of ~19 KB
@@ -17,7 +17,7 @@ COUNTS: tuple[str, ...] = ("pending", "provisioned", "failed", "skipped")
 
 class JobCreate(RequestModel):
     package_id: Id | None = None
-    package_alias: NonEmptyStr | None = None
+    package_alias: AliasName | None = None
     starting_at: Timestamp
     run_at: Timestamp | None = None
     customer_ids: list[Id] = Field(min_length=1, max_length=MAX_COHORT)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, format_timestamp, parse_timestamp
+from .base import AliasName, Id, RequestModel, Timestamp, UniquenessKey, format_timestamp, parse_timestamp
 from .dates import FREQUENCY_SPANS, shift
 
 Doc = dict[str, Any]
@@ -53,7 +53,7 @@ Effective = Annotated[
 class MigrationCreate(RequestModel):
     from_package_id: Id
     to_package_id: Id | None = None
-    to_package_alias: NonEmptyStr | None = None
+    to_package_alias: AliasName | None = None
     effective: Effective
     customer_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_SUBSET)
     uniqueness_key: UniquenessKey | None = None

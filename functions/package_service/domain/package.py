@@ -6,6 +6,7 @@ from pydantic import Field
 
 from .base import (
     Aliases,
+    AliasName,
     Id,
     NonEmptyStr,
     PositiveRelativeTime,
@@ -47,10 +48,10 @@ class PackageCreate(RequestModel):
     credits: list[Credit] | None = None
     duration: PositiveRelativeTime | None = None
     multiplier_override_prioritization: Prioritization | None = None
-    net_payment_terms_days: float | None = Field(default=None, ge=0)
+    net_payment_terms_days: int | None = Field(default=None, ge=0)
     overrides: list[Override] | None = None
     prepaid_balance_threshold_configuration: PrepaidBalanceThresholdConfiguration | None = None
-    rate_card_alias: NonEmptyStr | None = None
+    rate_card_alias: AliasName | None = None
     rate_card_id: Id | None = None
     recurring_commits: list[RecurringCommit] | None = None
     recurring_credits: list[RecurringCredit] | None = None

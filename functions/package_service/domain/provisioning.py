@@ -9,7 +9,15 @@ from typing import Any, Literal
 
 from pydantic import model_validator
 
-from .base import Id, NonEmptyStr, RequestModel, Timestamp, UniquenessKey, check_one_package, format_timestamp
+from .base import (
+    AliasName,
+    Id,
+    RequestModel,
+    Timestamp,
+    UniquenessKey,
+    check_one_package,
+    format_timestamp,
+)
 from .contract_document import TermDocuments, build_contract, transition_entries, usage_statement
 from .dates import Span, shift
 from .errors import InvalidRequest
@@ -64,7 +72,7 @@ class PackageChoice(ContractStart):
     """A package by id or alias; a request that names one may not state terms too."""
 
     package_id: Id | None = None
-    package_alias: NonEmptyStr | None = None
+    package_alias: AliasName | None = None
 
     @model_validator(mode="before")
     @classmethod

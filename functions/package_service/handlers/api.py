@@ -42,29 +42,8 @@ def _body_text(event: dict[str, Any]) -> str | dict[str, Any]:
     # A valid JSON text that is an object starts with "{".
     if event.get("httpMethod") == "POST" and raw.lstrip(b" \t\r\n")[:1] not in (b"", b"{"):
         return _refused(400, "request body: must be a JSON object")
-    text = body if isinstance(body, str) else raw.decode("utf-8", errors="replace")
-    # Python's JSON reader takes NaN and Infinity, which JSON has not: stored, they would make every later
-    # answer about the record invalid JSON. Looked for only when the bytes could hold one.
-    if (b"NaN" in raw or b"Infinity" in raw) and _has_non_json_number(text):
-        return _refused(400, "request body: NaN and Infinity are not JSON numbers")
-    return text
-
-
-def _has_non_json_number(text: str) -> bool:
-    def refuse(constant: str) -> Any:
-        raise _NonJsonNumber(constant)
-
-    try:
-        json.loads(text, parse_constant=refuse)
-    except _NonJsonNumber:
-        return True
-    except ValueError:
-        return False  # not JSON at all: the resolver answers that
-    return False
-
-
-class _NonJsonNumber(Exception):
-    pass
+    # Numbers, nesting and lists are checked as the body is read, for every operation (routes/request_json).
+    return body if isinstance(body, str) else raw.decode("utf-8", errors="replace")
 
 
 def _as_json(event: dict[str, Any], body: str) -> dict[str, Any]:

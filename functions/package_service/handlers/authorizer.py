@@ -50,6 +50,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "context": {
             "tenant_id": principal.tenant_id,
             "token_name": principal.token_name,
-            "token_id": principal.token_id,  # the token's SHA-256: the audit log's actor id
+            "token_id": principal.token_id,  # the audit log's actor id (store.tokens.actor_id)
         },
     }

@@ -43,8 +43,9 @@ def list_customers(
     customer_ids: Annotated[
         str | None, Query(description="Only these customers: comma-separated ids (as metronome-sdk sends them).")
     ] = None,
-    ingest_alias: Annotated[
-        str | None, Query(description="Only the customer with this ingest alias or external id.")
+    ingest_alias: Annotated[  # part of a DynamoDB key: bounded as aliases and external ids are (128)
+        str | None,
+        Query(min_length=1, max_length=128, description="Only the customer with this ingest alias or external id."),
     ] = None,
     salesforce_account_ids: Annotated[str | None, Query(description="Not supported: answers 400.")] = None,
 ) -> dict[str, Any]:

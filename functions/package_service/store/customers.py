@@ -28,9 +28,9 @@ from ..domain.customers import (
     present_billing_config,
     present_customer,
 )
-from ..domain.errors import Conflict, InvalidRequest, NotFound
+from ..domain.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from .audit import audited, entry_put, update_with_entry
-from .dynamo import Item, get_client, key, s, table_name, translated_errors
+from .dynamo import Item, get_client, key, s, table_name, transact, translated_errors
 from .kinds import CUSTOMER
 from .pages import list_records
 from .records import (
@@ -189,18 +189,23 @@ def set_billing_configs(
             }
         )
     try:
-        with translated_errors():
-            get_client().transact_write_items(TransactItems=cast(Any, items + entries))
+        reasons = transact(items + entries)
     except ClientError as error:
-        reasons = error.response.get("CancellationReasons", [])[: len(items)]
-        for index, reason in enumerate(reasons):
+        if "size" not in str(error.response.get("Error", {}).get("Message", "")).lower():
+            raise
+        reasons = [{"Code": "ValidationError"}]
+    if reasons is not None:
+        for index, reason in enumerate(reasons[: len(items)]):
             if reason.get("Code") == "ConditionalCheckFailed":
                 customer_id = list(by_customer)[index]
                 position = next(i for i, (cid, _) in enumerate(configs) if cid == customer_id)
                 raise InvalidRequest(
                     f"data[{position}].customer_id: customer {customer_id} does not exist or is archived"
-                ) from None
-        raise
+                )
+        if any(reason.get("Code") == "ValidationError" for reason in reasons):
+            raise InvalidRequest("data: the configurations would make a customer larger than DynamoDB's 400 KB item")
+        # Nothing was written: a concurrent writer touched the same customer. As every other write answers.
+        raise Unavailable("concurrent writes kept conflicting with this request; retry")
     return [
         {"customer_id": customer_id, **present_billing_config(customer_id, _plain(config_id, config))}
         for customer_id, new in by_customer.items()

@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -22,8 +23,8 @@ _HASH = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the tenant every record is scoped to, the token's name (`created_by`) and hash
-    (the audit log's actor id: never the token), and the API request being served (None elsewhere)."""
+    """Who is calling: the tenant every record is scoped to, the token's name (`created_by`) and actor id
+    (the audit log's: see actor_id), and the API request being served (None elsewhere)."""
 
     tenant_id: str
     token_name: str
@@ -33,17 +34,27 @@ class Principal:
 
 @dataclass(frozen=True)
 class TokenInfo:
-    """What an operator sees of a token: never the token, only its hash."""
+    """What an operator sees of a token: never the token, only its hash and its actor id."""
 
     token_hash: str
     tenant_id: str
     name: str
     created_at: str
     revoked_at: str | None
+    actor_id: str = ""
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_id(item: dict[str, Any]) -> str:
+    """Who a token is in the audit log, which every caller of the tenant reads: a random id issued with
+    the token. Never its hash: an unsalted SHA-256 lets anyone test a guessed token against it. Tokens
+    issued before actor ids existed are named by their name instead."""
+    if "actor_id" in item:
+        return str(item["actor_id"]["S"])
+    return f"token:{item['name']['S']}"
 
 
 def _hash_key(hashed: str) -> dict[str, dict[str, str]]:
@@ -67,6 +78,7 @@ def create_token(tenant_id: str, name: str, token: str | None = None) -> str:
                     **_hash_key(hashed),
                     "tenant_id": s(tenant_id),
                     "name": s(name),
+                    "actor_id": s(f"tok_{secrets.token_hex(12)}"),
                     "created_at": s(now),
                     "gsi1pk": s(_tenant_index(tenant_id)),
                     "gsi1sk": s(f"{now}#{hashed}"),
@@ -100,6 +112,7 @@ def list_tokens(tenant_id: str) -> list[TokenInfo]:
                     name=item["name"]["S"],
                     created_at=item["created_at"]["S"],
                     revoked_at=item["revoked_at"]["S"] if "revoked_at" in item else None,
+                    actor_id=actor_id(item),
                 )
             )
         if "LastEvaluatedKey" not in response:
@@ -150,6 +163,4 @@ def find_principal(token: str) -> Principal | None:
     item = response.get("Item")
     if item is None or "revoked_at" in item:
         return None
-    return Principal(
-        tenant_id=item["tenant_id"]["S"], token_name=item["name"]["S"], token_id=item["pk"]["S"].removeprefix("TOKEN#")
-    )
+    return Principal(tenant_id=item["tenant_id"]["S"], token_name=item["name"]["S"], token_id=actor_id(item))
