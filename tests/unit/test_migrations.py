@@ -64,7 +64,7 @@ def test_each_effective_rule() -> None:
     assert effective_at({"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}, doc) == at("2027-06-01")
     assert effective_at({"type": "END_OF_TERM"}, doc) == at("2028-01-31")
     assert effective_at({"type": "NEXT_BILLING_PERIOD", "after": "2027-05-01T00:00:00Z"}, doc) == at("2027-05-31")
-    with pytest.raises(CannotMove, match="no ending_before"):
+    with pytest.raises(CannotMove, match="no end date"):
         effective_at({"type": "END_OF_TERM"}, contract("2027-01-31"))
 
 
@@ -74,16 +74,24 @@ def test_each_effective_rule() -> None:
         ("2027-02-01T00:00:00.000Z", None, "2027-06-01", "archived"),
         (None, "c2", "2027-06-01", "already transitioned to contract c2"),
         (None, None, "2027-01-31", "starts 2027-01-31T00:00:00.000Z, not before"),
-        (None, None, "2028-01-31", "ends 2028-01-31T00:00:00.000Z, before"),
         (None, None, "2029-01-01", "ends 2028-01-31T00:00:00.000Z, before"),
+        (None, None, "2026-10-01", "before the migration was created"),
     ],
 )
 def test_a_contract_not_in_effect_at_its_date_cannot_move(
     archived: str | None, moved: str | None, when: str, reason: str
 ) -> None:
+    created = at("2026-11-01")
     with pytest.raises(CannotMove, match=reason):
-        check_movable(contract("2027-01-31", end="2028-01-31"), archived, moved, at(when))
-    check_movable(contract("2027-01-31", end="2028-01-31"), None, None, at("2028-01-30"))  # the last day moves
+        check_movable(contract("2027-01-31", end="2028-01-31"), archived, moved, at(when), created)
+    check_movable(contract("2027-01-31", end="2028-01-31"), None, None, at("2028-01-30"), created)  # the last day moves
+
+
+def test_a_contract_moves_at_its_own_end_but_leaves_no_remaining_term_there() -> None:
+    doc, created = contract("2027-01-31", end="2028-01-31"), at("2026-11-01")
+    check_movable(doc, None, None, at("2028-01-31"), created)  # END_OF_TERM, or a FULL_TERM renewal at the end
+    with pytest.raises(CannotMove, match="no term remains"):
+        check_movable(doc, None, None, at("2028-01-31"), created, remaining_term=True)
 
 
 def test_status_follows_the_phase_and_its_counts() -> None:
