@@ -29,6 +29,11 @@ def v1_body(catalog: dict[str, str]) -> dict[str, Any]:
 
 @pytest.fixture
 def packages(api: Api, catalog: dict[str, str]) -> dict[str, str]:
+    return make_packages(api, catalog)
+
+
+def make_packages(api: Api, catalog: dict[str, str]) -> dict[str, str]:
+    """v1 and v2 (named by id, or by its alias `plan-next`)."""
     v1 = api.ok("/v1/packages/create", v1_body(catalog))["id"]
     v2_body = package_body(catalog, name="Plan v2", aliases=[{"name": "plan-next"}])  # needs a Stripe config
     v2_body["subscriptions"][0]["initial_quantity"] = 5
@@ -54,11 +59,19 @@ NOW = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    pin_clock(monkeypatch)
+
+
+def pin_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(migration_routes, "now", lambda: NOW)
 
 
 @pytest.fixture(autouse=True)
 def _queues(queues: dict[str, str]) -> None:
+    use_queues(queues)
+
+
+def use_queues(queues: dict[str, str]) -> None:
     QUEUES.clear()
     QUEUES.update(queues)
 

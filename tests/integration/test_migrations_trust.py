@@ -13,20 +13,31 @@ from package_service.store import migration_work
 
 from .conftest import Api
 from .test_jobs import make_customers, trigger
-from .test_migrations import (  # noqa: F401  (the fixtures: the packages, the queues, the pinned clock)
+from .test_migrations import (
     NOW,
-    _clock,
-    _queues,
     contract,
     drain_all,
+    make_packages,
     migration,
-    packages,
+    pin_clock,
     plan,
     provision,
     run,
     start_migration,
+    use_queues,
     v1_body,
 )
+
+
+@pytest.fixture(autouse=True)
+def _queues_and_clock(queues: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    use_queues(queues)
+    pin_clock(monkeypatch)
+
+
+@pytest.fixture
+def packages(api: Api, catalog: dict[str, str]) -> dict[str, str]:
+    return make_packages(api, catalog)
 
 
 def body(packages: dict[str, str], effective: dict[str, str], **more: Any) -> dict[str, Any]:
