@@ -1,15 +1,15 @@
 """Applying a package migration: each PLANNED contract moved exactly once, several to a transaction.
 
-One contract's move is: the successor (uniqueness key `migration:<migration>:<contract>`) with its
+One contract's move is: the successor (its `uniqueness_key` `migration:<migration>:<contract>`) with its
 package-index row and its audit entry (`provision`, naming the migration), the old contract's end
 (transitions.py: conditioned on no transition out yet and no archive, the only ways a contract changes)
 with its index row and its audit entry (`transition`, naming the migration and the successor), and the
-plan row from PLANNED to APPLIED (conditioned on PLANNED). The moves of one message go several to a
-transaction (packing.py: one package check, one counter update), so the worker pays one call for up to
-ten contracts. When DynamoDB cancels a transaction nothing of it was written; its cancellation reasons
-name the items whose condition failed, and so the contracts they belong to: those are moved one at a
-time (a redelivery finds its row settled; a contract changed since the plan becomes ACTION_NEEDED with
-the reason), and the others go together again.
+plan row from PLANNED to APPLIED (conditioned on PLANNED: the move's guard, as a cohort's result row is).
+The moves of one message go several to a transaction (packing.py: one package check, one counter
+update), so the worker pays one call for about ten contracts. When DynamoDB cancels a transaction
+nothing of it was written; its cancellation reasons name the items whose condition failed, and so the
+contracts they belong to: those are moved one at a time (a redelivery finds its row settled; a contract
+changed since the plan becomes ACTION_NEEDED with the reason), and the others go together again.
 """
 
 import time
@@ -20,7 +20,7 @@ from uuid import uuid4
 
 from ..domain.audit import WORKER, AuditEntry, Change
 from ..domain.base import format_timestamp, parse_timestamp
-from ..domain.errors import InvalidRequest, PayloadTooLarge, UniquenessKeyTaken
+from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migrations import RowStatus
 from ..domain.provisioning import CoTerm, ProvisionRequest, Transition
 from .audit import background_entry
@@ -142,9 +142,10 @@ def _prepare(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: date
         remaining = row.get("successor_term", {}).get("S") == "REMAINING_TERM"
         co_term = CoTerm.of(contract_doc(previous)) if remaining else None
         new_id = str(uuid4())
-        extras = _applied_items(batch, contract_id, new_id, now, counted)
+        extras = _applied_items(batch, row, new_id, now, counted)
         audit = _entries(batch, contract_id, new_id, on_date, now)
-        plan = on_date.plan(request, now, extras, new_id, co_term=co_term, audit=audit)
+        # The plan row's PLANNED -> APPLIED is the uniqueness guard (as a cohort's result row is): no guard item.
+        plan = on_date.plan(request, now, extras, new_id, guard_written_by_caller=True, co_term=co_term, audit=audit)
         if (plan.resolved.billing_config or {}).get("id") != row.get("billing_config_id", {}).get("S"):
             reason = "the customer's matching billing provider configuration changed since the plan"
             return _settle(batch, row, "ACTION_NEEDED", now, reason)
@@ -183,8 +184,6 @@ def _apply_one(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: da
         except ConditionFailed as failed:
             if failed.label == "plan":
                 return "ALREADY_DONE"  # another delivery settled this row first
-        except UniquenessKeyTaken:
-            return "ALREADY_DONE"
         except ConcurrentChange:
             pass
         # Something read changed before the write (the old contract, the customer, the package): read
@@ -193,24 +192,17 @@ def _apply_one(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: da
     raise ConcurrentChange(f"contract {contract_id} kept changing while its migration was applied")
 
 
-def _applied_items(
-    batch: MigrationBatch, contract_id: str, new_id: str, now: datetime, counted: bool
-) -> list[GuardedItem]:
+def _applied_items(batch: MigrationBatch, row: Item, new_id: str, now: datetime, counted: bool) -> list[GuardedItem]:
     """The plan row PLANNED -> APPLIED (once: the label tells a second delivery apart), and its count
-    when the move is written alone."""
-    update = {
+    when the move is written alone. The row is put whole (it was read whole): cheaper than an update."""
+    applied = {**row, "row_status": s("APPLIED"), "new_contract_id": s(new_id), "settled_at": s(format_timestamp(now))}
+    put = {
         "TableName": table_name(),
-        "Key": batch.row_key(contract_id),
-        "UpdateExpression": "SET row_status = :applied, new_contract_id = :new, settled_at = :now",
+        "Item": applied,
         "ConditionExpression": "row_status = :planned",
-        "ExpressionAttributeValues": {
-            ":applied": s("APPLIED"),
-            ":planned": s("PLANNED"),
-            ":new": s(new_id),
-            ":now": s(format_timestamp(now)),
-        },
+        "ExpressionAttributeValues": {":planned": s("PLANNED")},
     }
-    items = [GuardedItem({"Update": update}, "plan")]
+    items = [GuardedItem({"Put": put}, "plan")]
     return [*items, GuardedItem(batch.counter({"planned": -1, "applied": 1}))] if counted else items
 
 
