@@ -21,7 +21,6 @@ from package_service.api_examples import (  # one definition: the OpenAPI exampl
 from package_service.api_examples import DEMO_TENANT as TENANT
 from package_service.api_examples import DEMO_TOKEN as TOKEN
 
-
 DEMO_MIGRATION_CREATED = datetime(2026, 11, 1, tzinfo=UTC)
 
 
