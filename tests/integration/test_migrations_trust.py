@@ -211,3 +211,9 @@ def test_each_move_leaves_an_audit_entry_on_both_contracts(api: Api, packages: d
         assert migration_id in old[0]["description"] and row["new_contract_id"] in old[0]["description"]
         assert new[0]["action"] == "provision" and migration_id in new[0]["description"]
         assert old[0]["timestamp"] == new[0]["timestamp"]  # written in one transaction
+
+
+def test_the_list_needs_no_body(api: Api, packages: dict[str, str]) -> None:
+    created = api.ok("/v1/packageMigrations/create", body(packages, {"type": "END_OF_TERM"}))["id"]
+    reply = api.post("/v1/packageMigrations/list", None)
+    assert reply.status == 200 and [m["id"] for m in reply.body["data"]] == [created]

@@ -45,9 +45,9 @@ def get_migration(body: Annotated[MigrationRef, Body()]) -> dict[str, Any]:
     tags=TAGS,
 )
 def list_migrations(
-    body: Annotated[MigrationFilter, Body()], limit: Limit = 10, next_page: Cursor = None
+    limit: Limit = 10, next_page: Cursor = None, body: Annotated[MigrationFilter | None, Body()] = None
 ) -> dict[str, Any]:
-    return page(*migrations.list_migrations(principal(router), body, limit, next_page))
+    return page(*migrations.list_migrations(principal(router), body or MigrationFilter(), limit, next_page))
 
 
 @router.post("/v1/packageMigrations/listPlan", summary="Per-contract plan and outcome", tags=TAGS)
