@@ -14,7 +14,7 @@ changed since the plan becomes ACTION_NEEDED with the reason), and the others go
 
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import uuid4
 
@@ -81,31 +81,28 @@ def _target(
 class _Move(Writes):
     """One contract's move, ready to write with others (its counter update left to the transaction)."""
 
-    row: Item | None = None
+    row: Item = field(default_factory=dict)
     record: NewRecord | None = None  # what put_record_guarded writes when the move goes alone
 
 
 def _apply_group(batch: MigrationBatch, on_date: PackageOnDate, rows: list[Item], now: datetime) -> Counter[str]:
     tally: Counter[str] = Counter()
-    moves: list[_Move] = []
-    for row in rows:
-        prepared = _prepare(batch, on_date, row, now, counted=False)
-        if isinstance(prepared, str):
-            tally[prepared] += 1
-        else:
-            moves.append(prepared)
-    while moves:
-        retry: list[_Move] = []
+    while rows:
+        moves: list[_Move] = []
+        for row in rows:
+            prepared = _prepare(batch, on_date, row, now, counted=False)
+            if isinstance(prepared, str):
+                tally[prepared] += 1  # settled instead: changed since the plan
+            else:
+                moves.append(prepared)
+        rows = []
         for pack in packs(moves):
             written, alone, again = _write_pack(batch, pack)
             tally["APPLIED"] += written
-            retry += again
             for move in alone:  # its own condition failed: learn why, one contract at a time
-                assert move.row is not None
                 tally[_apply_one(batch, on_date, move.row, now)] += 1
-        # Those packed with a failing contract were not written: they go together again, prepared anew.
-        moves = [m for row in (m.row for m in retry) if row is not None
-                 for m in [_prepare(batch, on_date, row, now, counted=False)] if isinstance(m, _Move)]  # fmt: skip
+            # Packed with a failing contract, they were not written: prepared anew, they go together again.
+            rows += [move.row for move in again]
     return tally
 
 
