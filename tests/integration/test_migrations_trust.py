@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from package_service.routes import migrations as migration_routes
-from package_service.store import migration_work
+from package_service.store import migration_apply, migration_work
 
 from .conftest import Api
 from .test_jobs import make_customers, trigger
@@ -217,3 +217,38 @@ def test_the_list_needs_no_body(api: Api, packages: dict[str, str]) -> None:
     created = api.ok("/v1/packageMigrations/create", body(packages, {"type": "END_OF_TERM"}))["id"]
     reply = api.post("/v1/packageMigrations/list", None)
     assert reply.status == 200 and [m["id"] for m in reply.body["data"]] == [created]
+
+
+def test_a_contract_changed_while_its_pack_is_written_does_not_sink_the_others(
+    api: Api, packages: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers = make_customers(8)  # one pack
+    provision(api, packages["v1"], customers, "2027-01-31T00:00:00Z")
+    migration_id = start_migration(api, body(packages, {"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}))
+    victim = plan(api, migration_id)[3]
+    real_transact, alone = migration_apply.transact, []
+    real_apply_one = migration_apply._apply_one
+
+    def archive_first(items: Any) -> Any:  # a human archives one contract just before the pack is written
+        if not alone and len(items) > 20:
+            archive = {
+                "contract_id": victim["contract_id"],
+                "customer_id": victim["customer_id"],
+                "void_invoices": False,
+            }
+            api.ok("/v1/contracts/archive", archive)
+        return real_transact(items)
+
+    def spy(batch: Any, on_date: Any, row: Any, now: Any) -> str:
+        alone.append(row["sk"]["S"])
+        return real_apply_one(batch, on_date, row, now)
+
+    monkeypatch.setattr(migration_apply, "transact", archive_first)
+    monkeypatch.setattr(migration_apply, "_apply_one", spy)
+    api.ok("/v1/packageMigrations/apply", {"migration_id": migration_id})
+    run()
+    assert alone == [victim["contract_id"]]  # only the changed contract was settled on its own
+    counts = migration(api, migration_id)["counts"]
+    assert counts == {"planned": 0, "action_needed": 1, "applied": 7, "skipped": 0, "failed": 0}
+    row = next(r for r in plan(api, migration_id) if r["contract_id"] == victim["contract_id"])
+    assert row["status"] == "ACTION_NEEDED" and "archived" in row["reason"]
