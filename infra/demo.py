@@ -21,6 +21,8 @@ from package_service.api_examples import (  # one definition: the OpenAPI exampl
 from package_service.api_examples import DEMO_TENANT as TENANT
 from package_service.api_examples import DEMO_TOKEN as TOKEN
 
+DEMO_MIGRATION_CREATED = datetime(2026, 11, 1, tzinfo=UTC)
+
 
 def _ensure(create: Callable[[], object]) -> None:
     """Create a demo record unless an earlier, interrupted seed already did (its id is taken)."""
@@ -85,5 +87,8 @@ def seed() -> None:
         "net_payment_terms_days": 30,
     }
     _ensure(lambda: create_package(principal, PackageCreate.model_validate(next_plan), now, NEXT_PACKAGE))
-    _ensure(lambda: create_migration(principal, MigrationCreate.model_validate(MIGRATION_REQUEST), now, MIGRATION))
+    # Created "on" a fixed day before its NEXT_BILLING_PERIOD date: a migration refuses dates in the past, and
+    # the demo must seed whenever it runs (its request is also the documented example).
+    migration = MigrationCreate.model_validate(MIGRATION_REQUEST)
+    _ensure(lambda: create_migration(principal, migration, DEMO_MIGRATION_CREATED, MIGRATION))
     create_token(TENANT, TENANT, TOKEN)  # last: its presence means the seed is complete

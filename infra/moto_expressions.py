@@ -13,6 +13,12 @@ import moto.dynamodb.comparisons as comparisons
 import moto.dynamodb.models as dynamodb_models
 import moto.dynamodb.models.table as table_module
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]  # untyped module
+from moto.dynamodb.parsing.validators import (
+    ActionCountValidator,
+    OverlappingPathsValidator,
+    UpdateExpressionValidator,
+    UpdateHashRangeKeyValidator,
+)
 
 _KEPT = 20_000  # distinct expressions remembered (the service uses a few dozen)
 
@@ -26,6 +32,10 @@ def _parsed_once(parse: Callable[..., Any]) -> Callable[..., Any]:
     def parse_once(expression: str | None, names: Any, values: Any) -> Any:
         if expression is None:
             return parse(expression, names, values)
+        # Only the names and values the expression mentions shape its parse: an update's condition shares
+        # the update's values (new ids, timestamps), which would otherwise make every key new.
+        names = {k: v for k, v in (names or {}).items() if k in expression}
+        values = {k: v for k, v in (values or {}).items() if k in expression}
         key = (expression, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True, default=str))
         found = parsed.get(key)
         if found is None:
@@ -52,8 +62,39 @@ def _update_parsed_once(make: Callable[[str], Any]) -> Callable[[str], Any]:
     return make_once
 
 
+# The first checks of moto's update validator read only the parsed expression, its attribute names and
+# the table's keys (at most one SET/ADD/REMOVE clause, no overlapping paths, no key attribute updated):
+# they pass or fail the same for every update of the same text, so they run once per expression.
+_STRUCTURAL_CHECKS = (ActionCountValidator, OverlappingPathsValidator, UpdateHashRangeKeyValidator)
+
+
+def _structure_checked_once(validator: Any) -> None:
+    original_init = validator.__init__
+    passed: dict[tuple[int, str, str], Any] = {}  # keeps each expression alive: its id is not reused
+
+    def init(self: Any, expression: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, expression, *args, **kwargs)
+        names, table = self.expression_attribute_names, self.table
+        count = len(_STRUCTURAL_CHECKS)
+        if tuple(map(type, self.processors[:count])) != _STRUCTURAL_CHECKS:
+            return  # another moto: leave its validator as it is
+        key = (id(expression), json.dumps(names, sort_keys=True), table.name)
+        checks, self.processors = self.processors[:count], self.processors[count:]
+        if key in passed:
+            return
+        node = self.node_to_validate
+        for check in checks:
+            node = check.traverse(node)  # raises for an invalid expression, every time, as moto does
+        self.node_to_validate = node
+        if len(passed) < _KEPT:
+            passed[key] = expression
+
+    validator.__init__ = init
+
+
 def apply() -> None:
     cached = _parsed_once(comparisons.get_filter_expression)
     for module in (dynamodb_models, table_module):  # each imported the function by name
         vars(module)["get_filter_expression"] = cached
     UpdateExpressionParser.make = _update_parsed_once(UpdateExpressionParser.make)
+    _structure_checked_once(UpdateExpressionValidator)

@@ -26,6 +26,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def base_url() -> Iterator[str]:
+    yield from local_stack()
+
+
+def local_stack(**settings: str) -> Iterator[str]:
+    """A local stack in its own process (`make run`), with `settings` added to its environment."""
     port = _free_port()
     env = {
         **os.environ,
@@ -33,6 +38,7 @@ def base_url() -> Iterator[str]:
         "LOCAL_API_TOKENS": ",".join(f"{tenant}={token}" for tenant, token in TOKENS.items()),
         "LOCAL_AUTHORIZER_TTL": "0",
         "LOCAL_SCHEDULE_SECONDS": "1",
+        **settings,
     }
     env.pop("DYNAMODB_ENDPOINT_URL", None)
     # Its output goes to a file: a pipe no one reads fills up (64 KB) and then blocks the stack's prints.

@@ -50,7 +50,12 @@ def test_every_change_is_on_the_record_and_reads_record_nothing(api: Api, world:
     assert {(e["resource_type"], e["action"]) for e in background} == {
         ("package_migration", "plan"),
         ("package_migration", "complete"),
+        ("contract", "provision"),  # the migration's move: an entry on the successor...
+        ("contract", "transition"),  # ...and one on the contract it ends, both naming the migration
     }
+    moves = [e for e in background if e["resource_type"] == "contract"]
+    migrated = next(e for e in entries if e["resource_type"] == "package_migration" and e["action"] == "complete")
+    assert len(moves) == 2 and all(migrated["resource_id"] in e["description"] for e in moves)
     completed = next(e for e in background if e["action"] == "complete")
     assert completed["description"] == "completed: 1 applied, 1 action_needed, 0 failed, 0 skipped"
     assert [e["timestamp"] for e in entries] == sorted(e["timestamp"] for e in entries)

@@ -444,3 +444,13 @@ def test_a_job_contracts_uniqueness_key_is_held_by_its_result_row(
              "uniqueness_key": f"job:{job_id}:{customer}"}  # fmt: skip
     reply = api.post("/v1/contracts/create", again)
     assert reply.status == 409 and reply.body["conflicting_id"] == row["contract_id"]
+
+
+def test_a_jobs_timestamps_are_answered_with_milliseconds(
+    api: Api, catalog: dict[str, str], queues: dict[str, str]
+) -> None:
+    package = api.ok("/v1/packages/create", package_body(catalog, aliases=[]))["id"]
+    body = {"package_id": package, "starting_at": "2027-01-31T00:00:00Z", "run_at": "2027-01-30T22:00:00+00:00",
+            "customer_ids": make_customers(1)}  # fmt: skip
+    answered = job(api, api.ok("/v1/provisioningJobs/create", body)["id"])
+    assert (answered["starting_at"], answered["run_at"]) == ("2027-01-31T00:00:00.000Z", "2027-01-30T22:00:00.000Z")

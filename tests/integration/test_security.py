@@ -100,6 +100,7 @@ def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
         ("POST", "/v1/packageMigrations/create"): {"from_package_id": p, "to_package_id": ids["target"],
                                                    "effective": {"type": "END_OF_TERM"}},
         ("POST", "/v1/packageMigrations/get"): {"migration_id": ids["migration"]},
+        ("POST", "/v1/packageMigrations/list"): {"from_package_id": p},
         ("POST", "/v1/packageMigrations/listPlan"): {"migration_id": ids["migration"]},
         ("POST", "/v1/packageMigrations/apply"): {"migration_id": ids["migration"]},
         ("POST", "/v1/packageMigrations/cancel"): {"migration_id": ids["migration"]},

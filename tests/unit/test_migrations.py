@@ -6,14 +6,17 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from package_service.domain.errors import InvalidRequest
 from package_service.domain.migration_diff import term_diff
 from package_service.domain.migrations import (
     CannotMove,
+    EndOfTerm,
     MigrationCreate,
     check_movable,
     effective_at,
     migration_status,
     next_statement_boundary,
+    refuse_past_dates,
 )
 
 FROM, TO = "8d3c7b0e-6a1f-4a53-9a43-1b2f7f5e3c01", "8d3c7b0e-6a1f-4a53-9a43-1b2f7f5e3c02"
@@ -64,7 +67,7 @@ def test_each_effective_rule() -> None:
     assert effective_at({"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}, doc) == at("2027-06-01")
     assert effective_at({"type": "END_OF_TERM"}, doc) == at("2028-01-31")
     assert effective_at({"type": "NEXT_BILLING_PERIOD", "after": "2027-05-01T00:00:00Z"}, doc) == at("2027-05-31")
-    with pytest.raises(CannotMove, match="no ending_before"):
+    with pytest.raises(CannotMove, match="no end date"):
         effective_at({"type": "END_OF_TERM"}, contract("2027-01-31"))
 
 
@@ -74,16 +77,24 @@ def test_each_effective_rule() -> None:
         ("2027-02-01T00:00:00.000Z", None, "2027-06-01", "archived"),
         (None, "c2", "2027-06-01", "already transitioned to contract c2"),
         (None, None, "2027-01-31", "starts 2027-01-31T00:00:00.000Z, not before"),
-        (None, None, "2028-01-31", "ends 2028-01-31T00:00:00.000Z, before"),
         (None, None, "2029-01-01", "ends 2028-01-31T00:00:00.000Z, before"),
+        (None, None, "2026-10-01", "before the migration was created"),
     ],
 )
 def test_a_contract_not_in_effect_at_its_date_cannot_move(
     archived: str | None, moved: str | None, when: str, reason: str
 ) -> None:
+    created = at("2026-11-01")
     with pytest.raises(CannotMove, match=reason):
-        check_movable(contract("2027-01-31", end="2028-01-31"), archived, moved, at(when))
-    check_movable(contract("2027-01-31", end="2028-01-31"), None, None, at("2028-01-30"))  # the last day moves
+        check_movable(contract("2027-01-31", end="2028-01-31"), archived, moved, at(when), created)
+    check_movable(contract("2027-01-31", end="2028-01-31"), None, None, at("2028-01-30"), created)  # the last day moves
+
+
+def test_a_contract_moves_at_its_own_end_but_leaves_no_remaining_term_there() -> None:
+    doc, created = contract("2027-01-31", end="2028-01-31"), at("2026-11-01")
+    check_movable(doc, None, None, at("2028-01-31"), created)  # END_OF_TERM, or a FULL_TERM renewal at the end
+    with pytest.raises(CannotMove, match="no term remains"):
+        check_movable(doc, None, None, at("2028-01-31"), created, remaining_term=True)
 
 
 def test_status_follows_the_phase_and_its_counts() -> None:
@@ -162,3 +173,45 @@ def test_a_boundary_centuries_away_is_computed_not_walked_and_the_end_of_time_is
     assert next_statement_boundary(contract("2027-01-06", "WEEKLY"), at("2600-01-02")) == at("2600-01-08")
     with pytest.raises(CannotMove, match="no statement boundary after 9999-12-31"):
         next_statement_boundary(doc, datetime(9999, 12, 31, 12, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("effective", "asked", "term"),
+    [
+        ({"type": "AT_DATE", "at": "2027-06-01T00:00:00Z"}, None, "REMAINING_TERM"),
+        ({"type": "NEXT_BILLING_PERIOD", "after": "2027-06-01T00:00:00Z"}, None, "REMAINING_TERM"),
+        ({"type": "NEXT_BILLING_PERIOD", "after": "2027-06-01T00:00:00Z"}, "full_term", "FULL_TERM"),
+        ({"type": "END_OF_TERM"}, None, "FULL_TERM"),
+        ({"type": "END_OF_TERM"}, "FULL_TERM", "FULL_TERM"),
+    ],
+)
+def test_the_successor_term_defaults_by_the_effective_type(
+    effective: dict[str, str], asked: str | None, term: str
+) -> None:
+    body = {"from_package_id": FROM, "to_package_id": TO, "effective": effective}
+    request = MigrationCreate.model_validate({**body, **({"successor_term": asked} if asked else {})})
+    assert request.term == term and request.stored()["successor_term"] == term
+    # Timestamps are stored (and answered) as every other one: with milliseconds.
+    assert all(v.endswith(".000Z") for k, v in request.stored()["effective"].items() if k != "type")
+
+
+def test_end_of_term_with_a_remaining_term_is_refused_naming_successor_term() -> None:
+    body = {"from_package_id": FROM, "to_package_id": TO, "effective": {"type": "END_OF_TERM"}}
+    with pytest.raises(ValidationError, match="successor_term: END_OF_TERM"):
+        MigrationCreate.model_validate({**body, "successor_term": "REMAINING_TERM"})
+
+
+@pytest.mark.parametrize(
+    ("effective", "field"),
+    [
+        ({"type": "AT_DATE", "at": "2026-10-31T23:59:59Z"}, "effective.at"),
+        ({"type": "NEXT_BILLING_PERIOD", "after": "2020-01-01T00:00:00Z"}, "effective.after"),
+    ],
+)
+def test_a_date_before_now_is_refused_naming_the_field(effective: dict[str, str], field: str) -> None:
+    now = at("2026-11-01")  # the clock the caller passes (routes/common.now in the service)
+    request = MigrationCreate.model_validate({"from_package_id": FROM, "to_package_id": TO, "effective": effective})
+    with pytest.raises(InvalidRequest, match=f"^{field}: .* is in the past"):
+        refuse_past_dates(request.effective, now)
+    refuse_past_dates(request.effective, at("2019-01-01"))  # the same request, earlier: accepted
+    refuse_past_dates(EndOfTerm(type="END_OF_TERM"), now)  # no date to be late

@@ -441,3 +441,19 @@ def test_the_queue_counts_answer_what_moto_s_message_checks_do() -> None:
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"],
                 attributes["ApproximateNumberOfMessagesDelayed"]) == ("2", "2", "2")  # fmt: skip
+
+
+def test_an_update_expressions_structure_is_checked_once_and_a_bad_one_refused_every_time(client) -> None:  # type: ignore[no-untyped-def]
+    """moto's clause-count, overlapping-path and key checks run once per expression text; values change."""
+    client.put_item(TableName="t", Item={"pk": {"S": "a"}})
+    for n in range(3):
+        client.update_item(TableName="t", Key={"pk": {"S": "a"}}, UpdateExpression="SET v = :v, w = :w",
+                           ExpressionAttributeValues={":v": {"N": str(n)}, ":w": {"S": f"w{n}"}})  # fmt: skip
+    assert client.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"] == {
+        "pk": {"S": "a"}, "v": {"N": "2"}, "w": {"S": "w2"}
+    }  # fmt: skip
+    for invalid in ("SET v = :v SET w = :v", "SET v = :v, v = :v", "SET pk = :v"):
+        for _ in range(2):  # refused the second time too: a failed check is never remembered as passed
+            with pytest.raises(ClientError):
+                client.update_item(TableName="t", Key={"pk": {"S": "a"}}, UpdateExpression=invalid,
+                                   ExpressionAttributeValues={":v": {"N": "1"}})  # fmt: skip

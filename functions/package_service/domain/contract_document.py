@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from .base import format_timestamp, parse_timestamp
-from .dates import FREQUENCY_SPANS, Span, TooManyPeriods, periods, shift
+from .dates import FREQUENCY_SPANS, Span, TooManyPeriods, first_period_at, periods, shift
 from .errors import InvalidRequest
 
 if TYPE_CHECKING:
@@ -108,6 +108,8 @@ class TermDocuments:
     def __init__(self, start: datetime, contract_end: str | None, created_at: str, usage_frequency: str) -> None:
         self.start, self.contract_end = start, contract_end
         self.created_at, self.usage_frequency = created_at, usage_frequency
+        # A co-termed successor's subscriptions bill on the old contract's periods: they anchor there.
+        self.subscription_anchor: str | None = None
 
     def commit(self, term: Doc, field: str) -> Doc:
         out = _with_id({k: v for k, v in term.items() if k != "temporary_id"})
@@ -123,7 +125,9 @@ class TermDocuments:
 
     def recurring(self, term: Doc, field: str, anchor: datetime, offset: Span) -> tuple[Doc, list[Doc]]:
         """The recurring term and the commits/credits it creates per period. Periods count from `anchor`
-        moved by `offset` (a package's: the contract start and the term's offset, so month ends hold)."""
+        moved by `offset` (a package's: the contract start and the term's offset, so month ends hold; a
+        co-termed successor's: the old contract's period anchor, the first period starting at the term's
+        start, prorated as the term says)."""
         out = _with_id({k: v for k, v in term.items() if k != "temporary_id"})
         out.update(anchor_date=term["starting_at"], created_at=self.created_at)
         ending_before = term.get("ending_before") or self.contract_end
@@ -135,21 +139,28 @@ class TermDocuments:
         is_commit = field.startswith("recurring_commits")
         frequency = FREQUENCY_SPANS[term.get("recurrence_frequency") or self.usage_frequency]
         length = max(1, floor(term["commit_duration"]["value"]))
-        end = parse_timestamp(ending_before)
+        end, term_start = parse_timestamp(ending_before), parse_timestamp(term["starting_at"])
         try:
-            tiles = periods(anchor, offset, frequency, end, MAX_GENERATED_PERIODS)
+            tiles = periods(anchor, offset, frequency, end, MAX_GENERATED_PERIODS, term_start)
         except TooManyPeriods:
             raise InvalidRequest(
                 f"{field}: would create more than {MAX_GENERATED_PERIODS} periods; use a longer recurrence_frequency"
             ) from None
         amount = term["access_amount"]["unit_price"] * term["access_amount"].get("quantity", 1)
-        prorate_last = term.get("proration", "FIRST_AND_LAST") in ("LAST", "FIRST_AND_LAST")
+        proration = term.get("proration", "FIRST_AND_LAST")
+        prorate_first, prorate_last = proration in ("FIRST", "FIRST_AND_LAST"), proration in ("LAST", "FIRST_AND_LAST")
+        first = first_period_at(anchor, frequency, term_start, offset)
         for index, (period_start, _) in enumerate(tiles):
-            full_end = shift(anchor, offset, frequency.times(index + length))
+            full_start = shift(anchor, offset, frequency.times(first + index))
+            full_end = shift(anchor, offset, frequency.times(first + index + length))
             period_end = min(full_end, end)
+            # A period cut short at either end is charged for the part the term covers, where the term's
+            # proration says so (a co-termed successor's first period, a term's last).
+            counted_start = period_start if prorate_first else full_start
+            counted_end = period_end if prorate_last else full_end
             share = 1.0
-            if prorate_last and period_end < full_end:
-                share = (period_end - period_start) / (full_end - period_start)
+            if (counted_start, counted_end) != (full_start, full_end):
+                share = (counted_end - counted_start) / (full_end - full_start)
             child = {
                 "id": str(uuid4()),
                 "type": "PREPAID" if is_commit else "CREDIT",
@@ -197,7 +208,7 @@ class TermDocuments:
             out["ending_before"] = ending_before
         cycle = term.get("billing_cycle_config", {})
         out["billing_cycle_config"] = {
-            "anchor_date": cycle.get("anchor_date", starting_at),
+            "anchor_date": cycle.get("anchor_date", self.subscription_anchor or starting_at),
             "invoice_placement": cycle.get("invoice_placement", "ON_USAGE_INVOICE"),
         }
         out["quantity_schedule"] = [

@@ -76,21 +76,47 @@ FREQUENCY_SPANS: dict[str, Span] = {
 }
 
 
+def first_period_at(anchor: datetime, period: Span, moment: datetime, offset: Span = Span()) -> int:
+    """The number of the period counted from `anchor + offset` that contains `moment` (0 if `moment` is
+    not after it): the largest count whose start, anchor + offset + count periods, is at or before it.
+    Computed, not walked from the anchor: `moment` may be centuries away."""
+    origin = shift(anchor, offset)
+    if moment <= origin:
+        return 0
+    if period.months:
+        elapsed = (moment.year - origin.year) * 12 + moment.month - origin.month
+        count = max(0, elapsed // period.months - 1)
+    else:
+        count = max(0, (moment - origin).days // period.days - 1)
+    while shift(anchor, offset, period.times(count + 1)) <= moment:
+        count += 1
+    return count
+
+
 def periods(
-    anchor: datetime, offset: Span, frequency: Span, ending_before: datetime, limit: int
+    anchor: datetime,
+    offset: Span,
+    frequency: Span,
+    ending_before: datetime,
+    limit: int,
+    starting_at: datetime | None = None,
 ) -> list[tuple[datetime, datetime]]:
     """Consecutive periods of `frequency` from `anchor + offset` until `ending_before`.
 
     Period i starts at anchor + offset + i * frequency, computed from the anchor (so periods that
     start on Jan 31 fall on Feb 28, Mar 31, Apr 30...). The last period is cut at `ending_before`.
+    With `starting_at` (a co-termed successor's term, which starts between two of the anchor's
+    boundaries), the periods before it are left out and the one spanning it starts at it.
     Raises TooManyPeriods past `limit` periods.
     """
+    origin = shift(anchor, offset)
+    first = first_period_at(anchor, frequency, starting_at, offset) if starting_at else 0
     out: list[tuple[datetime, datetime]] = []
-    start = shift(anchor, offset)
+    start = max(shift(anchor, offset, frequency.times(first)), starting_at or origin)
     while start < ending_before:
         if len(out) == limit:
             raise TooManyPeriods(f"more than {limit} periods")
-        end = min(shift(anchor, offset, frequency.times(len(out) + 1)), ending_before)
+        end = min(shift(anchor, offset, frequency.times(first + len(out) + 1)), ending_before)
         out.append((start, end))
         start = end
     return out

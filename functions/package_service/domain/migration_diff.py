@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from .base import parse_timestamp
+from .base import format_timestamp, parse_timestamp
+from .dates import FREQUENCY_SPANS, first_period_at, shift
 
 Doc = dict[str, Any]
 Summaries = dict[str, Doc]
@@ -23,6 +24,9 @@ Summaries = dict[str, Doc]
 def term_diff(old: Doc, new: Doc, at: datetime) -> Doc:
     """The readable diff of `new` (starting at `at`) against `old` from `at` on."""
     diff: Doc = {}
+    periods = _compare_values(billing_periods(old, at), billing_periods(new, at))
+    if "changes" in periods:  # said only when they change: the customer's statements fall on other days
+        diff["billing_periods"] = periods
     for kind, summarize in _KINDS.items():
         entry = _compare(summarize(old, at), summarize(new, at))
         if entry:
@@ -152,6 +156,21 @@ def _scheduled_charges(doc: Doc, at: datetime) -> Summaries:
             amount = round(sum(float(i["amount"]) for i in items), 6)
             lines.append((charge["product_id"], {"product_id": charge["product_id"], "amount": amount}))
     return _keyed(lines)
+
+
+def billing_periods(doc: Doc, at: datetime, count: int = 3) -> Doc | None:
+    """The usage statement frequency and the next `count` statement boundaries after `at`: what a
+    customer sees of its billing periods (two anchors a period apart are the same periods)."""
+    schedule = doc.get("usage_statement_schedule")
+    if not schedule or "billing_anchor_date" not in schedule:
+        return None
+    anchor, period = parse_timestamp(schedule["billing_anchor_date"]), FREQUENCY_SPANS[schedule["frequency"]]
+    number = first_period_at(anchor, period, at) + 1 if anchor <= at else 0
+    try:
+        boundaries = [format_timestamp(shift(anchor, period.times(number + i))) for i in range(count)]
+    except (ValueError, OverflowError):  # past the year 9999
+        boundaries = []
+    return {"frequency": schedule["frequency"], "next_statements_at": boundaries}
 
 
 def _billing_provider(doc: Doc) -> Doc | None:

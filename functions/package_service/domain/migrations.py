@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from .base import AliasName, Id, RequestModel, Timestamp, UniquenessKey, format_timestamp, parse_timestamp
-from .dates import FREQUENCY_SPANS, shift
+from .dates import FREQUENCY_SPANS, first_period_at, shift
+from .errors import InvalidRequest
 
 Doc = dict[str, Any]
 MAX_SUBSET = 1_000  # customer_ids listed on the migration itself (its document stays small)
@@ -18,6 +19,7 @@ MESSAGE_SIZE = 25  # contracts per queue message, for planning and applying alik
 
 MigrationStatus = Literal["PLANNING", "PLANNED", "APPLYING", "COMPLETED", "CANCELLED", "FAILED"]
 RowStatus = Literal["PLANNED", "ACTION_NEEDED", "APPLIED", "SKIPPED", "FAILED"]
+SuccessorTerm = Literal["REMAINING_TERM", "FULL_TERM"]
 COUNTS: tuple[str, ...] = ("planned", "action_needed", "applied", "skipped", "failed")
 
 
@@ -57,6 +59,28 @@ class MigrationCreate(RequestModel):
     effective: Effective
     customer_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_SUBSET)
     uniqueness_key: UniquenessKey | None = None
+    successor_term: SuccessorTerm | None = Field(
+        default=None,
+        description="REMAINING_TERM (the default for AT_DATE and NEXT_BILLING_PERIOD): the successor ends when the "
+        "old contract would have ended and keeps its billing periods. FULL_TERM: the package's own duration from "
+        "effective_at. END_OF_TERM is always FULL_TERM.",
+    )
+
+    @property
+    def term(self) -> SuccessorTerm:
+        """The successor term asked for, or the default for the `effective` type."""
+        if self.successor_term:
+            return self.successor_term
+        return "FULL_TERM" if isinstance(self.effective, EndOfTerm) else "REMAINING_TERM"
+
+    def stored(self) -> Doc:
+        """The request as stored and answered: timestamps as every other one is printed, the term made explicit."""
+        effective: dict[str, str] = {"type": self.effective.type}
+        if isinstance(self.effective, AtDate):
+            effective["at"] = format_timestamp(self.effective.at)
+        elif isinstance(self.effective, NextBillingPeriod):
+            effective["after"] = format_timestamp(self.effective.after)
+        return {"effective": effective, "successor_term": self.term}
 
     @model_validator(mode="after")
     def _one_target(self) -> "MigrationCreate":
@@ -68,7 +92,26 @@ class MigrationCreate(RequestModel):
             raise ValueError("to_package_id: is the package migrated from")
         if self.customer_ids and len(set(self.customer_ids)) != len(self.customer_ids):
             raise ValueError("customer_ids: a customer is listed twice")
+        if isinstance(self.effective, EndOfTerm) and self.successor_term == "REMAINING_TERM":
+            raise ValueError(
+                "successor_term: END_OF_TERM starts each successor where its contract ends, a new term: "
+                "it is always FULL_TERM"
+            )
         return self
+
+
+def refuse_past_dates(effective: AtDate | NextBillingPeriod | EndOfTerm, now: datetime) -> None:
+    """A migration moves contracts from now on: `effective.at` / `effective.after` in the past is a 400."""
+    field, moment = None, None
+    if isinstance(effective, AtDate):
+        field, moment = "effective.at", effective.at
+    elif isinstance(effective, NextBillingPeriod):
+        field, moment = "effective.after", effective.after
+    if field and moment and moment < now:
+        raise InvalidRequest(
+            f"{field}: {format_timestamp(moment)} is in the past (now is {format_timestamp(now)}); "
+            "a migration moves contracts from now on"
+        )
 
 
 class MigrationRef(RequestModel):
@@ -77,6 +120,14 @@ class MigrationRef(RequestModel):
 
 class MigrationApply(MigrationRef):
     run_at: Timestamp | None = None
+
+
+class MigrationFilter(RequestModel):
+    """`/v1/packageMigrations/list`: every filter optional."""
+
+    from_package_id: Id | None = None
+    to_package_id: Id | None = None
+    status: MigrationStatus | None = None
 
 
 class CannotMove(Exception):
@@ -89,8 +140,8 @@ def effective_at(effective: Doc, contract: Doc) -> datetime:
     if kind == "AT_DATE":
         return parse_timestamp(effective["at"])
     if kind == "END_OF_TERM":
-        if "ending_before" not in contract:
-            raise CannotMove("the contract has no ending_before, so it has no end of term to move at")
+        if not contract.get("ending_before"):
+            raise CannotMove("the contract has no end date, so it has no end of term to move at")
         return parse_timestamp(contract["ending_before"])
     return next_statement_boundary(contract, parse_timestamp(effective["after"]))
 
@@ -106,14 +157,8 @@ def next_statement_boundary(contract: Doc, after: datetime) -> datetime:
     start = parse_timestamp(contract["starting_at"])
     anchor = parse_timestamp(schedule["billing_anchor_date"]) if "billing_anchor_date" in schedule else start
     period = FREQUENCY_SPANS[schedule.get("frequency", "MONTHLY")]
-    target = max(after, start)
-    # Start a period or two short of the target (computed, not walked: `after` may be centuries away).
-    if period.months:
-        elapsed = (target.year - anchor.year) * 12 + target.month - anchor.month
-        count = max(0, elapsed // period.months - 1)
-    else:
-        count = max(0, (target - anchor).days // period.days - 1)
     try:
+        count = first_period_at(anchor, period, max(after, start))
         while True:
             boundary = shift(anchor, period.times(count))
             if boundary >= after and boundary > start:
@@ -123,18 +168,29 @@ def next_statement_boundary(contract: Doc, after: datetime) -> datetime:
         raise CannotMove(f"the contract has no statement boundary after {format_timestamp(after)}") from None
 
 
-def check_movable(contract: Doc, archived_at: str | None, transitioned_to: str | None, at: datetime) -> None:
-    """CannotMove unless the contract is unarchived, not transitioned yet, and in effect at `at`."""
+def check_movable(
+    contract: Doc, archived_at: str | None, transitioned_to: str | None, at: datetime, since: datetime,
+    remaining_term: bool = False,
+) -> None:  # fmt: skip
+    """CannotMove unless the contract is unarchived, not transitioned yet, and in effect at `at` (or, for
+    END_OF_TERM, ending exactly there), and `at` is not before `since` (when the migration was created)."""
     if archived_at:
         raise CannotMove(f"the contract was archived at {archived_at}")
     if transitioned_to:
         raise CannotMove(f"the contract was already transitioned to contract {transitioned_to}")
     text = format_timestamp(at)
+    if at < since:
+        raise CannotMove(f"its effective_at {text} is before the migration was created ({format_timestamp(since)})")
     if parse_timestamp(contract["starting_at"]) >= at:
         raise CannotMove(f"the contract starts {contract['starting_at']}, not before its effective_at {text}")
     ending = contract.get("ending_before")
-    if ending is not None and parse_timestamp(ending) <= at:
+    if ending is not None and parse_timestamp(ending) < at:
         raise CannotMove(f"the contract ends {ending}, before its effective_at {text}")
+    if ending is not None and parse_timestamp(ending) == at and remaining_term:
+        raise CannotMove(
+            f"the contract ends at its effective_at {text}: no term remains for a REMAINING_TERM successor "
+            "(use successor_term FULL_TERM, or END_OF_TERM)"
+        )
 
 
 def migration_status(stored: str, phase_done: bool, expected: int, counts: dict[str, int]) -> MigrationStatus:

@@ -17,10 +17,12 @@ from .base import (
     UniquenessKey,
     check_one_package,
     format_timestamp,
+    parse_timestamp,
 )
 from .contract_document import TermDocuments, build_contract, transition_entries, usage_statement
 from .dates import Span, shift
 from .errors import InvalidRequest
+from .transitions import cut_contract
 
 Doc = dict[str, Any]
 
@@ -123,6 +125,28 @@ def matching_config(
 
 
 @dataclass(frozen=True)
+class CoTerm:
+    """A successor that finishes the old contract's term (a migration's REMAINING_TERM): it ends when the
+    old contract would have ended, its usage statements keep the old schedule, and its recurring
+    commits/credits and subscriptions fall on the periods counted from the old contract's anchor."""
+
+    period_anchor: datetime
+    ending_before: datetime | None
+    usage_statement_schedule: Doc
+
+    @classmethod
+    def of(cls, old: Doc) -> "CoTerm":
+        """The term `old` (a contract as it now is) would still run; a successor of a successor keeps the
+        first contract's anchor, so month ends stay month ends along a chain of migrations."""
+        ending = old.get("ending_before")
+        return cls(
+            period_anchor=parse_timestamp(old.get("period_anchor") or old["starting_at"]),
+            ending_before=parse_timestamp(ending) if ending else None,
+            usage_statement_schedule=old["usage_statement_schedule"],
+        )
+
+
+@dataclass(frozen=True)
 class Resolved:
     """What resolution decided besides the terms: useful to preview, and stored on the contract."""
 
@@ -207,16 +231,28 @@ def resolve_contract_terms(
     contract_id: str,
     created_at: datetime,
     created_by: str,
+    co_term: CoTerm | None = None,
 ) -> Doc:
-    """The contract a package gives a customer starting at `request.starting_at`, all dates absolute."""
+    """The contract a package gives a customer starting at `request.starting_at`, all dates absolute: for
+    the package's own duration, or, `co_term`, for what is left of the contract it succeeds (the
+    package's terms running past that end are cut there, as a transition cuts)."""
     start = request.starting_at
-    contract_end = shift(start, Span.of(package["duration"])) if package.get("duration") else None
     schedule = package.get("usage_statement_schedule", {})
-    frequency = schedule.get("frequency", "MONTHLY")
+    if co_term:
+        contract_end, period_anchor = co_term.ending_before, co_term.period_anchor
+        statements = co_term.usage_statement_schedule
+    else:
+        contract_end = shift(start, Span.of(package["duration"])) if package.get("duration") else None
+        period_anchor = start
+        statements = usage_statement(start, {**schedule, "frequency": schedule.get("frequency", "MONTHLY")})
     ending_before = format_timestamp(contract_end) if contract_end else None
-    docs = TermDocuments(start, ending_before, format_timestamp(created_at), frequency)
+    docs = TermDocuments(start, ending_before, format_timestamp(created_at), statements["frequency"])
+    if co_term:
+        docs.subscription_anchor = format_timestamp(period_anchor)
+    # A package's recurring periods count from the contract start and the term's offset; a co-termed
+    # successor's from the old contract's anchor, its first period starting where the term starts.
     anchors = [
-        (start, Span.of(term["starting_at_offset"]))
+        (period_anchor, Span() if co_term else Span.of(term["starting_at_offset"]))
         for field in ("recurring_commits", "recurring_credits")
         for term in package.get(field, [])
     ]
@@ -237,10 +273,12 @@ def resolve_contract_terms(
         "uniqueness_key": request.uniqueness_key,
         "custom_fields": request.custom_fields or {},
         "transitions": transition_entries(request.transition, contract_id),
-        "usage_statement_schedule": usage_statement(start, {**schedule, "frequency": frequency}),
+        "usage_statement_schedule": statements,
         "spend_trackers": package.get("spend_trackers", []),
         "prepaid_balance_threshold_configuration": package.get("prepaid_balance_threshold_configuration"),
         "spend_threshold_configuration": package.get("spend_threshold_configuration"),
         "customer_billing_provider_configuration": resolved.billing_config,
+        "period_anchor": format_timestamp(period_anchor) if co_term else None,
     }  # fmt: skip
-    return build_contract(header, _Relative(start).terms(package), docs, anchors)
+    contract = build_contract(header, _Relative(start).terms(package), docs, anchors)
+    return cut_contract(contract, contract_end) if co_term and contract_end else contract

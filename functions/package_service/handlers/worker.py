@@ -34,7 +34,8 @@ with collector_paused():
     from ..observability import logger, metrics
     from ..store.cohorts import CohortBatch, provision_cohort_batch
     from ..store.completions import job_milestone, migration_milestone
-    from ..store.migration_work import MigrationBatch, run_migration_batch
+    from ..store.migration_apply import run_migration_batch
+    from ..store.migration_work import MigrationBatch
     from ..tracing import tracer
 
 THREADS = 4  # messages worked at once; more buys little while one message's CPU holds the interpreter

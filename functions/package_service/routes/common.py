@@ -1,7 +1,8 @@
 """What every route shares: the caller's principal, the clock, list paging, error responses."""
 
 import json
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from ..domain.audit import RequestInfo
 from ..domain.base import RequestModel
 from ..domain.errors import DomainError
+from ..settings import get_settings
 from ..store.tokens import Principal
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (default 10, at most 100).")]
@@ -39,8 +41,16 @@ def principal(router: BaseRouter) -> Principal:
     return Principal(str(tenant_id), str(token_name or ""), str(context.get("token_id") or ""), request)
 
 
+_STARTED = time.monotonic()
+
+
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The clock every route passes down: the wall clock, or (LOCAL_CLOCK, local test stacks only) a clock
+    that started at that instant when the process did and runs from there."""
+    start = get_settings().local_clock
+    if start is None:
+        return datetime.now(UTC)
+    return start.astimezone(UTC) + timedelta(seconds=time.monotonic() - _STARTED)
 
 
 def page(items: list[dict[str, Any]], next_page: str | None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from ..domain.migrations import MigrationApply, MigrationCreate, MigrationRef
+from ..domain.migrations import MigrationApply, MigrationCreate, MigrationFilter, MigrationRef
 from ..store import migrations
 from .common import Cursor, Limit, now, page, principal
 
@@ -22,7 +22,10 @@ TAGS = ["Package migrations"]
     description="Planning starts at once, in the background: every unarchived contract on `from_package_id` "
     "(or those of `customer_ids`) gets a plan row with its `effective_at`, the target package (an alias "
     "resolved as of each `effective_at`), and a diff of terms; a contract that cannot move is ACTION_NEEDED "
-    "with the reason. Nothing changes until the plan is applied.",
+    "with the reason, one already moved to the target is SKIPPED. `successor_term` REMAINING_TERM (the "
+    "default, but for END_OF_TERM) makes each successor end when the old contract would have and keep its "
+    "billing periods. Dates in the past and unknown `customer_ids` are refused. Nothing changes until the "
+    "plan is applied.",
     tags=TAGS,
 )
 def create_migration(body: Annotated[MigrationCreate, Body()]) -> dict[str, Any]:
@@ -32,6 +35,19 @@ def create_migration(body: Annotated[MigrationCreate, Body()]) -> dict[str, Any]
 @router.post("/v1/packageMigrations/get", summary="A migration's status and counts", tags=TAGS)
 def get_migration(body: Annotated[MigrationRef, Body()]) -> dict[str, Any]:
     return {"data": migrations.get_migration(principal(router), body.migration_id)}
+
+
+@router.post(
+    "/v1/packageMigrations/list",
+    summary="The tenant's migrations, newest first",
+    description="Each as `get` answers it; filtered by `from_package_id`, `to_package_id` (migrations that named "
+    "the target by id) and `status`.",
+    tags=TAGS,
+)
+def list_migrations(
+    limit: Limit = 10, next_page: Cursor = None, body: Annotated[MigrationFilter | None, Body()] = None
+) -> dict[str, Any]:
+    return page(*migrations.list_migrations(principal(router), body or MigrationFilter(), limit, next_page))
 
 
 @router.post("/v1/packageMigrations/listPlan", summary="Per-contract plan and outcome", tags=TAGS)
@@ -44,7 +60,8 @@ def list_plan(body: Annotated[MigrationRef, Body()], limit: Limit = 10, next_pag
     summary="Apply a PLANNED migration",
     description="At `run_at` (default now) each PLANNED contract becomes a RENEWAL transition into its target "
     "package, exactly once, provided it is unchanged since it was planned (else ACTION_NEEDED). "
-    "ACTION_NEEDED contracts are left as they are. Asking again is a no-op.",
+    "ACTION_NEEDED contracts are left as they are. Asking again once applying is a no-op (the first `run_at` "
+    "stands).",
     tags=TAGS,
 )
 def apply_migration(body: Annotated[MigrationApply, Body()]) -> dict[str, Any]:

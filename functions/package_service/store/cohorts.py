@@ -12,13 +12,10 @@ nothing, a customer an earlier job already provisioned is SKIPPED with that cont
 changed meanwhile is read again.
 """
 
-import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import Any, cast
 from uuid import uuid4
 
@@ -31,9 +28,9 @@ from ..domain.provisioning import ProvisionRequest
 from .counters import counter_update
 from .dynamo import Item, get_client, key, s, table_name, translated_errors
 from .jobs import contract_key, job_pk, result_key, results_listing
+from .packing import Writes, pack_items, packs
 from .provisioning import PackageOnDate
 from .records import (
-    MAX_TRANSACTION_ITEMS,
     ConcurrentChange,
     ConditionFailed,
     GuardedItem,
@@ -47,7 +44,6 @@ _ATTEMPTS = 3
 # A customer's contract that can never be written (no matching billing configuration, larger than an
 # item): FAILED with the reason, rather than a message retried until it reaches the dead-letter queue.
 _CANNOT_PROVISION = (InvalidRequest, PayloadTooLarge)
-_TRANSACTION_BYTES = 3_000_000  # DynamoDB's cap is 4 MB; items are measured as their JSON, with room to spare
 
 
 @dataclass(frozen=True)
@@ -144,7 +140,7 @@ def provision_cohort_batch(batch: CohortBatch, now: datetime) -> dict[str, int]:
     except InvalidRequest as error:  # the package itself cannot be provisioned: every customer fails
         planned = [_failure(batch, customer_id, now, error.message) for customer_id in batch.customer_ids]
     tally: Counter[str] = Counter()
-    for group in _groups(batch, planned):
+    for group in packs(planned):
         if _write_group(batch, group):
             tally.update(each.outcome for each in group)
             continue
@@ -154,23 +150,12 @@ def provision_cohort_batch(batch: CohortBatch, now: datetime) -> dict[str, int]:
 
 
 @dataclass
-class _Planned:
-    """One customer's outcome, ready to write: its items and their size (and why, if it failed)."""
+class _Planned(Writes):
+    """One customer's outcome, ready to write: its items (and why, if it failed)."""
 
-    customer_id: str
-    outcome: Outcome
-    items: list[Item]
-    size: int
+    customer_id: str = ""
+    outcome: Outcome = "PROVISIONED"
     reason: str = ""
-
-    @property
-    def writes(self) -> list[Item]:
-        return [item for item in self.items if "ConditionCheck" not in item]
-
-    @cached_property
-    def checks(self) -> dict[str, Item]:
-        """Its condition checks by identity: customers of one package share the package's."""
-        return {json.dumps(i, sort_keys=True): i for i in self.items if "ConditionCheck" in i}
 
 
 def _request(batch: CohortBatch, customer_id: str) -> ProvisionRequest:
@@ -193,12 +178,11 @@ def _plan(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: dat
         items = transaction_items(plan.record)
     except _CANNOT_PROVISION as error:
         return _failure(batch, customer_id, now, error.message)
-    return _Planned(customer_id, "PROVISIONED", items, len(json.dumps(items)))
+    return _Planned(items, customer_id, "PROVISIONED")
 
 
 def _failure(batch: CohortBatch, customer_id: str, now: datetime, reason: str) -> _Planned:
-    items = [_result_put(batch, customer_id, "FAILED", now, reason=reason).item]
-    return _Planned(customer_id, "FAILED", items, len(json.dumps(items)), reason)
+    return _Planned([_result_put(batch, customer_id, "FAILED", now, reason=reason).item], customer_id, "FAILED", reason)
 
 
 def _settle_one(on_date: PackageOnDate | None, batch: CohortBatch, each: _Planned, now: datetime) -> str:
@@ -208,36 +192,12 @@ def _settle_one(on_date: PackageOnDate | None, batch: CohortBatch, each: _Planne
     return _provision_one(on_date, batch, each.customer_id, now)
 
 
-def _group_items(batch: CohortBatch, group: list[_Planned]) -> list[Item]:
-    """One transaction for the group: every customer's items, each identical check once (the
-    package's), and one counter update for all of them, whatever their outcome."""
-    checks = {identity: item for each in group for identity, item in each.checks.items()}
-    writes = [item for each in group for item in each.writes]
-    return [*writes, *checks.values(), _counter_update(batch, Counter(each.outcome for each in group))]
-
-
-def _groups(batch: CohortBatch, planned: list[_Planned]) -> Iterator[list[_Planned]]:
-    """Consecutive customers, as many per transaction as DynamoDB's item and size caps allow."""
-    group: list[_Planned] = []
-    checks: set[str] = set()
-    writes = size = 0
-    for each in planned:
-        more_checks = checks | set(each.checks)
-        items = writes + len(each.writes) + len(more_checks) + 1  # + the counter update
-        if group and (size + each.size > _TRANSACTION_BYTES or items > MAX_TRANSACTION_ITEMS):
-            yield group
-            group, more_checks, writes, size = [], set(each.checks), 0, 0
-        group.append(each)
-        checks, writes, size = more_checks, writes + len(each.writes), size + each.size
-    if group:
-        yield group
-
-
 def _write_group(batch: CohortBatch, group: list[_Planned]) -> bool:
     """Write the group in one transaction; True if written. Conflicts with other workers' writes are
     retried (the counter shard is drawn again); any other cancellation is for the caller to settle."""
     for attempt in range(_ATTEMPTS):
-        cancelled_by = write_together(_group_items(batch, group))
+        counter = _counter_update(batch, Counter(each.outcome for each in group))
+        cancelled_by = write_together(pack_items(group, counter)[0])
         if not cancelled_by:
             return True
         if cancelled_by != {"TransactionConflict"}:

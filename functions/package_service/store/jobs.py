@@ -61,6 +61,7 @@ def create_job(principal: Principal, request: JobCreate, now: datetime) -> str:
         "created_at": format_timestamp(now),
         "created_by": principal.token_name,
         **request.model_dump(mode="json", exclude_none=True, exclude={"customer_ids", "run_at"}),
+        "starting_at": format_timestamp(request.starting_at),  # as every timestamp is answered: ….000Z
         "run_at": format_timestamp(run_at),
         "customer_count": len(request.customer_ids),
     }

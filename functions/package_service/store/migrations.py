@@ -4,8 +4,9 @@
                fan_cursor, plan_fanned_out_at?, apply_run_at?, apply_fanned_out_at?, lease_*
                gsi1pk=DUEJOBS while planning or applying is due (leases.py)
   counters     pk=T#<t>#MIGRATION#<id>       sk=COUNTER#<n> planned / action_needed / applied / skipped / failed
+  listing      pk=T#<t>#MIGRATIONS           sk=<created_at>#<id>  from_package_id, to_package_id?  (newest first)
   plan row     pk=T#<t>#MIGRATIONPLAN#<id>   sk=<contract>  customer_id, row_status, effective_at?, reason?,
-               to_package_id?, billing_config_id?, diff?, new_contract_id?
+               to_package_id?, successor_term?, billing_config_id?, diff?, new_contract_id?
 
 Each plan row is counted under its current status, and every status change moves its count in the same
 transaction, so the counts always add up to the rows. The stored status is the phase (PLANNING,
@@ -19,14 +20,24 @@ from typing import Any
 from ..domain.audit import Change
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
-from ..domain.migrations import COUNTS, MigrationApply, MigrationCreate, MigrationStatus, migration_status
+from ..domain.migrations import (
+    COUNTS,
+    MigrationApply,
+    MigrationCreate,
+    MigrationFilter,
+    MigrationStatus,
+    migration_status,
+    refuse_past_dates,
+)
 from .audit import audited, update_with_entry
 from .counters import read_counts
-from .dynamo import Item, s, table_name
-from .kinds import MIGRATION, PACKAGE
+from .cursors import decode_cursor, encode_cursor
+from .dynamo import Item, batch_get, get_client, key, s, table_name, translated_errors
+from .kinds import CUSTOMER, MIGRATION, PACKAGE
 from .leases import DUE_PARTITION, due_sort_key
 from .pages import partition_page
 from .records import (
+    GuardedItem,
     NewRecord,
     ReferenceCheck,
     StoredRecord,
@@ -47,12 +58,35 @@ def plan_pk(tenant: str, migration_id: str) -> str:
     return f"T#{tenant}#MIGRATIONPLAN#{migration_id}"
 
 
+def listing_pk(tenant: str) -> str:
+    return f"T#{tenant}#MIGRATIONS"
+
+
+def _refuse_unknown_customers(tenant: str, customer_ids: list[str] | None) -> None:
+    if not customer_ids:
+        return
+    found = {item["pk"]["S"] for item in batch_get([record_key(tenant, CUSTOMER, c) for c in customer_ids])}
+    unknown = [c for c in customer_ids if record_key(tenant, CUSTOMER, c)["pk"]["S"] not in found]
+    if unknown:
+        more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+        raise InvalidRequest(f"customer_ids: no customer {', '.join(unknown[:20])}{more}")
+
+
 def create_migration(
     principal: Principal, request: MigrationCreate, now: datetime, record_id: str | None = None
 ) -> str:
-    """Store the migration; planning is due at once (the Provisioner's next run starts it)."""
+    """Store the migration; planning is due at once (the Provisioner's next run starts it). Dates in the
+    past and customers that do not exist are refused (400 naming the field), nothing stored."""
     tenant = principal.tenant_id
-    doc = new_record_doc(principal.token_name, request, now, record_id)
+    refuse_past_dates(request.effective, now)
+    _refuse_unknown_customers(tenant, request.customer_ids)
+    doc = {**new_record_doc(principal.token_name, request, now, record_id), **request.stored()}
+    listed: Item = {
+        **key(listing_pk(tenant), f"{doc['created_at']}#{doc['id']}"),
+        "migration_id": s(doc["id"]),
+        "from_package_id": s(request.from_package_id),
+        **({"to_package_id": s(request.to_package_id)} if request.to_package_id else {}),
+    }
     references = [
         ReferenceCheck(
             record_key(tenant, PACKAGE, request.from_package_id),
@@ -77,6 +111,7 @@ def create_migration(
             listing_partition=DUE_PARTITION,
             listing_sort_key=due_sort_key(doc["created_at"], tenant, doc["id"]),
             references=references,
+            extra_items=[GuardedItem({"Put": {"TableName": table_name(), "Item": listed}})],
         )
     )
 
@@ -107,6 +142,44 @@ def get_migration(principal: Principal, migration_id: str) -> dict[str, Any]:
     return view
 
 
+def list_migrations(
+    principal: Principal, filters: MigrationFilter, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The tenant's migrations, newest first, each as `get` answers it, filtered by package and status.
+    The listing rows carry the packages (filtered by DynamoDB); the status is read with each migration."""
+    tenant = principal.tenant_id
+    after = decode_cursor(cursor, "before")[0] if cursor else None
+    conditions, values = [], {":pk": s(listing_pk(tenant))}
+    for name in ("from_package_id", "to_package_id"):
+        if getattr(filters, name):
+            conditions.append(f"{name} = :{name}")
+            values[f":{name}"] = s(getattr(filters, name))
+    views: list[dict[str, Any]] = []
+    while True:
+        query: dict[str, Any] = {
+            "TableName": table_name(),
+            "KeyConditionExpression": "pk = :pk" + (" AND sk < :before" if after else ""),
+            "ExpressionAttributeValues": {**values, **({":before": s(after)} if after else {})},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if conditions:
+            query["FilterExpression"] = " AND ".join(conditions)
+        with translated_errors():
+            response = get_client().query(**query)
+        for item in response.get("Items", []):
+            view = get_migration(principal, item["migration_id"]["S"])
+            if filters.status is None or view["status"] == filters.status:
+                views.append(view)
+            after = item["sk"]["S"]
+            if len(views) == limit:
+                more = "LastEvaluatedKey" in response or item is not response["Items"][-1]
+                return views, (encode_cursor({"before": after}) if more else None)
+        if "LastEvaluatedKey" not in response:
+            return views, None
+        after = response["LastEvaluatedKey"]["sk"]["S"]
+
+
 def list_plan(
     principal: Principal, migration_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -130,16 +203,13 @@ def _refuse(field: str, migration_id: str, status: str, what: str) -> InvalidReq
 
 
 def apply_migration(principal: Principal, request: MigrationApply, now: datetime) -> str:
-    """Schedule the apply at `run_at` (default now). Asking again for an apply already under way is a
-    no-op, so a retried request is safe."""
+    """Schedule the apply at `run_at` (default now). Asking again once applying (whatever `run_at`) is a
+    no-op, so a retried request is safe: the first request's `run_at` stands."""
     migration_id = request.migration_id
-    record, counts, status = _read(principal, migration_id)
+    counts, status = _read(principal, migration_id)[1:]
     run_at = format_timestamp(request.run_at or now)
     if status in ("APPLYING", "COMPLETED"):
-        scheduled = record.item["apply_run_at"]["S"]
-        if request.run_at is None or scheduled == run_at:
-            return migration_id
-        raise _refuse("run_at", migration_id, status, f"its apply was scheduled at {scheduled}")
+        return migration_id  # applied already, at the run_at first asked for (get answers it): a no-op
     if status != "PLANNED":
         raise _refuse("migration_id", migration_id, status, "only a PLANNED migration can be applied")
     apply = {

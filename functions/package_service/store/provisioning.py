@@ -13,11 +13,13 @@ from typing import Any
 from uuid import uuid4
 
 from ..domain.aliases import AliasAssignment, assignment_at
+from ..domain.audit import AuditEntry
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import (
     ContractStart,
+    CoTerm,
     ProvisionRequest,
     Resolved,
     match_billing_config,
@@ -135,16 +137,21 @@ class PackageOnDate:
         extra_items: list[GuardedItem] | None = None,
         contract_id: str | None = None,
         guard_written_by_caller: bool = False,
+        co_term: CoTerm | None = None,
+        audit: list[AuditEntry] | None = None,
     ) -> ContractPlan:
         """The contract `request.customer_id` gets, and the transaction that writes it. The contract's
         uniqueness key is guarded in that transaction, unless the caller writes the guard item itself
-        among `extra_items` (the cohort worker: its result row is the guard)."""
+        among `extra_items` (the cohort worker: its result row is the guard). `co_term`: the successor
+        finishes the term of the contract it transitions from; `audit`: entries written with it."""
         tenant = self.principal.tenant_id
         customer = self.customer(request.customer_id)
         config = match_billing_config(self.package.doc, request.customer_id, billing_configs(customer))
         resolved = Resolved(self.package.id, self.rate_card_id, config)
         contract_id = contract_id or str(uuid4())
-        doc = resolve_contract_terms(request, self.package.doc, resolved, contract_id, now, self.principal.token_name)
+        doc = resolve_contract_terms(
+            request, self.package.doc, resolved, contract_id, now, self.principal.token_name, co_term
+        )
 
         index_row: Item = {
             "pk": s(index_pk(tenant, self.package.id, shard_of(contract_id))),
@@ -165,6 +172,7 @@ class PackageOnDate:
         record = contract_record(
             tenant, doc, request, customer, [package_active], extras, guard=not guard_written_by_caller
         )
+        record.audit.extend(audit or [])
         return ContractPlan(doc, resolved, record, self.product_names)
 
 

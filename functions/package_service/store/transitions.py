@@ -80,12 +80,16 @@ def transition_items(
     }
     items = [GuardedItem({"Update": update}, TRANSITION_LABEL)]
     if "package_id" in previous.doc:
-        index_update = {
-            "TableName": table_name(),
-            "Key": index_row_key(tenant, previous.doc),
-            "UpdateExpression": "SET ending_before = :end",
-            "ConditionExpression": "attribute_exists(pk)",
-            "ExpressionAttributeValues": {":end": s(new_end)},
+        # The index row is put whole with its new end (its every attribute is known from the contract; an
+        # archived contract's row has archived_at, but then the contract's own condition cancels this).
+        doc = previous.doc
+        row = {
+            **index_row_key(tenant, doc),
+            "contract_id": s(doc["id"]),
+            "customer_id": s(doc["customer_id"]),
+            "starting_at": s(doc["starting_at"]),
+            "ending_before": s(new_end),
         }
-        items.append(GuardedItem({"Update": index_update}))
+        index_put = {"TableName": table_name(), "Item": row, "ConditionExpression": "attribute_exists(pk)"}
+        items.append(GuardedItem({"Put": index_put}))
     return items
