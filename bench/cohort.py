@@ -52,7 +52,7 @@ def _run_job(
     """Create a job, fan it out and drain the queue through the worker; (seconds, peak bytes, job id)."""
     from infra.event_sources import drain_queues_once
     from package_service.domain.jobs import JobCreate
-    from package_service.store.fanout import run_due_jobs
+    from package_service.services.fanout import run_due_jobs
     from package_service.store.jobs import create_job, get_job
 
     now = datetime.now(UTC)

@@ -50,8 +50,8 @@ def _migrate(principal: Any, from_package: str, to_package: str, url: str) -> di
     """Plan, then apply, each phase drained through the worker; seconds, peak memory, calls per phase."""
     from infra.event_sources import drain_queues_once
     from package_service.domain.migrations import MigrationApply, MigrationCreate
+    from package_service.services.fanout import run_due_jobs
     from package_service.store.dynamo import get_client
-    from package_service.store.fanout import run_due_jobs
     from package_service.store.migrations import apply_migration, create_migration, get_migration
 
     calls: Counter[str] = Counter()

@@ -13,7 +13,7 @@ import pytest
 
 from package_service.domain.jobs import chunks
 from package_service.routes import migrations as migration_routes
-from package_service.store import migration_apply, migration_work
+from package_service.services import migration_apply, migration_work
 from tests.payloads import STRIPE, package_body
 
 from .conftest import Api

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from package_service.routes import migrations as migration_routes
-from package_service.store import migration_apply, migration_work
+from package_service.services import migration_apply, migration_work
 
 from .conftest import Api
 from .test_jobs import make_customers, trigger

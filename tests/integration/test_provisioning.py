@@ -270,7 +270,7 @@ def test_a_billing_config_change_between_read_and_write_is_resolved_again(
     api: Api, package: str, customer: str, monkeypatch: pytest.MonkeyPatch, dynamodb_calls: Counter[str]
 ) -> None:
     # The first two attempts carry a stale configuration version, as if a change landed in between.
-    from package_service.store import provisioning
+    from package_service.services import provisioning
 
     seen = iter(["999", "999"])
     real = customer_store.billing_config_version

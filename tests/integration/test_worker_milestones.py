@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from package_service.store import cohorts, completions, counters
+from package_service.services import cohorts
+from package_service.store import completions, counters
 from tests.payloads import package_body
 
 from .conftest import Api

@@ -10,7 +10,7 @@ with collector_paused():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from ..observability import logger, metrics
-    from ..store.fanout import run_due_jobs
+    from ..services.fanout import run_due_jobs
     from ..tracing import tracer
 
 

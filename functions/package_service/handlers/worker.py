@@ -32,10 +32,10 @@ with collector_paused():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from ..observability import logger, metrics
-    from ..store.cohorts import CohortBatch, provision_cohort_batch
+    from ..services.cohorts import CohortBatch, provision_cohort_batch
+    from ..services.migration_apply import run_migration_batch
+    from ..services.migration_work import MigrationBatch
     from ..store.completions import job_milestone, migration_milestone
-    from ..store.migration_apply import run_migration_batch
-    from ..store.migration_work import MigrationBatch
     from ..tracing import tracer
 
 THREADS = 4  # messages worked at once; more buys little while one message's CPU holds the interpreter

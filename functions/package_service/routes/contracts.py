@@ -11,6 +11,7 @@ from ..domain.base import Id, RequestModel, Timestamp
 from ..domain.contract import ContractCreate, check_contract_rules
 from ..domain.provisioning import ProvisionRequest
 from ..observability import metrics
+from ..services import contracts as contract_service
 from ..store import contracts
 from .common import Cursor, Limit, now, page, principal
 
@@ -65,7 +66,7 @@ class ContractsOnPackage(_DateFilters):
 def create_contract(body: Annotated[ContractCreate, Body()]) -> dict[str, Any]:
     if not body.from_package:
         check_contract_rules(body)
-    contract = contracts.create_contract(principal(router), body, now())
+    contract = contract_service.create_contract(principal(router), body, now())
     metrics.add_metric(name="ContractsProvisioned", unit=MetricUnit.Count, value=1)
     return {"data": {"id": contract["id"], "contract": contract}}
 
@@ -79,7 +80,7 @@ def create_contract(body: Annotated[ContractCreate, Body()]) -> dict[str, Any]:
     tags=TAGS,
 )
 def preview_contract(body: Annotated[ProvisionRequest, Body()]) -> dict[str, Any]:
-    return {"data": contracts.preview_contract(principal(router), body, now())}
+    return {"data": contract_service.preview_contract(principal(router), body, now())}
 
 
 @router.post("/v1/contracts/get", summary="Get a contract", tags=TAGS)

@@ -6,15 +6,13 @@ and `listContractsOnPackage` see the new end.
 
 A second transition out of one contract is refused: the update is conditioned on no transition out yet
 and on the contract being unarchived; if that condition fails, the provisioning reads again and the
-checks below say why.
+checks (services/transitions.py) say why.
 """
 
 from datetime import datetime
 from typing import Any
 
 from ..domain.base import format_timestamp
-from ..domain.errors import InvalidRequest
-from ..domain.provisioning import ContractStart
 from ..domain.transitions import cut_contract, ended_by, parse_timestamp
 from .dynamo import s, table_name
 from .kinds import CONTRACT
@@ -36,27 +34,6 @@ def contract_doc(record: StoredRecord) -> dict[str, Any]:
         doc = cut_contract(doc, parse_timestamp(ended_at), record.item.get("trueup", {}).get("S", "AS_IS"))
     out = transitions_out(record)
     return {**doc, "transitions": [*doc.get("transitions", []), *out]} if out else doc
-
-
-def check_transition(previous: StoredRecord | None, request: ContractStart) -> None:
-    """The contract transitioned from: the customer's, unarchived, started before the new contract, and
-    not transitioned from already. InvalidRequest naming the field otherwise."""
-    assert request.transition is not None
-    from_id = request.transition.from_contract_id
-    field = "transition.from_contract_id"
-    if previous is None or previous.doc["customer_id"] != request.customer_id:
-        raise InvalidRequest(f"{field}: contract {from_id} is not a contract of customer {request.customer_id}")
-    if previous.archived_at:
-        raise InvalidRequest(f"{field}: contract {from_id} is archived")
-    if parse_timestamp(previous.doc["starting_at"]) >= request.starting_at:
-        raise InvalidRequest(
-            f"{field}: contract {from_id} starts {previous.doc['starting_at']}, not before the new starting_at"
-        )
-    done = transitions_out(previous)
-    if done:
-        raise InvalidRequest(
-            f"{field}: contract {from_id} was already transitioned to contract {done[0]['to_contract_id']}"
-        )
 
 
 def transition_items(

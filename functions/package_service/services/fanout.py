@@ -14,14 +14,14 @@ from typing import Any
 from ..domain.base import parse_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.jobs import MESSAGE_SIZE, chunks
+from ..store.jobs import chunk_sent, claim_job, cohort_chunk, fail_job
+from ..store.kinds import MIGRATION
+from ..store.leases import SAFETY_MARGIN_MS, Claim, claim, due_records, release, work_done
+from ..store.queue import send_messages
+from ..store.tokens import Principal
 from .cohorts import CohortBatch
-from .jobs import chunk_sent, claim_job, cohort_chunk, fail_job
-from .kinds import MIGRATION
-from .leases import SAFETY_MARGIN_MS, Claim, claim, due_records, release, work_done
 from .migration_fanout import fan_out_migration
 from .provisioning import PackageOnDate
-from .queue import send_messages
-from .tokens import Principal
 
 
 def run_due_jobs(now: datetime, time_left_ms: Callable[[], int]) -> dict[str, Any]:

@@ -13,9 +13,11 @@ from uuid import uuid4
 from ..domain.contract import ContractCreate, contract_products, custom_contract_document
 from ..domain.errors import InvalidRequest
 from ..domain.provisioning import Resolved, matching_config
-from .customers import billing_configs
-from .dynamo import Item, batch_get
-from .kinds import CONTRACT, CUSTOMER, PRODUCT, RATE_CARD
+from ..store.customers import billing_configs
+from ..store.dynamo import Item, batch_get
+from ..store.kinds import CONTRACT, CUSTOMER, PRODUCT, RATE_CARD
+from ..store.records import ReferenceCheck, StoredRecord, alias_key, current_product_name, record_key
+from ..store.tokens import Principal
 from .provisioning import (
     ContractPlan,
     active_customer,
@@ -24,8 +26,6 @@ from .provisioning import (
     found_record,
     transition_extras,
 )
-from .records import ReferenceCheck, StoredRecord, alias_key, current_product_name, record_key
-from .tokens import Principal
 from .transitions import check_transition
 
 

@@ -25,11 +25,11 @@ from ..domain.provisioning import (
     match_billing_config,
     resolve_contract_terms,
 )
-from .customers import billing_config_version, billing_configs
-from .dynamo import Item, batch_get, s, table_name
-from .kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD
-from .package_index import index_pk, shard_of
-from .records import (
+from ..store.customers import billing_config_version, billing_configs
+from ..store.dynamo import Item, batch_get, s, table_name
+from ..store.kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD, customer_partition
+from ..store.package_index import index_pk, shard_of
+from ..store.records import (
     GuardedItem,
     NewRecord,
     ReferenceCheck,
@@ -40,12 +40,8 @@ from .records import (
     record_from_item,
     record_key,
 )
-from .tokens import Principal
-from .transitions import transition_items
-
-
-def customer_partition(tenant: str, customer_id: str) -> str:
-    return f"T#{tenant}#CUSTOMERCONTRACTS#{customer_id}"
+from ..store.tokens import Principal
+from ..store.transitions import transition_items
 
 
 def _read(keys: list[Item]) -> dict[str, Item]:

@@ -19,12 +19,11 @@ from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migration_diff import term_diff
 from ..domain.migrations import CannotMove, RowStatus, check_movable, effective_at
 from ..domain.provisioning import CoTerm, ProvisionRequest
-from .counters import counter_update
-from .dynamo import Item, batch_get, key, s, table_name, transact
-from .kinds import CONTRACT, MIGRATION, PACKAGE
-from .migrations import plan_pk
-from .provisioning import PackageOnDate
-from .records import (
+from ..store.counters import counter_update
+from ..store.dynamo import Item, batch_get, key, s, table_name, transact
+from ..store.kinds import CONTRACT, MIGRATION, PACKAGE
+from ..store.migrations import plan_pk
+from ..store.records import (
     ConcurrentChange,
     StoredRecord,
     alias_histories,
@@ -33,8 +32,9 @@ from .records import (
     record_key,
     record_pk,
 )
-from .tokens import Principal
-from .transitions import contract_doc, transitions_out
+from ..store.tokens import Principal
+from ..store.transitions import contract_doc, transitions_out
+from .provisioning import PackageOnDate
 
 Doc = dict[str, Any]
 BatchKind = Literal["migration_plan", "migration_apply"]

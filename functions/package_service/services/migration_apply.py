@@ -23,13 +23,11 @@ from ..domain.base import format_timestamp, parse_timestamp
 from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migrations import RowStatus
 from ..domain.provisioning import CoTerm, ProvisionRequest, Transition
-from .audit import background_entry
-from .dynamo import Item, batch_get, s, table_name, transact
-from .kinds import CONTRACT
-from .migration_work import PLAN, MigrationBatch, plan_batch, reason_of, transact_once
-from .packing import Writes, failed_entries, pack_items, packs
-from .provisioning import PackageOnDate
-from .records import (
+from ..store.audit import background_entry
+from ..store.dynamo import Item, batch_get, s, table_name, transact
+from ..store.kinds import CONTRACT
+from ..store.packing import Writes, failed_entries, pack_items, packs
+from ..store.records import (
     ConcurrentChange,
     ConditionFailed,
     GuardedItem,
@@ -38,7 +36,10 @@ from .records import (
     record_key,
     transaction_items,
 )
-from .transitions import check_transition, contract_doc
+from ..store.transitions import contract_doc
+from .migration_work import PLAN, MigrationBatch, plan_batch, reason_of, transact_once
+from .provisioning import PackageOnDate
+from .transitions import check_transition
 
 _ATTEMPTS = 3
 

@@ -16,13 +16,13 @@ from ..domain.audit import PROVISIONER
 from ..domain.base import format_timestamp
 from ..domain.jobs import chunks
 from ..domain.migrations import MESSAGE_SIZE
-from .completions import migration_milestone
-from .dynamo import Item, get_client, s, table_name, translated_errors
-from .leases import SAFETY_MARGIN_MS, Claim, release, update_leased, work_done
+from ..store.completions import migration_milestone
+from ..store.dynamo import Item, get_client, s, table_name, translated_errors
+from ..store.leases import SAFETY_MARGIN_MS, Claim, release, update_leased, work_done
+from ..store.migrations import plan_pk
+from ..store.package_index import SHARDS, index_pk
+from ..store.queue import send_messages
 from .migration_work import APPLY, PLAN, MigrationBatch
-from .migrations import plan_pk
-from .package_index import SHARDS, index_pk
-from .queue import send_messages
 
 PAGE = 250  # index rows or plan rows read per step
 

@@ -25,12 +25,11 @@ from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest, PayloadTooLarge, UniquenessKeyTaken
 from ..domain.jobs import Outcome
 from ..domain.provisioning import ProvisionRequest
-from .counters import counter_update
-from .dynamo import Item, get_client, key, s, table_name, translated_errors
-from .jobs import contract_key, job_pk, result_key, results_listing
-from .packing import Writes, pack_items, packs
-from .provisioning import PackageOnDate
-from .records import (
+from ..store.counters import counter_update
+from ..store.dynamo import Item, get_client, key, s, table_name, translated_errors
+from ..store.jobs import contract_key, job_pk, result_key, results_listing
+from ..store.packing import Writes, pack_items, packs
+from ..store.records import (
     ConcurrentChange,
     ConditionFailed,
     GuardedItem,
@@ -38,7 +37,8 @@ from .records import (
     transaction_items,
     write_together,
 )
-from .tokens import Principal
+from ..store.tokens import Principal
+from .provisioning import PackageOnDate
 
 _ATTEMPTS = 3
 # A customer's contract that can never be written (no matching billing configuration, larger than an
