@@ -38,6 +38,56 @@ CONTRACT_ONLY_FIELDS = (
 )  # fmt: skip
 
 
+# Every relative-time field of a package's models (dotted, lists left out of the path), and what a
+# provisioned contract gets for it. A relative field added to a package model must be listed here and
+# resolved by `_Relative`: tests/unit/domain/test_relative_terms.py walks the models against this map
+# and resolves a package with every one of them set.
+RESOLVED = "resolved"  # becomes an absolute date
+KEPT_RELATIVE = "kept relative"  # relative in a contract too (Metronome's contract schema has it)
+NOT_CARRIED = "not carried"  # the contract has no such field: left out
+RELATIVE_FIELDS: dict[str, str] = {
+    "duration": RESOLVED,  # ending_before
+    "commits.access_schedule.schedule_items.starting_at_offset": RESOLVED,
+    "commits.access_schedule.schedule_items.duration": RESOLVED,
+    "commits.invoice_schedule.schedule_items.date_offset": RESOLVED,
+    "credits.access_schedule.schedule_items.starting_at_offset": RESOLVED,
+    "credits.access_schedule.schedule_items.duration": RESOLVED,
+    "recurring_commits.starting_at_offset": RESOLVED,
+    "recurring_commits.duration": RESOLVED,
+    "recurring_credits.starting_at_offset": RESOLVED,
+    "recurring_credits.duration": RESOLVED,
+    "scheduled_charges.schedule.schedule_items.date_offset": RESOLVED,
+    "subscriptions.starting_at_offset": RESOLVED,
+    "subscriptions.duration": RESOLVED,
+    "overrides.starting_at_offset": RESOLVED,
+    "overrides.duration": RESOLVED,
+    # The stored schedule keeps its frequency and anchor only (contract_document.usage_statement).
+    "usage_statement_schedule.invoice_generation_starting_at_offset": NOT_CARRIED,
+    # Each commit a threshold adds lasts this long from when it is added.
+    "prepaid_balance_threshold_configuration.commit.duration": KEPT_RELATIVE,
+}
+
+
+class UnresolvedRelativeTerm(Exception):
+    """A relative field reached a contract unresolved: a field missing from RELATIVE_FIELDS / _Relative."""
+
+
+_WINDOW = ("starting_at_offset", "duration")
+
+
+def _absolute(term: Doc) -> Doc:
+    """`term`, checked to carry no relative time (`{unit, value}` in calendar units) left unresolved."""
+    for name, value in term.items():
+        if isinstance(value, dict) and value.get("unit") in _CALENDAR_UNITS and "value" in value:
+            raise UnresolvedRelativeTerm(name)
+    return term
+
+
+_CALENDAR_UNITS = frozenset(
+    spelling for unit in ("DAYS", "WEEKS", "MONTHS", "YEARS") for spelling in (unit, unit.lower())
+)
+
+
 class FutureInvoiceBehavior(RequestModel):
     trueup: Literal["REMOVE", "AS_IS"] | None = None
     nullable = frozenset({"trueup"})  # the SDK types it Optional: null means the default, AS_IS
@@ -167,13 +217,14 @@ class _Relative:
     def window(self, term: Doc) -> Doc:
         """`starting_at_offset` / `duration` -> `starting_at` / `ending_before` (none when open-ended)."""
         offset = Span.of(term.get("starting_at_offset"))
-        out = {k: v for k, v in term.items() if k not in ("starting_at_offset", "duration")}
+        out = _absolute({k: v for k, v in term.items() if k not in _WINDOW})
         out["starting_at"] = self.at(offset)
         if term.get("duration"):
             out["ending_before"] = self.at(offset, Span.of(term["duration"]))
         return out
 
     def point_schedule(self, schedule: Doc) -> Doc:
+        """`date_offset` -> `timestamp`, item by item (an item's fields named one by one)."""
         items = [
             {
                 "id": item["id"],
@@ -188,7 +239,7 @@ class _Relative:
     def commit(self, term: Doc) -> Doc:
         access = term["access_schedule"]
         items = [self.window(item) for item in access["schedule_items"]]
-        out = {**term, "access_schedule": {**access, "schedule_items": items}}
+        out = {**_absolute(term), "access_schedule": {**access, "schedule_items": items}}
         if "invoice_schedule" in term:
             out["invoice_schedule"] = self.point_schedule(term["invoice_schedule"])
         return out
@@ -200,7 +251,8 @@ class _Relative:
             "recurring_commits": [self.window(t) for t in package.get("recurring_commits", [])],
             "recurring_credits": [self.window(t) for t in package.get("recurring_credits", [])],
             "scheduled_charges": [
-                {**c, "schedule": self.point_schedule(c["schedule"])} for c in package.get("scheduled_charges", [])
+                {**_absolute(c), "schedule": self.point_schedule(c["schedule"])}
+                for c in package.get("scheduled_charges", [])
             ],
             "subscriptions": [self.window(s) for s in package.get("subscriptions", [])],
             "overrides": [self.window(o) for o in package.get("overrides", [])],
