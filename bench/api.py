@@ -115,7 +115,7 @@ def _interleaved(url: str) -> list[str]:
         assert response.status == 200, response.data
         doc = new_package_document(request, str(uuid4()), datetime.now(UTC), "bench")
         entry = audited(Principal("rawbench", "bench"), Change("package", doc["id"], "create", "c"), datetime.now(UTC))
-        items, _ = _transaction(NewRecord("rawbench", "PACKAGE", doc, uniqueness_key=key, audit=[entry]))
+        items = _transaction(NewRecord("rawbench", "PACKAGE", doc, uniqueness_key=key, audit=[entry])).items
         start = time.perf_counter()
         client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
         raw_times.append(time.perf_counter() - start)

@@ -38,6 +38,7 @@ from ..store.records import (
     write_together,
 )
 from ..store.tokens import Principal
+from ..store.transaction import Failure
 from .provisioning import PackageOnDate
 
 _ATTEMPTS = 3
@@ -84,7 +85,7 @@ def _result_put(batch: CohortBatch, customer_id: str, outcome: Outcome, now: dat
     """The customer's result row, written once: finding it means the customer was done before."""
     item = _result_item(batch, customer_id, outcome, now, **fields)
     put = {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
-    return GuardedItem({"Put": put}, label="result")
+    return GuardedItem({"Put": put}, Failure.RESULT_RECORDED)
 
 
 def _counter_update(batch: CohortBatch, counts: Counter[Outcome]) -> Item:
@@ -126,7 +127,7 @@ def _cohort_guard(batch: CohortBatch, customer_id: str, contract_id: str) -> Gua
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         },
-        label="cohort",
+        Failure.COHORT_TAKEN,
     )
 
 
@@ -197,7 +198,7 @@ def _write_group(batch: CohortBatch, group: list[_Planned]) -> bool:
     retried (the counter shard is drawn again); any other cancellation is for the caller to settle."""
     for attempt in range(_ATTEMPTS):
         counter = _counter_update(batch, Counter(each.outcome for each in group))
-        cancelled_by = write_together(pack_items(group, counter)[0])
+        cancelled_by = write_together(pack_items(group, counter).items)
         if not cancelled_by:
             return True
         if cancelled_by != {"TransactionConflict"}:
@@ -221,7 +222,7 @@ def _provision_one(on_date: PackageOnDate, batch: CohortBatch, customer_id: str,
             _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
             return "FAILED"
         except ConditionFailed as failure:
-            if failure.label == "result":
+            if failure.failure is Failure.RESULT_RECORDED:
                 return "ALREADY_DONE"  # a redelivery: this customer's outcome is already recorded
             holder = (failure.existing or {}).get("holder_id", {}).get("S", "")
             _record_outcome(batch, customer_id, "SKIPPED", now, contract_id=holder,

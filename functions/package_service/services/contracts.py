@@ -17,7 +17,7 @@ from ..store.contracts import uniqueness_key_holder
 from ..store.kinds import CONTRACT
 from ..store.records import ConcurrentChange, ConditionFailed, put_record_guarded, record_key
 from ..store.tokens import Principal
-from ..store.transitions import TRANSITION_LABEL
+from ..store.transaction import Failure
 from .custom_contracts import plan_custom_contract
 from .provisioning import ContractPlan, PackageOnDate
 from .transitions import check_transition
@@ -58,7 +58,7 @@ def _write(principal: Principal, plan_contract: Callable[[], ContractPlan], now:
             put_record_guarded(plan.record)
             return present_created_contract(plan.doc, plan.product_names)
         except ConditionFailed as failed:
-            if failed.label != TRANSITION_LABEL:
+            if failed.failure is not Failure.CONTRACT_ENDED:
                 raise
             continue  # the old contract changed since it was read: read again, and its checks say why
         except ConcurrentChange:

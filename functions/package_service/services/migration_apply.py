@@ -36,6 +36,7 @@ from ..store.records import (
     record_key,
     transaction_items,
 )
+from ..store.transaction import Failure
 from ..store.transitions import contract_doc
 from .migration_work import PLAN, MigrationBatch, plan_batch, reason_of, transact_once
 from .provisioning import PackageOnDate
@@ -110,12 +111,12 @@ def _apply_group(batch: MigrationBatch, on_date: PackageOnDate, rows: list[Item]
 def _write_pack(batch: MigrationBatch, pack: list[_Move]) -> tuple[int, list[_Move], list[_Move]]:
     """Write the pack in one transaction: (how many moved, the moves to settle alone, the moves to try
     together again). Conflicts with other writers are retried; after that each move goes alone."""
-    items, owners = pack_items(pack, batch.counter({"planned": -len(pack), "applied": len(pack)}))
+    tx = pack_items(pack, batch.counter({"planned": -len(pack), "applied": len(pack)}))
     for attempt in range(_ATTEMPTS):
-        reasons = transact(items)
+        reasons = transact(tx.items)
         if reasons is None:
             return len(pack), [], []
-        failed = failed_entries(reasons, owners)
+        failed = failed_entries(reasons, tx)
         if failed:
             return 0, [pack[i] for i in sorted(failed)], [m for i, m in enumerate(pack) if i not in failed]
         time.sleep(0.02 * 2**attempt)  # a transaction conflict: another writer touched one of the items
@@ -180,7 +181,7 @@ def _apply_one(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: da
             put_record_guarded(prepared.record)
             return "APPLIED"
         except ConditionFailed as failed:
-            if failed.label == "plan":
+            if failed.failure is Failure.PLAN_ROW_SETTLED:
                 return "ALREADY_DONE"  # another delivery settled this row first
         except ConcurrentChange:
             pass
@@ -191,7 +192,7 @@ def _apply_one(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: da
 
 
 def _applied_items(batch: MigrationBatch, row: Item, new_id: str, now: datetime, counted: bool) -> list[GuardedItem]:
-    """The plan row PLANNED -> APPLIED (once: the label tells a second delivery apart), and its count
+    """The plan row PLANNED -> APPLIED (once: its failure tells a second delivery apart), and its count
     when the move is written alone. The row is put whole (it was read whole): cheaper than an update."""
     applied = {**row, "row_status": s("APPLIED"), "new_contract_id": s(new_id), "settled_at": s(format_timestamp(now))}
     put = {
@@ -200,7 +201,7 @@ def _applied_items(batch: MigrationBatch, row: Item, new_id: str, now: datetime,
         "ConditionExpression": "row_status = :planned",
         "ExpressionAttributeValues": {":planned": s("PLANNED")},
     }
-    items = [GuardedItem({"Put": put}, "plan")]
+    items = [GuardedItem({"Put": put}, Failure.PLAN_ROW_SETTLED)]
     return [*items, GuardedItem(batch.counter({"planned": -1, "applied": 1}))] if counted else items
 
 

@@ -1,9 +1,9 @@
 """The rules a transition's old contract must meet, checked on the contract as read (the write
 re-checks what can change meanwhile: store/transitions.py)."""
 
+from ..domain.base import parse_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.provisioning import ContractStart
-from ..domain.transitions import parse_timestamp
 from ..store.records import StoredRecord
 from ..store.transitions import transitions_out
 

@@ -46,6 +46,7 @@ from .records import (
     record_key,
 )
 from .tokens import Principal
+from .transaction import Failure
 
 
 def _config_value(config_id: str, config: BillingProviderConfigInput, now: datetime) -> Item:
@@ -91,13 +92,10 @@ def create_customer(
         put_record_guarded(record)
     except ConditionFailed as taken:
         holder = (taken.existing or {}).get("holder_id", {}).get("S", "another customer")
-        alias = taken.label.removeprefix(_ALIAS_LABEL)
+        alias = str(taken.detail)
         field = "ingest_aliases" if alias in doc.get("ingest_aliases", []) else "external_id"
         raise Conflict(f"{field}: {alias!r} already belongs to customer {holder}") from None
     return doc
-
-
-_ALIAS_LABEL = "ingest alias "
 
 
 def _alias_key(tenant: str, alias: str) -> Item:
@@ -112,7 +110,7 @@ def _alias_guard(tenant: str, alias: str, customer_id: str) -> GuardedItem:
         "ConditionExpression": "attribute_not_exists(pk)",
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
-    return GuardedItem({"Put": put}, f"{_ALIAS_LABEL}{alias}")
+    return GuardedItem({"Put": put}, Failure.INGEST_ALIAS_TAKEN, alias)
 
 
 def get_customer_record(principal: Principal, customer_id: str) -> StoredRecord:

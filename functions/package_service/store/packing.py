@@ -2,9 +2,9 @@
 
 Consecutive entries go together while DynamoDB's caps allow (100 items, 4 MB): each identical condition
 check (the package's, shared by a cohort) is written once, and one counter update serves the whole
-transaction. When DynamoDB cancels one, nothing of it was written, and its CancellationReasons (one per
-item, in order) say which entries' items failed their conditions: those are settled on their own, the
-others can go together again.
+transaction. When DynamoDB cancels one, nothing of it was written, and its CancellationReasons (read
+back through the items: transaction.py) say which entries' items failed their conditions: those are
+settled on their own, the others can go together again.
 """
 
 import json
@@ -14,6 +14,7 @@ from functools import cached_property
 
 from .dynamo import Item
 from .records import MAX_TRANSACTION_ITEMS
+from .transaction import Transaction
 
 TRANSACTION_BYTES = 3_000_000  # DynamoDB's cap is 4 MB; items are measured as their JSON, with room to spare
 
@@ -55,28 +56,22 @@ def packs[Entry: Writes](entries: Sequence[Entry]) -> Iterator[list[Entry]]:
         yield group
 
 
-def pack_items(group: Sequence[Writes], counter: Item) -> tuple[list[Item], list[set[int]]]:
-    """The transaction for `group` (every entry's writes, each identical check once, then `counter`) and,
-    for each of its items, the positions in `group` of the entries it belongs to."""
-    items: list[Item] = []
-    owners: list[set[int]] = []
+def pack_items(group: Sequence[Writes], counter: Item) -> Transaction:
+    """The transaction for `group` (every entry's writes, each identical check once, then `counter`);
+    each item's `detail` is the positions in `group` of the entries it belongs to."""
+    tx = Transaction()
     checks: dict[str, tuple[Item, set[int]]] = {}
     for position, each in enumerate(group):
         for item in each.writes:
-            items.append(item)
-            owners.append({position})
+            tx.add(item, detail={position})
         for identity, check in each.checks.items():
             checks.setdefault(identity, (check, set()))[1].add(position)
     for check, sharing in checks.values():
-        items.append(check)
-        owners.append(sharing)
-    return [*items, counter], [*owners, set()]
+        tx.add(check, detail=sharing)
+    tx.add(counter, detail=set())
+    return tx
 
 
-def failed_entries(reasons: Sequence[Item], owners: Sequence[set[int]]) -> set[int]:
+def failed_entries(reasons: Sequence[Item], tx: Transaction) -> set[int]:
     """The positions of the entries whose items failed their condition in a cancelled transaction."""
-    failed: set[int] = set()
-    for reason, owned_by in zip(reasons, owners, strict=False):
-        if reason.get("Code") == "ConditionalCheckFailed":
-            failed |= owned_by
-    return failed
+    return {position for entry, _ in tx.failures(reasons) for position in entry.detail}

@@ -27,6 +27,9 @@ from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailab
 from .audit import entry_put, update_with_entry
 from .dynamo import Item, batch_get, get_client, key, s, table_name, transact, translated_errors
 from .kinds import PACKAGE
+from .transaction import ConditionFailed, Failure, GuardedItem, Transaction
+
+__all__ = ["ConditionFailed", "GuardedItem"]  # re-exported: the modules that build records' extra items
 
 RECORD_SK = "RECORD"
 MAX_TRANSACTION_ITEMS = 100
@@ -126,22 +129,6 @@ class ConcurrentChange(Exception):
 
 
 @dataclass
-class GuardedItem:
-    """An extra transaction item; if `label` is set and its condition fails, ConditionFailed says so."""
-
-    item: Item
-    label: str = ""
-
-
-class ConditionFailed(Exception):
-    """A labelled extra item's condition failed; `existing` is the item as it was (if it existed)."""
-
-    def __init__(self, label: str, existing: Item | None) -> None:
-        super().__init__(label)
-        self.label, self.existing = label, existing
-
-
-@dataclass
 class NewRecord:
     tenant: str
     kind: str
@@ -160,11 +147,8 @@ def _assignment_value(assignment: AliasAssignment) -> Item:
     return {"M": {k: ({"S": v} if v is not None else {"NULL": True}) for k, v in assignment.to_item().items()}}
 
 
-Meaning = str | ReferenceCheck | GuardedItem  # what a transaction item's failed condition means
-
-
-def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
-    """The items of one TransactWriteItems, and what each one means if its condition fails."""
+def _transaction(record: NewRecord) -> Transaction:
+    """One TransactWriteItems for the record, each item with what its failed condition means."""
     table = table_name()
     doc = json.dumps(record.doc, separators=(",", ":"))
     if len(doc.encode()) > MAX_DOC_BYTES:
@@ -172,7 +156,8 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
             f"the {record.kind.lower()} is {len(doc.encode())} bytes once stored; the limit is {MAX_DOC_BYTES}"
         )
     record_id, created_at = record.doc["id"], record.doc["created_at"]
-    items: list[Item] = [
+    tx = Transaction()
+    tx.add(
         {
             "Put": {
                 "TableName": table,
@@ -186,42 +171,34 @@ def _transaction(record: NewRecord) -> tuple[list[Item], list[Meaning]]:
                 },
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
-        }
-    ]
-    meanings: list[Meaning] = ["id"]
+        },
+        Failure.RECORD_EXISTS,
+    )
     if record.uniqueness_key is not None:
-        items.append(
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": {
-                        **uniqueness_key_item_key(record.tenant, record.kind, record.uniqueness_key),
-                        "holder_id": s(record_id),
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-        )
-        meanings.append("uniqueness_key")
+        guard = {
+            **uniqueness_key_item_key(record.tenant, record.kind, record.uniqueness_key),
+            "holder_id": s(record_id),
+        }
+        put = {
+            "TableName": table,
+            "Item": guard,
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        tx.add({"Put": put}, Failure.UNIQUENESS_KEY_TAKEN)
     for name, assignment in record.aliases:
-        items.append(alias_append(record.tenant, record.kind, name, assignment))
-        meanings.append(f"aliases:{name}")
-    for extra in record.extra_items:
-        items.append(extra.item)
-        meanings.append(extra)
+        tx.add(alias_append(record.tenant, record.kind, name, assignment))
+    tx.extend(record.extra_items)
     for entry in record.audit:
-        items.append(entry_put(entry))
-        meanings.append("audit")
+        tx.add(entry_put(entry))
     for check in record.references:
-        items.append(check.operation(table))
-        meanings.append(check)
-    if len(items) > MAX_TRANSACTION_ITEMS:
+        tx.add(check.operation(table), Failure.REFERENCE, check)
+    if len(tx.entries) > MAX_TRANSACTION_ITEMS:
         raise InvalidRequest(
             f"{record.kind.lower()} refers to {len(record.references)} distinct products and rate cards; "
-            f"at most {MAX_TRANSACTION_ITEMS - (len(items) - len(record.references))} are allowed"
+            f"at most {MAX_TRANSACTION_ITEMS - (len(tx.entries) - len(record.references))} are allowed"
         )
-    return items, meanings
+    return tx
 
 
 def alias_append(tenant: str, kind: str, name: str, assignment: AliasAssignment) -> Item:
@@ -304,7 +281,8 @@ def new_record_doc(
 
 def put_record_guarded(record: NewRecord) -> str:
     """Write the record, its uniqueness guard, alias moves and reference checks atomically."""
-    items, meanings = _transaction(record)
+    tx = _transaction(record)
+    items = tx.items
     for attempt in range(_CONFLICT_RETRIES):
         try:
             with translated_errors():
@@ -320,13 +298,13 @@ def put_record_guarded(record: NewRecord) -> str:
                     time.sleep(0.02 * 2**attempt)  # a concurrent writer touched the same item: try again
                     continue
                 raise Unavailable("concurrent writes kept conflicting with this request; retry") from None
-            _raise_for_cancellation(record, reasons, meanings)
+            _raise_for_cancellation(record, reasons, tx)
     raise AssertionError("unreachable")
 
 
 def transaction_items(record: NewRecord) -> list[Item]:
     """The items put_record_guarded would write for `record`, for callers writing several at once."""
-    return _transaction(record)[0]
+    return _transaction(record).items
 
 
 def write_together(items: list[Item]) -> set[str]:
@@ -340,21 +318,16 @@ def write_together(items: list[Item]) -> set[str]:
     return {str(r.get("Code")) for r in reasons if r.get("Code") not in (None, "None")} or {"Unknown"}
 
 
-def _raise_for_cancellation(record: NewRecord, reasons: list[Any], meanings: list[Meaning]) -> None:
-    for reason, meaning in zip(reasons, meanings, strict=False):
-        # A labelled extra item (a job result, a cohort guard) explains the failure best: report it first.
-        if reason.get("Code") == "ConditionalCheckFailed" and isinstance(meaning, GuardedItem) and meaning.label:
-            raise ConditionFailed(meaning.label, reason.get("Item"))
-    for reason, meaning in zip(reasons, meanings, strict=False):
-        if reason.get("Code") != "ConditionalCheckFailed":
-            continue
-        if meaning == "id":  # only possible when a caller chose the id (seeding known records)
+def _raise_for_cancellation(record: NewRecord, reasons: list[Any], tx: Transaction) -> None:
+    tx.raise_guard_failure(reasons)  # a guard (a job result, a cohort guard...) explains the failure best
+    for entry, reason in tx.failures(reasons):
+        if entry.failure is Failure.RECORD_EXISTS:  # only possible when a caller chose the id (seeding)
             raise InvalidRequest(f"id: {record.kind.lower()} {record.doc['id']} already exists")
-        if meaning == "uniqueness_key":
+        if entry.failure is Failure.UNIQUENESS_KEY_TAKEN:
             holder = reason.get("Item", {}).get("holder_id", {}).get("S")
             raise UniquenessKeyTaken(record.kind.lower().replace("_", " "), record.uniqueness_key or "", holder)
-        if isinstance(meaning, ReferenceCheck):
-            raise meaning.failure()
+        if entry.failure is Failure.REFERENCE:
+            raise entry.detail.failure()
     codes = [r.get("Code") for r in reasons]
     raise Unavailable(f"the {record.kind.lower()} could not be stored ({', '.join(map(str, codes))}); retry")
 

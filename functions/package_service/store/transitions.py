@@ -12,14 +12,13 @@ checks (services/transitions.py) say why.
 from datetime import datetime
 from typing import Any
 
-from ..domain.base import format_timestamp
-from ..domain.transitions import cut_contract, ended_by, parse_timestamp
+from ..domain.base import format_timestamp, parse_timestamp
+from ..domain.transitions import cut_contract, ended_by
 from .dynamo import s, table_name
 from .kinds import CONTRACT
 from .package_index import index_row_key
-from .records import GuardedItem, StoredRecord, record_key
-
-TRANSITION_LABEL = "transition"  # the label of the old contract's update in the transaction
+from .records import StoredRecord, record_key
+from .transaction import Failure, GuardedItem
 
 
 def transitions_out(record: StoredRecord) -> list[dict[str, str]]:
@@ -55,7 +54,7 @@ def transition_items(
             ":end": s(new_end),
         },
     }
-    items = [GuardedItem({"Update": update}, TRANSITION_LABEL)]
+    items = [GuardedItem({"Update": update}, Failure.CONTRACT_ENDED)]
     if "package_id" in previous.doc:
         # The index row is put whole with its new end (its every attribute is known from the contract; an
         # archived contract's row has archived_at, but then the contract's own condition cancels this).
