@@ -5,9 +5,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from package_service.domain.aliases import AliasAssignment, effective_windows, holder_at
+from package_service.domain.aliases import AliasAssignment, assignment_at, effective_windows
 
 JAN, MAR, JUN = (datetime(2027, m, 1, tzinfo=UTC) for m in (1, 3, 6))
+
+
+def holder_at(history: list[AliasAssignment], when: datetime) -> str | None:
+    """Who holds the alias at `when`, by the schedule provisioning reads (assignment_at)."""
+    assignment = assignment_at(history, when)
+    return assignment.holder_id if assignment else None
 
 
 def test_a_later_window_trims_the_earlier_holder() -> None:

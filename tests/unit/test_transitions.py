@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from package_service.domain.base import format_timestamp
-from package_service.domain.transitions import cut_contract, parse_timestamp
+from package_service.domain.base import format_timestamp, parse_timestamp
+from package_service.domain.transitions import cut_contract
 
 
 def ts(text: str) -> str:

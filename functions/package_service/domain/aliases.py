@@ -82,9 +82,3 @@ def assignment_at(history: list[AliasAssignment], when: datetime) -> AliasAssign
         if start <= when < end:
             return assignment
     return None
-
-
-def holder_at(history: list[AliasAssignment], when: datetime) -> str | None:
-    """Who holds the alias at `when`."""
-    assignment = assignment_at(history, when)
-    return assignment.holder_id if assignment else None

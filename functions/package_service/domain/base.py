@@ -20,6 +20,9 @@ from pydantic import (
     model_validator,
 )
 
+# How a billing provider receives invoices: one spelling for packages, contracts and customers.
+DeliveryMethod = Literal["direct_to_billing_provider", "aws_sqs", "tackle", "aws_sns"]
+
 
 class RequestModel(BaseModel):
     """Unknown fields are refused, so a typo never silently drops a contract term. Enums spelled in upper

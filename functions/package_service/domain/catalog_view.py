@@ -5,7 +5,8 @@ from typing import Any
 
 from .aliases import AliasAssignment
 from .base import format_timestamp
-from .package_view import credit_type, present_aliases
+from .package_view import present_aliases
+from .term_view import credit_type
 
 Doc = dict[str, Any]
 

@@ -8,15 +8,12 @@ the defaults the SDK's contract types require."""
 
 from datetime import datetime
 from math import floor
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import uuid4
 
 from .base import format_timestamp, parse_timestamp
 from .dates import FREQUENCY_SPANS, Span, TooManyPeriods, first_period_at, periods, shift
 from .errors import InvalidRequest
-
-if TYPE_CHECKING:
-    from .provisioning import Transition
 
 Doc = dict[str, Any]
 
@@ -95,7 +92,17 @@ def usage_statement(start: datetime, schedule: Doc) -> Doc:
     return out
 
 
-def transition_entries(transition: "Transition | None", contract_id: str) -> list[Doc]:
+class TransitionRequest(Protocol):
+    """A request's `transition` (provisioning.Transition), as the builder reads it."""
+
+    @property
+    def from_contract_id(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+
+def transition_entries(transition: TransitionRequest | None, contract_id: str) -> list[Doc]:
     """The new contract's `transitions`: the one it was created with, if any."""
     if transition is None:
         return []

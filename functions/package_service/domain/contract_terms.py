@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Id, NonEmptyStr, RequestModel, Timestamp
+from .base import DeliveryMethod, Id, NonEmptyStr, RequestModel, Timestamp
 from .terms import (
     AccessScheduleTerms,
     AmountItem,
@@ -13,7 +13,6 @@ from .terms import (
     BillingProvider,
     CommitTerms,
     CreditTerms,
-    DeliveryMethod,
     InvoiceItemTerms,
     InvoiceScheduleTerms,
     OverrideSpecifier,

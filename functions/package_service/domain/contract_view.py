@@ -3,7 +3,7 @@
 from typing import Any
 
 from .customers import present_billing_config
-from .package_view import USD_CENTS, TermView
+from .term_view import USD_CENTS, TermView
 
 Doc = dict[str, Any]
 

@@ -5,7 +5,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import Field, model_validator
 
-from .base import Id, NonEmptyStr, RequestModel
+from .base import DeliveryMethod, Id, NonEmptyStr, RequestModel
 from .errors import InvalidRequest
 
 BillingProviderType = Literal[
@@ -19,7 +19,6 @@ BillingProviderType = Literal[
     "gcp_marketplace",
     "metronome",
 ]
-DeliveryMethod = Literal["direct_to_billing_provider", "aws_sqs", "tackle", "aws_sns"]
 
 
 class LegacyBillingConfig(RequestModel):

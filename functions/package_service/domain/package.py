@@ -7,6 +7,7 @@ from pydantic import Field
 from .base import (
     Aliases,
     AliasName,
+    DeliveryMethod,
     Id,
     NonEmptyStr,
     PositiveRelativeTime,
@@ -28,7 +29,6 @@ from .term_rules import check_term_rules
 from .term_rules import referenced_products as referenced_products
 from .terms import (
     BillingProvider,
-    DeliveryMethod,
     PrepaidBalanceThresholdConfiguration,
     Prioritization,
     SpendThresholdConfiguration,

@@ -15,14 +15,10 @@ The rule, at the cut `at`:
 from datetime import datetime
 from typing import Any, Literal
 
-from .base import format_timestamp
+from .base import format_timestamp, parse_timestamp
 
 Doc = dict[str, Any]
 Trueup = Literal["AS_IS", "REMOVE"]
-
-
-def parse_timestamp(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def ended_by(ending_before: str | None, at: datetime) -> str:

@@ -1,4 +1,5 @@
-"""Provisioner Lambda (EventBridge schedule): fan due provisioning jobs out to the queue."""
+"""Provisioner Lambda (EventBridge schedule): fan due provisioning jobs (their customers) and package
+migrations (their contracts) out to the queue."""
 
 from datetime import UTC, datetime
 from typing import Any

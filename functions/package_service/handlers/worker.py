@@ -65,7 +65,7 @@ def _run_of(body: Any) -> Run:
 
 
 def _parsed(raw_body: Any) -> Any:
-    """A message body as `_provision` reads it; None when it cannot (that message fails there)."""
+    """A message body as `_work_on` reads it; None when it cannot (that message fails there)."""
     try:
         return json.loads(raw_body)
     except (TypeError, ValueError):
@@ -79,7 +79,7 @@ def _last_of_its_run(run: Run) -> bool:
         return _unfinished[run] <= 0
 
 
-def _provision(record: SQSRecord) -> dict[str, int]:
+def _work_on(record: SQSRecord) -> dict[str, int]:
     body: Any = None
     run: Run = None
     finished = False
@@ -133,7 +133,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _outcomes.clear()
     _unfinished.clear()
     _unfinished.update(_run_of(_parsed(record.get("body"))) for record in event.get("Records", []))
-    response = process_partial_response(event=event, record_handler=_provision, processor=processor, context=context)
+    response = process_partial_response(event=event, record_handler=_work_on, processor=processor, context=context)
     for outcome, count in _outcomes.items():  # one data point per outcome per invocation
         metrics.add_metric(name=outcome, unit=MetricUnit.Count, value=count)
     return dict(response)

@@ -1,4 +1,5 @@
-"""The provisioning queue (SQS): cohort batches from the Provisioner to the ProvisionWorker."""
+"""The provisioning queue (SQS): from the Provisioner to the ProvisionWorker, cohort batches (a job's
+customers) and package-migration batches (a migration's contracts to plan or apply)."""
 
 import json
 import time

@@ -1,0 +1,90 @@
+"""The package's layers run one way: handlers -> routes -> services -> store -> domain (a layer may skip
+the ones below it, never call up), with no import cycle between modules, no AWS SDK in domain/, and no
+module past ~400 lines (docs/decisions/0015-layers.md)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[3] / "functions" / "package_service"
+# Lower number = lower layer. Modules at the package's top level (settings, observability...) are shared.
+LAYERS = {"domain": 0, "store": 1, "services": 2, "routes": 3, "handlers": 4}
+MAX_LINES = 420  # "a module past ~400 lines is two"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module of the package `path` imports (at the top, in a function, or for type checking)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            found.add(target)
+            found |= {f"{target}.{alias.name}" for alias in node.names}  # `from . import x` names a module
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+GRAPH = {name: {i for i in _imports(path) if i in MODULES and i != name} for name, path in MODULES.items()}
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.get(parts[1]) if len(parts) > 2 else None
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) is not None))
+def test_no_module_imports_a_layer_above_its_own(module: str) -> None:
+    own = _layer(module)
+    assert own is not None
+    upward = sorted(i for i in GRAPH[module] if (_layer(i) or -1) > own)
+    assert not upward, f"{module} imports from a layer above it: {upward}"
+
+
+def test_the_domain_has_no_aws_sdk() -> None:
+    for name, path in MODULES.items():
+        if _layer(name) == 0:
+            sdk = {i for i in _imports(path) if i.split(".")[0] in {"boto3", "botocore", "aws_lambda_powertools"}}
+            assert not sdk, f"{name} imports {sorted(sdk)}"
+
+
+def test_there_is_no_import_cycle() -> None:
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            cycle = [*path[path.index(module) :], module]
+            raise AssertionError(f"import cycle: {' -> '.join(cycle)}")
+        if module in done:
+            return
+        for target in sorted(GRAPH[module]):
+            visit(target, [*path, module])
+        done.add(module)
+
+    for module in sorted(GRAPH):
+        visit(module, [])
+
+
+def test_the_walk_sees_the_layers() -> None:
+    """The graph is not empty by accident: a route reaches a service, a service the store."""
+    assert "package_service.services.contracts" in GRAPH["package_service.routes.contracts"]
+    assert "package_service.store.records" in GRAPH["package_service.services.contracts"]
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_is_past_about_400_lines(module: str) -> None:
+    lines = len(MODULES[module].read_text().splitlines())
+    assert lines <= MAX_LINES, f"{module} has {lines} lines: split it"
