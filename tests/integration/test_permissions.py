@@ -15,7 +15,7 @@ from infra.template import functions
 from package_service.handlers.authorizer import handler as authorizer
 from package_service.store.dynamo import get_client
 from package_service.store.tokens import create_token
-from tests.unit.cfn import references, transformed
+from tests.unit.deploy.cfn import references, transformed
 
 from .conftest import Api, every_operation, run_background_work
 

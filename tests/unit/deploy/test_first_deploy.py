@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.cfn import depends_on, of_type, references, transformed, watched_metrics
+from tests.unit.deploy.cfn import depends_on, of_type, references, transformed, watched_metrics
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from infra.streams import matches
-from tests.unit.cfn import of_type, references, transformed, watched_metrics
+from tests.unit.deploy.cfn import of_type, references, transformed, watched_metrics
 
 
 @pytest.fixture(scope="module")

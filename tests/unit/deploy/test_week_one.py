@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra.template import ROOT, load_template
-from tests.unit.cfn import depends_on, of_type, references, refusing_rules, transformed, watched_metrics
+from tests.unit.deploy.cfn import depends_on, of_type, references, refusing_rules, transformed, watched_metrics
 
 SAMCONFIG = tomllib.loads((ROOT / "infra" / "samconfig.toml").read_text())
 DEPLOY = (ROOT / "docs" / "deploy.md").read_text()
