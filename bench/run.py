@@ -8,6 +8,7 @@ from pathlib import Path
 from bench import api, cohort, footprint, imports, migration, mixed, refusal
 
 RESULTS = Path(__file__).with_name("results.md")
+HISTORY = "## History"
 
 
 def main() -> None:
@@ -32,7 +33,10 @@ def main() -> None:
     sections = [run() for name, run in benchmarks.items() if name in wanted]
     text = "\n".join(header + [line for section in sections for line in section])
     print(text)
-    RESULTS.write_text(text + "\n")
+    # The history (what each performance change measured) is kept by hand below the latest run.
+    old = RESULTS.read_text() if RESULTS.exists() else ""
+    history = old[old.index(HISTORY) :] if HISTORY in old else ""
+    RESULTS.write_text(text + "\n" + ("\n" + history if history else ""))
 
 
 if __name__ == "__main__":
