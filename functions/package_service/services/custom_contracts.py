@@ -14,7 +14,7 @@ from ..domain.contract import ContractCreate, contract_products, custom_contract
 from ..domain.errors import InvalidRequest
 from ..domain.provisioning import Resolved, matching_config
 from ..store.customers import billing_configs
-from ..store.dynamo import Item, batch_get
+from ..store.dynamo import Item, batch_get, text
 from ..store.kinds import CONTRACT, CUSTOMER, PRODUCT, RATE_CARD
 from ..store.records import ReferenceCheck, StoredRecord, alias_key, current_product_name, record_key
 from ..store.tokens import Principal
@@ -41,7 +41,7 @@ def plan_custom_contract(principal: Principal, request: ContractCreate, now: dat
     parent = request.hierarchy_configuration.parent if request.hierarchy_configuration else None
     if parent and (not request.transition or parent.contract_id != request.transition.from_contract_id):
         keys.append(record_key(tenant, CONTRACT, parent.contract_id))
-    found = {item["pk"]["S"]: item for item in batch_get(keys)}
+    found = {text(item, "pk"): item for item in batch_get(keys)}
 
     customer = active_customer(found, tenant, request.customer_id)
     product_names = _active_products(found, tenant, products)

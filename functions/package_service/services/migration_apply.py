@@ -24,7 +24,7 @@ from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migrations import RowStatus
 from ..domain.provisioning import CoTerm, ProvisionRequest, Transition
 from ..store.audit import background_entry
-from ..store.dynamo import Item, batch_get, s, table_name, transact
+from ..store.dynamo import Item, batch_get, maybe_text, s, table_name, text, transact
 from ..store.kinds import CONTRACT
 from ..store.packing import Writes, failed_entries, pack_items, packs
 from ..store.records import (
@@ -54,14 +54,14 @@ def apply_batch(batch: MigrationBatch, now: datetime) -> dict[str, int]:
     rows = batch_get([batch.row_key(c) for c, _ in batch.contracts])
     groups: dict[tuple[str, str, str], list[Item]] = defaultdict(list)
     for row in rows:
-        if row["row_status"]["S"] == "PLANNED":
+        if text(row, "row_status") == "PLANNED":
             term = row.get("successor_term", {}).get("S", "FULL_TERM")
-            groups[(row["to_package_id"]["S"], row["effective_at"]["S"], term)].append(row)
+            groups[(text(row, "to_package_id"), text(row, "effective_at"), term)].append(row)
     tally: Counter[str] = Counter()
     for (package_id, at, _), group in groups.items():
-        customers = sorted({row["customer_id"]["S"] for row in group})
+        customers = sorted({text(row, "customer_id") for row in group})
         try:
-            on_date = _target(batch, package_id, at, customers, [row["sk"]["S"] for row in group])
+            on_date = _target(batch, package_id, at, customers, [text(row, "sk") for row in group])
         except InvalidRequest as error:  # the target package was archived since the plan
             for row in group:
                 tally[_settle(batch, row, "ACTION_NEEDED", now, reason_of(error))] += 1
@@ -126,7 +126,7 @@ def _write_pack(batch: MigrationBatch, pack: list[_Move]) -> tuple[int, list[_Mo
 def _prepare(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: datetime, counted: bool) -> "_Move | str":
     """The move of one PLANNED row as transaction items, or the status it was settled with instead (the
     contract changed since the plan). `counted`: its own counter update among the items (moved alone)."""
-    contract_id, customer_id = row["sk"]["S"], row["customer_id"]["S"]
+    contract_id, customer_id = text(row, "sk"), text(row, "customer_id")
     request = ProvisionRequest(
         customer_id=customer_id,
         package_id=on_date.package.id,
@@ -138,14 +138,14 @@ def _prepare(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: date
         previous = on_date.previous_contract(contract_id)
         check_transition(previous, request)
         assert previous is not None  # check_transition refuses a missing contract
-        remaining = row.get("successor_term", {}).get("S") == "REMAINING_TERM"
+        remaining = maybe_text(row, "successor_term") == "REMAINING_TERM"
         co_term = CoTerm.of(contract_doc(previous)) if remaining else None
         new_id = str(uuid4())
         extras = _applied_items(batch, row, new_id, now, counted)
         audit = _entries(batch, contract_id, new_id, on_date, now)
         # The plan row's PLANNED -> APPLIED is the uniqueness guard (as a cohort's result row is): no guard item.
         plan = on_date.plan(request, now, extras, new_id, guard_written_by_caller=True, co_term=co_term, audit=audit)
-        if (plan.resolved.billing_config or {}).get("id") != row.get("billing_config_id", {}).get("S"):
+        if (plan.resolved.billing_config or {}).get("id") != maybe_text(row, "billing_config_id"):
             reason = "the customer's matching billing provider configuration changed since the plan"
             return _settle(batch, row, "ACTION_NEEDED", now, reason)
         return _Move(transaction_items(plan.record), row, plan.record)
@@ -171,7 +171,7 @@ def _entries(
 
 def _apply_one(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: datetime) -> str:
     """One contract's move in a transaction of its own, read again on a concurrent change."""
-    contract_id, customer_id = row["sk"]["S"], row["customer_id"]["S"]
+    contract_id, customer_id = text(row, "sk"), text(row, "customer_id")
     for _ in range(_ATTEMPTS):
         prepared = _prepare(batch, on_date, row, now, counted=True)
         if isinstance(prepared, str):
@@ -187,7 +187,7 @@ def _apply_one(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: da
             pass
         # Something read changed before the write (the old contract, the customer, the package): read
         # them again, and the checks say why.
-        on_date = _target(batch, on_date.package.id, row["effective_at"]["S"], [customer_id], [contract_id])
+        on_date = _target(batch, on_date.package.id, text(row, "effective_at"), [customer_id], [contract_id])
     raise ConcurrentChange(f"contract {contract_id} kept changing while its migration was applied")
 
 
@@ -210,7 +210,7 @@ def _settle(batch: MigrationBatch, row: Item, status: RowStatus, now: datetime, 
     update = {
         "Update": {
             "TableName": table_name(),
-            "Key": batch.row_key(row["sk"]["S"]),
+            "Key": batch.row_key(text(row, "sk")),
             "UpdateExpression": "SET row_status = :status, reason = :reason, settled_at = :now",
             "ConditionExpression": "row_status = :planned",
             "ExpressionAttributeValues": {

@@ -17,7 +17,7 @@ from ..domain.base import format_timestamp
 from ..domain.jobs import chunks
 from ..domain.migrations import MESSAGE_SIZE
 from ..store.completions import migration_milestone
-from ..store.dynamo import Item, get_client, s, table_name, translated_errors
+from ..store.dynamo import Item, get_client, s, table_name, text, translated_errors
 from ..store.leases import SAFETY_MARGIN_MS, Claim, release, update_leased, work_done
 from ..store.migrations import plan_pk
 from ..store.package_index import SHARDS, index_pk
@@ -68,7 +68,7 @@ def _page(query: dict[str, Any], after: str | None) -> tuple[list[Item], str | N
     with translated_errors():
         response = get_client().query(**query)
     last = response.get("LastEvaluatedKey")
-    return response.get("Items", []), (last["sk"]["S"] if last else None)
+    return response.get("Items", []), (text(last, "sk") if last else None)
 
 
 def _plan_page(held: Claim, cursor: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
@@ -86,9 +86,9 @@ def _plan_page(held: Claim, cursor: dict[str, Any]) -> tuple[list[tuple[str, str
     )
     subset = set(held.doc.get("customer_ids") or ())
     pairs = [
-        (item["contract_id"]["S"], item["customer_id"]["S"])
+        (text(item, "contract_id"), text(item, "customer_id"))
         for item in items
-        if not subset or item["customer_id"]["S"] in subset
+        if not subset or text(item, "customer_id") in subset
     ]
     return pairs, ({"shard": shard, "after": after} if after else {"shard": shard + 1})
 
@@ -105,5 +105,5 @@ def _apply_page(held: Claim, cursor: dict[str, Any]) -> tuple[list[tuple[str, st
         },
         cursor.get("after"),
     )
-    pairs = [(item["sk"]["S"], item["customer_id"]["S"]) for item in items]
+    pairs = [(text(item, "sk"), text(item, "customer_id")) for item in items]
     return pairs, ({"after": after} if after else {"done": True})

@@ -20,7 +20,7 @@ from ..domain.migration_diff import term_diff
 from ..domain.migrations import CannotMove, RowStatus, check_movable, effective_at
 from ..domain.provisioning import CoTerm, ProvisionRequest
 from ..store.counters import counter_update
-from ..store.dynamo import Item, batch_get, key, s, table_name, transact
+from ..store.dynamo import Item, batch_get, key, s, table_name, text, transact
 from ..store.kinds import CONTRACT, MIGRATION, PACKAGE
 from ..store.migrations import plan_pk
 from ..store.records import (
@@ -98,14 +98,14 @@ def plan_batch(batch: MigrationBatch, now: datetime) -> dict[str, int]:
     tenant = batch.tenant_id
     keys = [record_key(tenant, MIGRATION, batch.migration_id)]
     keys += [record_key(tenant, CONTRACT, contract_id) for contract_id, _ in batch.contracts]
-    found = {item["pk"]["S"]: item for item in batch_get(keys)}
-    migration_item = found.get(keys[0]["pk"]["S"])
-    if migration_item is None or migration_item["status"]["S"] != "PLANNING":
+    found = {text(item, "pk"): item for item in batch_get(keys)}
+    migration_item = found.get(text(keys[0], "pk"))
+    if migration_item is None or text(migration_item, "status") != "PLANNING":
         return {}  # nothing to plan for (a message for another table, or a cancelled migration)
     migration = record_from_item(migration_item)
     term = migration.doc.get("successor_term", "FULL_TERM")  # older migrations: the package's own term
     since = parse_timestamp(migration.doc["created_at"])
-    records = [record_from_item(found[contract_key["pk"]["S"]]) for contract_key in keys[1:]]
+    records = [record_from_item(found[text(contract_key, "pk")]) for contract_key in keys[1:]]
     moved_to_target = _moved_to_target(batch, migration.doc, records)
     rows: list[Item] = []
     movable: dict[datetime, list[tuple[StoredRecord, dict[str, Any]]]] = defaultdict(list)
@@ -223,7 +223,7 @@ def _write_rows(batch: MigrationBatch, rows: list[Item]) -> dict[str, int]:
     migration stops the writing: nothing more is written."""
     if not rows:
         return {}
-    statuses = Counter(row["row_status"]["S"].lower() for row in rows)
+    statuses = Counter(text(row, "row_status").lower() for row in rows)
     reasons = transact([*map(_row_put, rows), batch.counter(dict(statuses)), _still_planning(batch)])
     if reasons is None:
         return dict(statuses)
@@ -235,7 +235,7 @@ def _write_rows(batch: MigrationBatch, rows: list[Item]) -> dict[str, int]:
     written: Counter[str] = Counter()
     try:
         for row in rows:
-            status = row["row_status"]["S"].lower()
+            status = text(row, "row_status").lower()
             if _write_row(batch, row, status):
                 written[status] += 1
     except MigrationCancelled:

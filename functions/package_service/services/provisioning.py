@@ -26,9 +26,9 @@ from ..domain.provisioning import (
     resolve_contract_terms,
 )
 from ..store.customers import billing_config_version, billing_configs
-from ..store.dynamo import Item, batch_get, s, table_name
+from ..store.dynamo import Item, batch_get, s, table_name, text
 from ..store.kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD, customer_partition
-from ..store.package_index import index_pk, shard_of
+from ..store.package_index import index_row
 from ..store.records import (
     GuardedItem,
     NewRecord,
@@ -45,7 +45,7 @@ from ..store.transitions import transition_items
 
 
 def _read(keys: list[Item]) -> dict[str, Item]:
-    return {item["pk"]["S"]: item for item in batch_get(keys)} if keys else {}
+    return {text(item, "pk"): item for item in batch_get(keys)} if keys else {}
 
 
 @dataclass
@@ -99,14 +99,14 @@ class PackageOnDate:
         product_keys = [record_key(tenant, PRODUCT, p) for p in sorted(product_ids or ())]
         found = _read(second + product_keys)
         if not self.package_id:
-            self.package = record_from_item(found[second[0]["pk"]["S"]])
+            self.package = record_from_item(found[text(second[0], "pk")])
         if product_ids is None:
             product_keys = [record_key(tenant, PRODUCT, p) for p in sorted(named_product_ids(self.package.doc))]
             found.update(_read(product_keys))
         now = datetime.now(UTC)
         self.product_names = {
             record.id: current_product_name(record, now)
-            for record in (record_from_item(found[k["pk"]["S"]]) for k in product_keys if k["pk"]["S"] in found)
+            for record in (record_from_item(found[text(k, "pk")]) for k in product_keys if text(k, "pk") in found)
         }
         if self.package.archived_at:
             raise InvalidRequest(
@@ -149,19 +149,11 @@ class PackageOnDate:
             request, self.package.doc, resolved, contract_id, now, self.principal.token_name, co_term
         )
 
-        index_row: Item = {
-            "pk": s(index_pk(tenant, self.package.id, shard_of(contract_id))),
-            "sk": s(f"{doc['starting_at']}#{contract_id}"),
-            "contract_id": s(contract_id),
-            "customer_id": s(doc["customer_id"]),
-            "starting_at": s(doc["starting_at"]),
-        }
-        dates: Item = {name: s(doc[name]) for name in ("starting_at", "ending_before") if name in doc}
-        index_row.update({k: v for k, v in dates.items() if k == "ending_before"})
         package_active = ReferenceCheck(
             record_key(tenant, PACKAGE, self.package.id), self.field, f"package {self.package.id}"
         )
-        extras = [GuardedItem({"Put": {"TableName": table_name(), "Item": index_row}}), *(extra_items or [])]
+        row = index_row(tenant, doc, doc.get("ending_before"))
+        extras = [GuardedItem({"Put": {"TableName": table_name(), "Item": row}}), *(extra_items or [])]
         if request.transition:
             previous = self.previous_contract(request.transition.from_contract_id)
             extras += transition_extras(tenant, request, previous, doc)

@@ -18,7 +18,7 @@ from ..domain.audit import Actor, AuditEntry, Change, RequestInfo, new_entry
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest, Unavailable
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, get_client, key, s, table_name, transact, translated_errors
+from .dynamo import Item, get_client, key, s, table_name, text, transact, translated_errors
 from .tokens import Principal
 
 RECORD_TYPE = "AUDIT"
@@ -134,8 +134,8 @@ def list_entries(tenant: str, query: AuditQuery, limit: int) -> tuple[list[dict[
         request["ExclusiveStartKey"] = start
     with translated_errors():
         items = get_client().query(**request).get("Items", [])
-    entries = [json.loads(item["doc"]["S"]) for item in items]
-    return entries, (query.cursor(items[-1]["sk"]["S"]) if items else None)
+    entries = [json.loads(text(item, "doc")) for item in items]
+    return entries, (query.cursor(text(items[-1], "sk")) if items else None)
 
 
 def update_with_entry(update: dict[str, Any], *entries: AuditEntry, also: Sequence[Item] = ()) -> Item | None:

@@ -16,7 +16,7 @@ from ..domain.errors import NotFound, PackageNotFound
 from ..domain.package_view import named_product_ids
 from .audit import audited, update_with_entry
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, get_client, query_at_least, s, table_name, translated_errors
+from .dynamo import Item, get_client, maybe_text, query_at_least, s, table_name, text, translated_errors
 from .kinds import CONTRACT, PACKAGE, customer_partition
 from .package_index import SHARDS, index_pk, index_row_key
 from .packages import product_names
@@ -38,7 +38,7 @@ def uniqueness_key_holder(tenant: str, uniqueness_key: str) -> str | None:
             TableName=table_name(), Key=uniqueness_key_item_key(tenant, CONTRACT, uniqueness_key)
         )
     item = held.get("Item")
-    return item["holder_id"]["S"] if item else None
+    return text(item, "holder_id") if item else None
 
 
 def _present(principal: Principal, docs: list[dict[str, Any]], archived: list[str | None] | None = None) -> list[Any]:
@@ -139,9 +139,9 @@ def list_contracts_on_package(
         _shard_page(index_pk(principal.tenant_id, package_id, shard), after, date_filter, include_archived, limit + 1)
         for shard in range(SHARDS)
     ]
-    merged = list(heapq.merge(*shard_rows, key=lambda row: row["sk"]["S"]))
+    merged = list(heapq.merge(*shard_rows, key=lambda row: text(row, "sk")))
     page = merged[:limit]
-    next_page = encode_cursor({"after": page[-1]["sk"]["S"]}) if len(merged) > limit else None
+    next_page = encode_cursor({"after": text(page[-1], "sk")}) if len(merged) > limit else None
     return [_index_row(row) for row in page], next_page
 
 
@@ -164,9 +164,9 @@ def _shard_page(
 
 def _index_row(row: Item) -> dict[str, Any]:
     return {
-        "contract_id": row["contract_id"]["S"],
-        "customer_id": row["customer_id"]["S"],
-        "starting_at": row["starting_at"]["S"],
-        "ending_before": row.get("ending_before", {}).get("S"),
-        "archived_at": row.get("archived_at", {}).get("S"),
+        "contract_id": text(row, "contract_id"),
+        "customer_id": text(row, "customer_id"),
+        "starting_at": text(row, "starting_at"),
+        "ending_before": maybe_text(row, "ending_before"),
+        "archived_at": maybe_text(row, "archived_at"),
     }

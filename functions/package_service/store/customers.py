@@ -30,7 +30,7 @@ from ..domain.customers import (
 )
 from ..domain.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from .audit import audited, entry_put, update_with_entry
-from .dynamo import Item, get_client, key, s, table_name, transact, translated_errors
+from .dynamo import Item, get_client, key, s, table_name, text, transact, translated_errors
 from .kinds import CUSTOMER
 from .pages import list_records
 from .records import (
@@ -145,7 +145,7 @@ def get_customers_by_ingest_alias(principal: Principal, alias: str, only_archive
     """The customer an ingest alias (or external id) names, through its guard item: one read each."""
     with translated_errors():
         guard = get_client().get_item(TableName=table_name(), Key=_alias_key(principal.tenant_id, alias)).get("Item")
-    return get_customers(principal, [guard["holder_id"]["S"]], only_archived) if guard else []
+    return get_customers(principal, [text(guard, "holder_id")], only_archived) if guard else []
 
 
 def archive_customer(principal: Principal, customer_id: str, now: datetime) -> None:

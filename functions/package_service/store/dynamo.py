@@ -98,8 +98,32 @@ def translated_errors() -> Iterator[None]:
         raise Unavailable("the datastore could not be reached; retry") from error
 
 
+# One way to spell items: these helpers, not `{"S": ...}` or `item[name]["S"]` (decision 0015).
 def s(value: str) -> dict[str, str]:
+    """A string attribute value."""
     return {"S": value}
+
+
+def n(value: int) -> dict[str, str]:
+    """A number attribute value."""
+    return {"N": str(value)}
+
+
+def text(item: Item, name: str) -> str:
+    """A string attribute the item must have."""
+    return str(item[name]["S"])
+
+
+def maybe_text(item: Item, name: str) -> str | None:
+    """A string attribute the item may lack."""
+    value = item.get(name)
+    return None if value is None else value.get("S")
+
+
+def number(item: Item, name: str, default: int = 0) -> int:
+    """A number attribute (`default` when absent)."""
+    value = item.get(name)
+    return default if value is None else int(value["N"])
 
 
 def key(pk: str, sk: str) -> Item:

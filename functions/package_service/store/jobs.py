@@ -18,7 +18,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, chunks, present_job
 from .audit import audited, background_entry, update_with_entry
 from .counters import counter_key, read_counts
-from .dynamo import Item, get_client, key, s, table_name, translated_errors
+from .dynamo import Item, get_client, key, maybe_text, s, table_name, text, translated_errors
 from .kinds import CONTRACT, JOB
 from .leases import DUE_PARTITION, Claim, claim, due_sort_key, update_leased
 from .pages import partition_page
@@ -112,8 +112,8 @@ def create_job(principal: Principal, request: JobCreate, now: datetime) -> str:
 
 def get_job(principal: Principal, job_id: str) -> dict[str, Any]:
     record = get_record(principal.tenant_id, JOB, job_id, "provisioning job")
-    status = record.item["status"]["S"]
-    failure = record.item.get("failure_reason", {}).get("S")
+    status = text(record.item, "status")
+    failure = maybe_text(record.item, "failure_reason")
     return present_job(record.doc, status, read_counts(job_pk(principal.tenant_id, job_id), COUNTS), failure)
 
 
@@ -124,10 +124,10 @@ def list_results(
     items, next_page = partition_page(results_listing(principal.tenant_id, job_id), limit, cursor, on_index=True)
     rows = [
         {
-            "customer_id": item["gsi1sk"]["S"],
-            "status": item["outcome"]["S"],
-            "contract_id": item.get("contract_id", {}).get("S"),
-            "reason": item.get("reason", {}).get("S"),
+            "customer_id": text(item, "gsi1sk"),
+            "status": text(item, "outcome"),
+            "contract_id": maybe_text(item, "contract_id"),
+            "reason": maybe_text(item, "reason"),
         }
         for item in items
     ]
@@ -168,7 +168,7 @@ def cohort_chunk(job: Claim, index: int) -> list[str]:
         item = get_client().get_item(
             TableName=table_name(), Key=key(job_pk(job.tenant, job.id), f"COHORT#{index:04}"), ConsistentRead=True
         )["Item"]
-    ids: list[str] = json.loads(item["ids"]["S"])
+    ids: list[str] = json.loads(text(item, "ids"))
     return ids
 
 

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from ..domain.audit import AuditEntry
 from ..domain.base import format_timestamp
 from .audit import update_with_entry
-from .dynamo import Item, get_client, s, table_name, translated_errors
+from .dynamo import Item, get_client, s, table_name, text, translated_errors
 from .records import StoredRecord, record_from_item, record_key
 
 DUE_PARTITION = "DUEJOBS"
@@ -69,7 +69,7 @@ def due_records(now: datetime, limit: int = 25) -> list[tuple[str, str, str]]:
             )
             .get("Items", [])
         )
-    keys = (item["pk"]["S"].split("#") for item in items)  # T#<tenant>#<KIND>#<id>
+    keys = (text(item, "pk").split("#") for item in items)  # T#<tenant>#<KIND>#<id>
     return [(parts[1], parts[2], parts[3]) for parts in keys]
 
 

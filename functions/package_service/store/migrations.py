@@ -32,7 +32,7 @@ from ..domain.migrations import (
 from .audit import audited, update_with_entry
 from .counters import read_counts
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, batch_get, get_client, key, s, table_name, translated_errors
+from .dynamo import Item, batch_get, get_client, key, s, table_name, text, translated_errors
 from .kinds import CUSTOMER, MIGRATION, PACKAGE
 from .leases import DUE_PARTITION, due_sort_key
 from .pages import partition_page
@@ -65,7 +65,7 @@ def listing_pk(tenant: str) -> str:
 def _refuse_unknown_customers(tenant: str, customer_ids: list[str] | None) -> None:
     if not customer_ids:
         return
-    found = {item["pk"]["S"] for item in batch_get([record_key(tenant, CUSTOMER, c) for c in customer_ids])}
+    found = {text(item, "pk") for item in batch_get([record_key(tenant, CUSTOMER, c) for c in customer_ids])}
     unknown = [c for c in customer_ids if record_key(tenant, CUSTOMER, c)["pk"]["S"] not in found]
     if unknown:
         more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
@@ -117,7 +117,7 @@ def create_migration(
 
 
 def _status(record: StoredRecord, counts: dict[str, int]) -> MigrationStatus:
-    stored = record.item["status"]["S"]
+    stored = text(record.item, "status")
     done = PHASE_DONE.get(stored, "") in record.item
     return migration_status(stored, done, int(record.item.get("plan_expected", {}).get("N", "0")), counts)
 
@@ -168,16 +168,16 @@ def list_migrations(
         with translated_errors():
             response = get_client().query(**query)
         for item in response.get("Items", []):
-            view = get_migration(principal, item["migration_id"]["S"])
+            view = get_migration(principal, text(item, "migration_id"))
             if filters.status is None or view["status"] == filters.status:
                 views.append(view)
-            after = item["sk"]["S"]
+            after = text(item, "sk")
             if len(views) == limit:
                 more = "LastEvaluatedKey" in response or item is not response["Items"][-1]
                 return views, (encode_cursor({"before": after}) if more else None)
         if "LastEvaluatedKey" not in response:
             return views, None
-        after = response["LastEvaluatedKey"]["sk"]["S"]
+        after = text(response["LastEvaluatedKey"], "sk")
 
 
 def list_plan(
@@ -189,12 +189,12 @@ def list_plan(
 
 
 def plan_row_view(item: Item) -> dict[str, Any]:
-    row: dict[str, Any] = {"contract_id": item["sk"]["S"], "status": item["row_status"]["S"]}
+    row: dict[str, Any] = {"contract_id": text(item, "sk"), "status": text(item, "row_status")}
     for name in ("customer_id", "effective_at", "reason", "to_package_id", "new_contract_id"):
         if name in item:
             row[name] = item[name]["S"]
     if "diff" in item:
-        row["diff"] = json.loads(item["diff"]["S"])
+        row["diff"] = json.loads(text(item, "diff"))
     return row
 
 

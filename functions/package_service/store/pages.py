@@ -9,12 +9,12 @@ from typing import Any
 
 from ..domain.base import ArchiveFilter
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, get_client, query_at_least, s, table_name, translated_errors
+from .dynamo import Item, get_client, query_at_least, s, table_name, text, translated_errors
 from .records import RECORD_SK, StoredRecord, listing_partition, record_from_item, record_pk
 
 
 def _listing_cursor(last: Item) -> str:
-    return encode_cursor({"k": last["gsi1sk"]["S"], "p": last["pk"]["S"].rsplit("#", 1)[1]})
+    return encode_cursor({"k": text(last, "gsi1sk"), "p": text(last, "pk").rsplit("#", 1)[1]})
 
 
 def _listing_start(partition: str, record_pk_prefix: str, cursor: str) -> Item:

@@ -25,7 +25,7 @@ from ..domain.base import format_timestamp
 from ..domain.catalog_view import product_name
 from ..domain.errors import InvalidRequest, NotFound, PayloadTooLarge, Unavailable, UniquenessKeyTaken
 from .audit import entry_put, update_with_entry
-from .dynamo import Item, batch_get, get_client, key, s, table_name, transact, translated_errors
+from .dynamo import Item, batch_get, get_client, key, maybe_text, s, table_name, text, transact, translated_errors
 from .kinds import PACKAGE
 from .transaction import ConditionFailed, Failure, GuardedItem, Transaction
 
@@ -72,8 +72,8 @@ class StoredRecord:
 
 
 def record_from_item(item: Item) -> StoredRecord:
-    doc = json.loads(item["doc"]["S"])
-    archived = item.get("archived_at", {}).get("S")
+    doc = json.loads(text(item, "doc"))
+    archived = maybe_text(item, "archived_at")
     return StoredRecord(id=doc["id"], doc=doc, archived_at=archived, item=item)
 
 
@@ -349,7 +349,7 @@ def get_records(tenant: str, kind: str, record_ids: set[str]) -> dict[str, Store
 
 def alias_name(tenant: str, kind: str, item: Item) -> str | None:
     """The alias an item is the history of, or None when the item is not one of `kind`'s alias rows."""
-    prefix, pk = alias_pk(tenant, kind, ""), item["pk"]["S"]
+    prefix, pk = alias_pk(tenant, kind, ""), text(item, "pk")
     return pk[len(prefix) :] if pk.startswith(prefix) else None
 
 

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from ..domain.audit import RequestInfo
 from ..domain.base import format_timestamp
 from ..domain.errors import Conflict, InvalidRequest, NotFound
-from .dynamo import get_client, key, s, table_name, translated_errors
+from .dynamo import get_client, key, s, table_name, text, translated_errors
 
 _HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -53,7 +53,7 @@ def actor_id(item: dict[str, Any]) -> str:
     the token. Never its hash: an unsalted SHA-256 lets anyone test a guessed token against it. Tokens
     issued before actor ids existed are named by their name instead."""
     if "actor_id" in item:
-        return str(item["actor_id"]["S"])
+        return str(text(item, "actor_id"))
     return f"token:{item['name']['S']}"
 
 
@@ -107,11 +107,11 @@ def list_tokens(tenant_id: str) -> list[TokenInfo]:
         for item in response.get("Items", []):
             tokens.append(
                 TokenInfo(
-                    token_hash=item["pk"]["S"].removeprefix("TOKEN#"),
-                    tenant_id=item["tenant_id"]["S"],
-                    name=item["name"]["S"],
-                    created_at=item["created_at"]["S"],
-                    revoked_at=item["revoked_at"]["S"] if "revoked_at" in item else None,
+                    token_hash=text(item, "pk").removeprefix("TOKEN#"),
+                    tenant_id=text(item, "tenant_id"),
+                    name=text(item, "name"),
+                    created_at=text(item, "created_at"),
+                    revoked_at=text(item, "revoked_at") if "revoked_at" in item else None,
                     actor_id=actor_id(item),
                 )
             )
@@ -163,4 +163,4 @@ def find_principal(token: str) -> Principal | None:
     item = response.get("Item")
     if item is None or "revoked_at" in item:
         return None
-    return Principal(tenant_id=item["tenant_id"]["S"], token_name=item["name"]["S"], token_id=actor_id(item))
+    return Principal(tenant_id=text(item, "tenant_id"), token_name=text(item, "name"), token_id=actor_id(item))

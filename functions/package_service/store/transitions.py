@@ -14,9 +14,9 @@ from typing import Any
 
 from ..domain.base import format_timestamp, parse_timestamp
 from ..domain.transitions import cut_contract, ended_by
-from .dynamo import s, table_name
+from .dynamo import maybe_text, s, table_name
 from .kinds import CONTRACT
-from .package_index import index_row_key
+from .package_index import index_row
 from .records import StoredRecord, record_key
 from .transaction import Failure, GuardedItem
 
@@ -28,7 +28,7 @@ def transitions_out(record: StoredRecord) -> list[dict[str, str]]:
 def contract_doc(record: StoredRecord) -> dict[str, Any]:
     """A stored contract as it now is: cut where a transition ended it, with the transitions out of it."""
     doc = record.doc
-    ended_at = record.item.get("ended_at", {}).get("S")
+    ended_at = maybe_text(record.item, "ended_at")
     if ended_at:
         doc = cut_contract(doc, parse_timestamp(ended_at), record.item.get("trueup", {}).get("S", "AS_IS"))
     out = transitions_out(record)
@@ -58,14 +58,7 @@ def transition_items(
     if "package_id" in previous.doc:
         # The index row is put whole with its new end (its every attribute is known from the contract; an
         # archived contract's row has archived_at, but then the contract's own condition cancels this).
-        doc = previous.doc
-        row = {
-            **index_row_key(tenant, doc),
-            "contract_id": s(doc["id"]),
-            "customer_id": s(doc["customer_id"]),
-            "starting_at": s(doc["starting_at"]),
-            "ending_before": s(new_end),
-        }
+        row = index_row(tenant, previous.doc, new_end)
         index_put = {"TableName": table_name(), "Item": row, "ConditionExpression": "attribute_exists(pk)"}
         items.append(GuardedItem({"Put": index_put}))
     return items
