@@ -17,7 +17,7 @@ from ..domain.base import format_timestamp
 from ..domain.jobs import chunks
 from ..domain.migrations import MESSAGE_SIZE
 from ..store.completions import migration_milestone
-from ..store.dynamo import Item, get_client, s, table_name, text, translated_errors
+from ..store.dynamo import Item, get_client, n, s, table_name, text, translated_errors
 from ..store.leases import SAFETY_MARGIN_MS, Claim, release, update_leased, work_done
 from ..store.migrations import plan_pk
 from ..store.package_index import SHARDS, index_pk
@@ -47,7 +47,7 @@ def fan_out_migration(held: Claim, now: datetime, time_left_ms: Callable[[], int
         values: Item = {":cursor": s(json.dumps(cursor))}
         expression = "SET fan_cursor = :cursor"
         if planning:
-            expression, values[":sent"] = expression + " ADD plan_expected :sent", {"N": str(len(pairs))}
+            expression, values[":sent"] = expression + " ADD plan_expected :sent", n(len(pairs))
         if not update_leased(held, expression, values):
             return "paused"  # the lease was taken over, or the migration cancelled
 

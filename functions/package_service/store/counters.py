@@ -10,7 +10,7 @@ transaction as the rows it counts, so counts always add up.
 import random
 from typing import Any
 
-from .dynamo import Item, get_client, key, s, table_name, translated_errors
+from .dynamo import Item, get_client, key, n, number, s, table_name, translated_errors
 
 COUNTER_SHARDS = 32  # > the worker's 20 concurrent instances
 
@@ -29,7 +29,7 @@ def counter_update(pk: str, changes: dict[str, int]) -> Item:
             "Key": counter_key(pk),
             "UpdateExpression": "ADD " + ", ".join(f"#c{i} :d{i}" for i in range(len(names))),
             "ExpressionAttributeNames": {f"#c{i}": name for i, name in enumerate(names)},
-            "ExpressionAttributeValues": {f":d{i}": {"N": str(changes[name])} for i, name in enumerate(names)},
+            "ExpressionAttributeValues": {f":d{i}": n(changes[name]) for i, name in enumerate(names)},
         }
     }
 
@@ -47,5 +47,5 @@ def read_counts(pk: str, names: tuple[str, ...]) -> dict[str, int]:
         items = get_client().query(**query).get("Items", [])
     for item in items:
         for name in names:
-            totals[name] += int(item.get(name, {}).get("N", "0"))
+            totals[name] += number(item, name)
     return totals

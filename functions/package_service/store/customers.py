@@ -30,7 +30,7 @@ from ..domain.customers import (
 )
 from ..domain.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from .audit import audited, entry_put, update_with_entry
-from .dynamo import Item, get_client, key, s, table_name, text, transact, translated_errors
+from .dynamo import Item, get_client, key, n, s, table_name, text, transact, translated_errors
 from .kinds import CUSTOMER
 from .pages import list_records
 from .records import (
@@ -80,7 +80,7 @@ def create_customer(
         (config_id := str(uuid4())): _config_value(config_id, config, now)
         for config in request.customer_billing_provider_configurations or []
     }
-    attributes: Item = {"bpc": {"M": configs}, "bpc_version": {"N": "0"}}
+    attributes: Item = {"bpc": {"M": configs}, "bpc_version": n(0)}
     aliases = sorted({*doc.get("ingest_aliases", []), *([request.external_id] if request.external_id else [])})
     guards = [_alias_guard(principal.tenant_id, alias, doc["id"]) for alias in aliases]
     description = f"created customer {request.name!r}" + (
@@ -171,7 +171,7 @@ def set_billing_configs(
         values: Item = {
             f":c{i}": _config_value(config_id, config, now) for i, (config_id, config) in enumerate(new.items())
         }
-        values[":one"] = {"N": "1"}
+        values[":one"] = n(1)
         items.append(
             {
                 "Update": {
@@ -226,7 +226,7 @@ def archive_billing_configs(principal: Principal, customer_id: str, config_ids: 
         + " ADD bpc_version :one",
         "ConditionExpression": f"attribute_exists(pk) AND {exists}",
         "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": {":now": s(format_timestamp(now)), ":one": {"N": "1"}},
+        "ExpressionAttributeValues": {":now": s(format_timestamp(now)), ":one": n(1)},
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
     description = f"archived billing provider configurations {', '.join(config_ids)}"

@@ -18,7 +18,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, chunks, present_job
 from .audit import audited, background_entry, update_with_entry
 from .counters import counter_key, read_counts
-from .dynamo import Item, get_client, key, maybe_text, s, table_name, text, translated_errors
+from .dynamo import Item, get_client, key, maybe_text, n, s, table_name, text, translated_errors
 from .kinds import CONTRACT, JOB
 from .leases import DUE_PARTITION, Claim, claim, due_sort_key, update_leased
 from .pages import partition_page
@@ -67,7 +67,7 @@ def create_job(principal: Principal, request: JobCreate, now: datetime) -> str:
     }
     cohort = chunks(request.customer_ids, CHUNK_SIZE)
     # Chunks are only read while fanning out; DynamoDB's TTL removes them a while after run_at.
-    expires_at = {"N": str(int((run_at + COHORT_RETENTION).timestamp()))}
+    expires_at = n(int((run_at + COHORT_RETENTION).timestamp()))
     chunk_items = [
         {**key(job_pk(tenant, job_id), f"COHORT#{n:04}"), "ids": s(json.dumps(ids)), "expires_at": expires_at}
         for n, ids in enumerate(cohort)
@@ -80,14 +80,14 @@ def create_job(principal: Principal, request: JobCreate, now: datetime) -> str:
                     "TableName": table_name(),
                     "Item": {
                         **counter_key(job_pk(tenant, job_id), shard=0),
-                        "pending": {"N": str(len(request.customer_ids))},
+                        "pending": n(len(request.customer_ids)),
                     },
                 }
             }
         )
     )
     package_ref = package_reference(tenant, request.package_id, request.package_alias)
-    attributes: Item = {"status": s("PENDING"), "chunk_count": {"N": str(len(cohort))}, "next_chunk": {"N": "0"}}
+    attributes: Item = {"status": s("PENDING"), "chunk_count": n(len(cohort)), "next_chunk": n(0)}
     target = f"package {request.package_id}" if request.package_id else f"package alias {request.package_alias!r}"
     description = (
         f"created provisioning job for {len(request.customer_ids)} customers onto {target}, "
@@ -173,7 +173,7 @@ def cohort_chunk(job: Claim, index: int) -> list[str]:
 
 
 def chunk_sent(job: Claim, index: int) -> bool:
-    return update_leased(job, "SET next_chunk = :next", {":next": {"N": str(index + 1)}})
+    return update_leased(job, "SET next_chunk = :next", {":next": n(index + 1)})
 
 
 def fail_job(job: Claim, reason: str, now: datetime) -> None:

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from ..domain.audit import AuditEntry
 from ..domain.base import format_timestamp
 from .audit import update_with_entry
-from .dynamo import Item, get_client, s, table_name, text, translated_errors
+from .dynamo import Item, get_client, number, s, table_name, text, translated_errors
 from .records import StoredRecord, record_from_item, record_key
 
 DUE_PARTITION = "DUEJOBS"
@@ -44,7 +44,7 @@ class Claim:
         return self.record.doc
 
     def number(self, name: str) -> int:
-        return int(self.record.item.get(name, {}).get("N", "0"))
+        return number(self.record.item, name)
 
     def text(self, name: str) -> str | None:
         value = self.record.item.get(name, {}).get("S")

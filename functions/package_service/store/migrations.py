@@ -32,7 +32,7 @@ from ..domain.migrations import (
 from .audit import audited, update_with_entry
 from .counters import read_counts
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, batch_get, get_client, key, s, table_name, text, translated_errors
+from .dynamo import Item, batch_get, get_client, key, n, number, s, table_name, text, translated_errors
 from .kinds import CUSTOMER, MIGRATION, PACKAGE
 from .leases import DUE_PARTITION, due_sort_key
 from .pages import partition_page
@@ -107,7 +107,7 @@ def create_migration(
             doc,
             audit=[entry],
             uniqueness_key=request.uniqueness_key,
-            attributes={"status": s("PLANNING"), "plan_expected": {"N": "0"}},
+            attributes={"status": s("PLANNING"), "plan_expected": n(0)},
             listing_partition=DUE_PARTITION,
             listing_sort_key=due_sort_key(doc["created_at"], tenant, doc["id"]),
             references=references,
@@ -119,7 +119,7 @@ def create_migration(
 def _status(record: StoredRecord, counts: dict[str, int]) -> MigrationStatus:
     stored = text(record.item, "status")
     done = PHASE_DONE.get(stored, "") in record.item
-    return migration_status(stored, done, int(record.item.get("plan_expected", {}).get("N", "0")), counts)
+    return migration_status(stored, done, number(record.item, "plan_expected"), counts)
 
 
 def migration_state(tenant: str, migration_id: str) -> tuple[StoredRecord, dict[str, int], MigrationStatus]:
