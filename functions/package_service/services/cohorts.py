@@ -16,23 +16,18 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import uuid4
-
-from botocore.exceptions import ClientError
 
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest, PayloadTooLarge, UniquenessKeyTaken
 from ..domain.jobs import Outcome
 from ..domain.provisioning import ProvisionRequest
-from ..store.counters import counter_update
-from ..store.dynamo import Item, get_client, key, s, table_name, translated_errors
-from ..store.jobs import contract_key, job_pk, result_key, results_listing
+from ..store.jobs import JobRef, cohort_guard, contract_key, outcome_counter, outcome_items, record_outcome, result_put
 from ..store.packing import Writes, pack_items, packs
 from ..store.records import (
     ConcurrentChange,
     ConditionFailed,
-    GuardedItem,
     put_record_guarded,
     transaction_items,
     write_together,
@@ -58,6 +53,10 @@ class CohortBatch:
     starting_at: datetime
     customer_ids: list[str]
 
+    @property
+    def job(self) -> JobRef:
+        return JobRef(self.tenant_id, self.job_id)
+
     def to_message(self) -> dict[str, Any]:
         return {**self.__dict__, "starting_at": format_timestamp(self.starting_at)}
 
@@ -65,70 +64,6 @@ class CohortBatch:
     def from_message(cls, body: dict[str, Any]) -> "CohortBatch":
         starting_at = datetime.fromisoformat(str(body["starting_at"]).replace("Z", "+00:00"))
         return cls(**{**body, "starting_at": starting_at})
-
-
-def _result_item(batch: CohortBatch, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> Item:
-    """The customer's result, which is also the guard of its contract's uniqueness key (holder_id)."""
-    holder = {"holder_id": s(fields["contract_id"])} if "contract_id" in fields else {}
-    return {
-        **result_key(batch.tenant_id, batch.job_id, customer_id),
-        **holder,
-        "gsi1pk": s(results_listing(batch.tenant_id, batch.job_id)),
-        "gsi1sk": s(customer_id),
-        "outcome": s(outcome),
-        "at": s(format_timestamp(now)),
-        **{name: s(value) for name, value in fields.items()},
-    }
-
-
-def _result_put(batch: CohortBatch, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> GuardedItem:
-    """The customer's result row, written once: finding it means the customer was done before."""
-    item = _result_item(batch, customer_id, outcome, now, **fields)
-    put = {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
-    return GuardedItem({"Put": put}, Failure.RESULT_RECORDED)
-
-
-def _counter_update(batch: CohortBatch, counts: Counter[Outcome]) -> Item:
-    """Move the customers counted from pending to their outcomes, on one counter shard."""
-    changes = {outcome.lower(): count for outcome, count in counts.items()}
-    return counter_update(job_pk(batch.tenant_id, batch.job_id), {"pending": -sum(counts.values()), **changes})
-
-
-def _outcome_items(
-    batch: CohortBatch, customer_id: str, outcome: Outcome, now: datetime, **fields: str
-) -> list[GuardedItem]:
-    """The result row (written once) and the counter shard it moves from pending to `outcome`."""
-    return [
-        _result_put(batch, customer_id, outcome, now, **fields),
-        GuardedItem(_counter_update(batch, Counter([outcome]))),
-    ]
-
-
-def _record_outcome(batch: CohortBatch, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> None:
-    """A FAILED or SKIPPED result; a result already there means this customer was done before."""
-    items = [g.item for g in _outcome_items(batch, customer_id, outcome, now, **fields)]
-    try:
-        with translated_errors():
-            get_client().transact_write_items(TransactItems=cast(Any, items))
-    except ClientError as error:
-        reasons = error.response.get("CancellationReasons", [])
-        if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
-            raise
-
-
-def _cohort_guard(batch: CohortBatch, customer_id: str, contract_id: str) -> GuardedItem:
-    guard_pk = f"T#{batch.tenant_id}#COHORT#{batch.package_id}#{format_timestamp(batch.starting_at)}#{customer_id}"
-    return GuardedItem(
-        {
-            "Put": {
-                "TableName": table_name(),
-                "Item": {**key(guard_pk, "GUARD"), "holder_id": s(contract_id), "job_id": s(batch.job_id)},
-                "ConditionExpression": "attribute_not_exists(pk)",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        },
-        Failure.COHORT_TAKEN,
-    )
 
 
 def provision_cohort_batch(batch: CohortBatch, now: datetime) -> dict[str, int]:
@@ -171,8 +106,8 @@ def _request(batch: CohortBatch, customer_id: str) -> ProvisionRequest:
 def _plan(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: datetime) -> _Planned:
     contract_id = str(uuid4())
     extras = [
-        _result_put(batch, customer_id, "PROVISIONED", now, contract_id=contract_id),
-        _cohort_guard(batch, customer_id, contract_id),
+        result_put(batch.job, customer_id, "PROVISIONED", now, contract_id=contract_id),
+        cohort_guard(batch.job, batch.package_id, batch.starting_at, customer_id, contract_id),
     ]
     try:
         plan = on_date.plan(_request(batch, customer_id), now, extras, contract_id, guard_written_by_caller=True)
@@ -183,12 +118,14 @@ def _plan(on_date: PackageOnDate, batch: CohortBatch, customer_id: str, now: dat
 
 
 def _failure(batch: CohortBatch, customer_id: str, now: datetime, reason: str) -> _Planned:
-    return _Planned([_result_put(batch, customer_id, "FAILED", now, reason=reason).item], customer_id, "FAILED", reason)
+    return _Planned(
+        [result_put(batch.job, customer_id, "FAILED", now, reason=reason).item], customer_id, "FAILED", reason
+    )
 
 
 def _settle_one(on_date: PackageOnDate | None, batch: CohortBatch, each: _Planned, now: datetime) -> str:
     if each.outcome == "FAILED" or on_date is None:  # no package on that date: every plan is a failure
-        _record_outcome(batch, each.customer_id, "FAILED", now, reason=each.reason)
+        record_outcome(batch.job, each.customer_id, "FAILED", now, reason=each.reason)
         return "FAILED"
     return _provision_one(on_date, batch, each.customer_id, now)
 
@@ -197,7 +134,7 @@ def _write_group(batch: CohortBatch, group: list[_Planned]) -> bool:
     """Write the group in one transaction; True if written. Conflicts with other workers' writes are
     retried (the counter shard is drawn again); any other cancellation is for the caller to settle."""
     for attempt in range(_ATTEMPTS):
-        counter = _counter_update(batch, Counter(each.outcome for each in group))
+        counter = outcome_counter(batch.job, Counter(each.outcome for each in group))
         cancelled_by = write_together(pack_items(group, counter).items)
         if not cancelled_by:
             return True
@@ -213,19 +150,19 @@ def _provision_one(on_date: PackageOnDate, batch: CohortBatch, customer_id: str,
         try:
             contract_id = str(uuid4())
             extras = [
-                *_outcome_items(batch, customer_id, "PROVISIONED", now, contract_id=contract_id),
-                _cohort_guard(batch, customer_id, contract_id),
+                *outcome_items(batch.job, customer_id, "PROVISIONED", now, contract_id=contract_id),
+                cohort_guard(batch.job, batch.package_id, batch.starting_at, customer_id, contract_id),
             ]
             put_record_guarded(on_date.plan(request, now, extras, contract_id, guard_written_by_caller=True).record)
             return "PROVISIONED"
         except _CANNOT_PROVISION as error:
-            _record_outcome(batch, customer_id, "FAILED", now, reason=error.message)
+            record_outcome(batch.job, customer_id, "FAILED", now, reason=error.message)
             return "FAILED"
         except ConditionFailed as failure:
             if failure.failure is Failure.RESULT_RECORDED:
                 return "ALREADY_DONE"  # a redelivery: this customer's outcome is already recorded
             holder = (failure.existing or {}).get("holder_id", {}).get("S", "")
-            _record_outcome(batch, customer_id, "SKIPPED", now, contract_id=holder,
+            record_outcome(batch.job, customer_id, "SKIPPED", now, contract_id=holder,
                             reason="already provisioned onto this package at this start by an earlier job")  # fmt: skip
             return "SKIPPED"
         except UniquenessKeyTaken:

@@ -8,16 +8,20 @@ results      pk=T#<t>#JOBRESULTS#<id>  sk=<customer>   outcome, contract_id?, re
 """
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
+
+from botocore.exceptions import ClientError
 
 from ..domain.audit import PROVISIONER, Change
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
-from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, chunks, present_job
+from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, Outcome, chunks, present_job
 from .audit import audited, background_entry, update_with_entry
-from .counters import counter_key, read_counts
+from .counters import counter_key, counter_update, read_counts
 from .dynamo import Item, get_client, key, maybe_text, n, s, table_name, text, translated_errors
 from .kinds import CONTRACT, JOB
 from .leases import DUE_PARTITION, Claim, claim, due_sort_key, update_leased
@@ -32,6 +36,7 @@ from .records import (
     uniqueness_key_item_key,
 )
 from .tokens import Principal
+from .transaction import Failure
 
 COHORT_RETENTION = timedelta(days=30)
 
@@ -183,4 +188,77 @@ def fail_job(job: Claim, reason: str, now: datetime) -> None:
         "SET #status = :failed, failure_reason = :reason, finished_at = :now REMOVE gsi1pk, gsi1sk",
         {":failed": s("FAILED"), ":reason": s(reason), ":now": s(format_timestamp(now))},
         background_entry(job.tenant, change, now, PROVISIONER),
+    )
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """A job, for the items its worker writes."""
+
+    tenant: str
+    job_id: str
+
+
+def _result_item(job: JobRef, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> Item:
+    """The customer's result, which is also the guard of its contract's uniqueness key (holder_id)."""
+    holder = {"holder_id": s(fields["contract_id"])} if "contract_id" in fields else {}
+    return {
+        **result_key(job.tenant, job.job_id, customer_id),
+        **holder,
+        "gsi1pk": s(results_listing(job.tenant, job.job_id)),
+        "gsi1sk": s(customer_id),
+        "outcome": s(outcome),
+        "at": s(format_timestamp(now)),
+        **{name: s(value) for name, value in fields.items()},
+    }
+
+
+def result_put(job: JobRef, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> GuardedItem:
+    """The customer's result row, written once: finding it means the customer was done before."""
+    item = _result_item(job, customer_id, outcome, now, **fields)
+    put = {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+    return GuardedItem({"Put": put}, Failure.RESULT_RECORDED)
+
+
+def outcome_counter(job: JobRef, counts: Counter[Outcome]) -> Item:
+    """Move the customers counted from pending to their outcomes, on one counter shard."""
+    changes = {outcome.lower(): count for outcome, count in counts.items()}
+    return counter_update(job_pk(job.tenant, job.job_id), {"pending": -sum(counts.values()), **changes})
+
+
+def outcome_items(job: JobRef, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> list[GuardedItem]:
+    """The result row (written once) and the counter shard it moves from pending to `outcome`."""
+    return [
+        result_put(job, customer_id, outcome, now, **fields),
+        GuardedItem(outcome_counter(job, Counter([outcome]))),
+    ]
+
+
+def record_outcome(job: JobRef, customer_id: str, outcome: Outcome, now: datetime, **fields: str) -> None:
+    """A FAILED or SKIPPED result; a result already there means this customer was done before."""
+    items = [g.item for g in outcome_items(job, customer_id, outcome, now, **fields)]
+    try:
+        with translated_errors():
+            get_client().transact_write_items(TransactItems=cast(Any, items))
+    except ClientError as error:
+        reasons = error.response.get("CancellationReasons", [])
+        if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
+            raise
+
+
+def cohort_guard(
+    job: JobRef, package_id: str, starting_at: datetime, customer_id: str, contract_id: str
+) -> GuardedItem:
+    """The cohort guard: one contract per (package, start, customer), whichever job writes it first."""
+    guard_pk = f"T#{job.tenant}#COHORT#{package_id}#{format_timestamp(starting_at)}#{customer_id}"
+    return GuardedItem(
+        {
+            "Put": {
+                "TableName": table_name(),
+                "Item": {**key(guard_pk, "GUARD"), "holder_id": s(contract_id), "job_id": s(job.job_id)},
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        Failure.COHORT_TAKEN,
     )
