@@ -2,10 +2,10 @@
 
 One contract's move is: the successor (its `uniqueness_key` `migration:<migration>:<contract>`) with its
 package-index row and its audit entry (`provision`, naming the migration), the old contract's end
-(transitions.py: conditioned on no transition out yet and no archive, the only ways a contract changes)
+(store/transitions.py: conditioned on no transition out yet and no archive, the only ways a contract changes)
 with its index row and its audit entry (`transition`, naming the migration and the successor), and the
 plan row from PLANNED to APPLIED (conditioned on PLANNED: the move's guard, as a cohort's result row is).
-The moves of one message go several to a transaction (packing.py: one package check, one counter
+The moves of one message go several to a transaction (store/packing.py: one package check, one counter
 update), so the worker pays one call for about ten contracts. When DynamoDB cancels a transaction
 nothing of it was written; its cancellation reasons name the items whose condition failed, and so the
 contracts they belong to: those are moved one at a time (a redelivery finds its row settled; a contract

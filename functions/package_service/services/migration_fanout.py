@@ -53,7 +53,7 @@ def fan_out_migration(held: Claim, now: datetime, time_left_ms: Callable[[], int
 
 
 def _finish(held: Claim, now: datetime, stamp: str) -> str:
-    """Mark the phase fanned out, record the milestone if the workers are already done (completions.py),
+    """Mark the phase fanned out, record the milestone if the workers are already done (store/completions.py),
     and only then leave the due index: a run that stops in between is checked again by the next trigger."""
     if not update_leased(held, f"SET {stamp} = if_not_exists({stamp}, :now)", {":now": s(format_timestamp(now))}):
         return "paused"
