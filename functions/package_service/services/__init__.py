@@ -1,0 +1,1 @@
+"""Orchestration: read what a rule needs, call the domain, write one transaction."""
