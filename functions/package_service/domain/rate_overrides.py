@@ -8,6 +8,7 @@ Which override prices a rate when several apply (`multiplier_override_prioritiza
 Commit-specific overrides (`is_commit_specific`, or specifiers naming commits) price only what is drawn
 from a commit and are left out of the schedule, as are rates not entitled."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 
 from .base import format_timestamp, parse_timestamp
 from .errors import InvalidRequest
+from .migration_diff import compare_summaries
 from .package_view import _override_kind, credit_type
 from .rates import Product, RateSelector, order_key, selected, wire_rate
 
@@ -165,3 +167,23 @@ def _row(contract: Doc, rate: Doc, product: Product, segment: Window, priced: Do
         if name in rate:
             out[name] = rate[name]
     return out
+
+
+def prices_at(contract: Doc, rates: list[Doc], products: dict[str, Product], at: datetime) -> dict[str, Doc]:
+    """What the contract pays at `at` per product (and pricing group), keyed for a diff: the rate in force,
+    the override's where one applies."""
+    prices: dict[str, Doc] = {}
+    for row in contract_rate_schedule(contract, rates, products, at, None):
+        if parse_timestamp(row["starting_at"]) > at:
+            continue
+        groups = row.get("pricing_group_values")
+        name = row["product_name"] + (f" {json.dumps(groups, sort_keys=True)}" if groups else "")
+        price = {"product": {"id": row["product_id"], "name": row["product_name"]},
+                 "rate": row.get("override_rate", row["list_rate"])}  # fmt: skip
+        prices[name] = price | ({"pricing_group_values": groups} if groups else {})
+    return prices
+
+
+def price_diff(before: dict[str, Doc], after: dict[str, Doc]) -> Doc:
+    """The migration diff's `prices`: per product, what the customer pays before and after the move."""
+    return compare_summaries(before, after)

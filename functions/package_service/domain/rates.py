@@ -19,7 +19,6 @@ from .package_view import credit_type
 
 Doc = dict[str, Any]
 RateKind = Literal["FLAT", "PERCENTAGE", "SUBSCRIPTION", "TIERED", "TIERED_PERCENTAGE", "CUSTOM"]
-MAX_RATES_PER_REQUEST = 100  # addRates: Metronome publishes no maximum; one transaction holds 100 items
 
 
 class RateTier(RequestModel):
@@ -79,7 +78,7 @@ class RateAdd(RateInput):
 
 class RateAddMany(RequestModel):
     rate_card_id: Id
-    rates: Annotated[list[RateInput], Field(min_length=1, max_length=MAX_RATES_PER_REQUEST)]
+    rates: Annotated[list[RateInput], Field(min_length=1)]  # at most 1,000 (no published maximum)
 
 
 class RateSelector(RequestModel):

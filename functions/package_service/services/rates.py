@@ -13,7 +13,7 @@ from typing import Any
 from ..domain.audit import Change
 from ..domain.catalog_view import present_product
 from ..domain.errors import InvalidRequest, NotFound, Unavailable
-from ..domain.rate_overrides import contract_rate_schedule
+from ..domain.rate_overrides import contract_rate_schedule, price_diff, prices_at
 from ..domain.rates import (
     ContractRateScheduleRequest,
     Product,
@@ -149,3 +149,30 @@ def contract_schedule(
     products = _products(tenant, rates, now)
     rows = contract_rate_schedule(contract, rates, products, request.at or now, request.selectors)
     return _page(rows, limit, cursor)
+
+
+class PriceBook:
+    """Rate cards' rates and their products, read once per card, for pricing many contracts (a migration
+    plan's group, a preview): one Query per card and one BatchGetItem per card's products."""
+
+    def __init__(self, tenant: str, now: datetime) -> None:
+        self.tenant, self.now = tenant, now
+        self._cards: dict[str, tuple[list[Doc], dict[str, Product]]] = {}
+
+    def card(self, rate_card_id: str | None) -> tuple[list[Doc], dict[str, Product]]:
+        if not rate_card_id:
+            return [], {}
+        if rate_card_id not in self._cards:
+            rates = [rate for lane in _lanes(self.tenant, rate_card_id, must_exist=False) for rate in lane]
+            self._cards[rate_card_id] = rates, _products(self.tenant, rates, self.now) if rates else {}
+        return self._cards[rate_card_id]
+
+    def schedule(self, contract: Doc, at: datetime) -> list[Doc]:
+        """The contract's rate schedule from `at` on (getContractRateSchedule's rows)."""
+        return contract_rate_schedule(contract, *self.card(contract.get("rate_card_id")), at, None)
+
+    def diff(self, old: Doc, new: Doc, at: datetime) -> Doc:
+        """Per product, what the customer pays at `at` under the old contract and under the new one."""
+        before = prices_at(old, *self.card(old.get("rate_card_id")), at)
+        after = prices_at(new, *self.card(new.get("rate_card_id")), at)
+        return price_diff(before, after)

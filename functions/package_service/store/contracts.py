@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.audit import AuditEntry, Change
-from ..domain.base import format_timestamp
+from ..domain.base import format_timestamp, parse_timestamp
 from ..domain.contract import ContractCreate
 from ..domain.contract_view import present_contract, present_created_contract
 from ..domain.errors import NotFound, PackageNotFound, Unavailable, UniquenessKeyTaken
 from ..domain.package_view import named_product_ids
 from ..domain.provisioning import ProvisionRequest
+from ..services.rates import PriceBook
 from .audit import audited, update_with_entry
 from .cursors import decode_cursor, encode_cursor
 from .custom_contracts import plan_custom_contract
@@ -109,6 +110,10 @@ def preview_contract(principal: Principal, request: ProvisionRequest, now: datet
         "rate_card_id": plan.resolved.rate_card_id,
         "customer_billing_provider_configuration": plan.resolved.billing_config,
         "contract": present_contract(plan.doc, plan.product_names, None),
+        # What it would pay per product from its start: getContractRateSchedule's rows.
+        "rate_schedule": PriceBook(principal.tenant_id, now).schedule(
+            plan.doc, parse_timestamp(plan.doc["starting_at"])
+        ),
     }
 
 

@@ -19,6 +19,7 @@ from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migration_diff import term_diff
 from ..domain.migrations import CannotMove, RowStatus, check_movable, effective_at
 from ..domain.provisioning import CoTerm, ProvisionRequest
+from ..services.rates import PriceBook
 from .counters import counter_update
 from .dynamo import Item, batch_get, key, s, table_name, transact
 from .kinds import CONTRACT, MIGRATION, PACKAGE
@@ -176,6 +177,7 @@ def _plan_group(batch: MigrationBatch, migration: dict[str, Any], at: datetime,
         ]
     rows = []
     term = migration.get("successor_term", "FULL_TERM")
+    prices = PriceBook(batch.principal.tenant_id, now)
     for record, current in group:
         customer_id = record.doc["customer_id"]
         request = ProvisionRequest(customer_id=customer_id, package_id=on_date.package.id, starting_at=at)
@@ -189,12 +191,17 @@ def _plan_group(batch: MigrationBatch, migration: dict[str, Any], at: datetime,
         fields = {
             "to_package_id": on_date.package.id,
             "successor_term": term,
-            "diff": json.dumps(term_diff(current, plan.doc, at)),
+            "diff": json.dumps(term_diff(current, plan.doc, at) | _priced(prices.diff(current, plan.doc, at))),
         }
         if config:
             fields["billing_config_id"] = config["id"]
         rows.append(_plan_row(batch, record.id, customer_id, "PLANNED", now, at, **fields))
     return rows
+
+
+def _priced(prices: dict[str, Any]) -> dict[str, Any]:
+    """The diff's `prices` (per product, before and after), when either contract's rate card has rates."""
+    return {"prices": prices} if prices else {}
 
 
 def _row_put(row: Item) -> Item:

@@ -49,6 +49,7 @@ def read_lanes(tenant: str, rate_card_id: str, product_id: str | None = None) ->
         query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
+MAX_LANE_BYTES = 380_000  # DynamoDB's item limit is 400 KB; headroom for keys and the version
 MAX_LANES_PER_WRITE = 98  # a transaction holds 100 items: the lanes, the rate card's check, the audit entry
 
 
@@ -73,12 +74,17 @@ def write_lanes(
         }
     ]
     for lane, rates in sorted(changed.items()):
-        before = read.get(lane)
+        before, stored = read.get(lane), json.dumps(rates, separators=(",", ":"))
+        if len(stored.encode()) > MAX_LANE_BYTES:
+            raise InvalidRequest(
+                f"rates: product {rates[-1]['product_id']} would hold more rates for one pricing group than one "
+                "DynamoDB item (400 KB) keeps"
+            )
         put: Item = {
             "TableName": table,
             "Item": {
                 **key(partition, LANE_PREFIX + lane),
-                "rates": s(json.dumps(rates, separators=(",", ":"))),
+                "rates": s(stored),
                 "version": {"N": str(before.version + 1 if before else 1)},
             },
         }
