@@ -120,3 +120,25 @@ def test_contract_rate_schedule_applies_the_packages_overrides_in_three_calls(
     assert {r["rate_card_id"] for r in rows} == {world["rate_card"]}
     other = api.post("/v1/contracts/getContractRateSchedule", {**body, "customer_id": world["usage"]})
     assert other.status == 404
+
+
+def test_a_page_reads_only_its_own_products_unless_tags_choose_the_rows(
+    api: Api, catalog: dict[str, str], dynamodb_calls: Counter[str]
+) -> None:
+    tagged = api.ok("/v1/contract-pricing/products/create", {"name": "Agents", "type": "USAGE", "tags": ["ai"]})["id"]
+    rates = [flat(catalog["usage"], 1, JAN), flat(catalog["seats"], 2, JAN), flat(tagged, 3, JAN)]
+    api.ok(f"{CARDS}/addRates", {"rate_card_id": catalog["rate_card"], "rates": rates})
+    dynamodb_calls.clear()
+    body = {"rate_card_id": catalog["rate_card"], "at": APR, "selectors": [{"product_tags": ["ai"]}]}
+    assert [(r["product_name"], r["product_tags"]) for r in api.ok(f"{CARDS}/getRates", body)] == [("Agents", ["ai"])]
+    assert dynamodb_calls == Counter({"Query": 1, "BatchGetItem": 1})
+    seen: list[str] = []
+    cursor = None
+    for _ in range(2):
+        dynamodb_calls.clear()
+        reply = api.post(f"{CARDS}/getRates", {"rate_card_id": catalog["rate_card"], "at": APR},
+                         query={"limit": "2", **({"next_page": cursor} if cursor else {})})  # fmt: skip
+        cursor = reply.body["next_page"]
+        seen += [r["product_name"] for r in reply.data]
+        assert dynamodb_calls == Counter({"Query": 1, "BatchGetItem": 1})
+    assert sorted(seen) == ["Agents", "Seats", "Tokens"] and cursor is None

@@ -169,6 +169,25 @@ class Product:
     custom_fields: dict[str, str]
 
 
+NOT_YET_READ = Product("", [], {})  # a row's product before the page it falls on is known
+
+
+def needs_product_tags(selectors: list[RateSelector] | None, overrides: list[Doc] | None = None) -> bool:
+    """Whether choosing the rows takes products' tags (else only the rows of the page need their products)."""
+    return any(s.product_tags for s in selectors or []) or any(
+        spec.get("product_tags") for o in overrides or [] for spec in o.get("override_specifiers", [])
+    )
+
+
+def with_products(rows: list[Doc], products: dict[str, Product]) -> list[Doc]:
+    """The rows with their products' names, tags and custom fields."""
+    return [
+        {**row, "product_name": p.name, "product_tags": p.tags, "product_custom_fields": p.custom_fields}
+        for row in rows
+        if (p := products.get(row["product_id"])) is not None
+    ]
+
+
 def selected(rate: Doc, product: Product, selectors: list[RateSelector] | None) -> bool:
     """Rates matching ANY selector; no selectors: every rate."""
     return not selectors or any(_matches(rate, product, selector) for selector in selectors)

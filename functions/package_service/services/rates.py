@@ -7,6 +7,7 @@ DynamoDB calls per operation (docs/data-model.md keeps the table):
 - getContractRateSchedule: the contract (GetItem), the lanes (Query), their products (BatchGetItem) — 3.
 Each Query is one call per MB of lanes, each BatchGetItem one per 100 products."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,18 +16,22 @@ from ..domain.catalog_view import present_product
 from ..domain.errors import InvalidRequest, NotFound, Unavailable
 from ..domain.rate_overrides import contract_rate_schedule, price_diff, prices_at
 from ..domain.rates import (
+    NOT_YET_READ,
     ContractRateScheduleRequest,
     Product,
     RateInput,
     RatesAt,
     RateScheduleRequest,
+    RateSelector,
     add_to_lanes,
+    needs_product_tags,
     page_after,
     rates_at,
     rates_between,
     schedule_entry,
     selected,
     wire_rate,
+    with_products,
 )
 from ..store.audit import audited
 from ..store.cursors import decode_cursor, encode_cursor
@@ -79,8 +84,8 @@ def _check_products(tenant: str, rates: list[RateInput], prefixes: list[str]) ->
             raise InvalidRequest(f"{prefix}product_id: product {rate.product_id} not found")
 
 
-def _products(tenant: str, rates: list[Doc], now: datetime) -> dict[str, Product]:
-    records = get_records(tenant, PRODUCT, {rate["product_id"] for rate in rates})
+def _products(tenant: str, product_ids: set[str], now: datetime) -> dict[str, Product]:
+    records = get_records(tenant, PRODUCT, product_ids) if product_ids else {}
     products: dict[str, Product] = {}
     for product_id, record in records.items():
         view = present_product(record.doc, record.archived_at, record_updates(record), now)
@@ -104,13 +109,38 @@ def _page(rows: list[Doc], limit: int, cursor: str | None) -> tuple[list[Doc], s
     return chunk, encode_cursor({"after": last}) if last else None
 
 
-def _entries(tenant: str, rates: list[Doc], request: RatesAt | RateScheduleRequest, now: datetime) -> list[Doc]:
-    products = _products(tenant, rates, now)
-    return [
-        schedule_entry(rate, products[rate["product_id"]])
-        for rate in rates
-        if rate["product_id"] in products and selected(rate, products[rate["product_id"]], request.selectors)
-    ]
+def _rows_page(
+    tenant: str,
+    rows_for: Callable[[dict[str, Product]], list[Doc]],
+    product_ids: set[str],
+    tags_needed: bool,
+    page: tuple[int, str | None],
+    now: datetime,
+) -> tuple[list[Doc], str | None]:
+    """One page of rows. Unless choosing them takes products' tags, only the page's products are read
+    (one BatchGetItem for a page of up to 100, whatever the card holds)."""
+    if tags_needed:
+        return _page(rows_for(_products(tenant, product_ids, now)), *page)
+    chunk, next_page = _page(rows_for(dict.fromkeys(product_ids, NOT_YET_READ)), *page)
+    return with_products(chunk, _products(tenant, {row["product_id"] for row in chunk}, now)), next_page
+
+
+def _entries(rates: list[Doc], selectors: list[RateSelector] | None) -> Callable[[dict[str, Product]], list[Doc]]:
+    def rows_for(products: dict[str, Product]) -> list[Doc]:
+        return [
+            schedule_entry(rate, products[rate["product_id"]])
+            for rate in rates
+            if rate["product_id"] in products and selected(rate, products[rate["product_id"]], selectors)
+        ]
+
+    return rows_for
+
+
+def _card_page(
+    tenant: str, rates: list[Doc], selectors: list[RateSelector] | None, page: tuple[int, str | None], now: datetime
+) -> tuple[list[Doc], str | None]:
+    ids = {rate["product_id"] for rate in rates}
+    return _rows_page(tenant, _entries(rates, selectors), ids, needs_product_tags(selectors), page, now)
 
 
 def list_rates_at(
@@ -118,7 +148,7 @@ def list_rates_at(
 ) -> tuple[list[Doc], str | None]:
     """getRates: the card's rate for each product and pricing group at `at`."""
     rates = rates_at(_lanes(principal.tenant_id, request.rate_card_id), request.at)
-    return _page(_entries(principal.tenant_id, rates, request, now), limit, cursor)
+    return _card_page(principal.tenant_id, rates, request.selectors, (limit, cursor), now)
 
 
 def rate_schedule(
@@ -129,7 +159,7 @@ def rate_schedule(
         raise InvalidRequest("ending_before: must be after starting_at")
     lanes = _lanes(principal.tenant_id, request.rate_card_id)
     rates = rates_between(lanes, request.starting_at, request.ending_before)
-    return _page(_entries(principal.tenant_id, rates, request, now), limit, cursor)
+    return _card_page(principal.tenant_id, rates, request.selectors, (limit, cursor), now)
 
 
 def contract_schedule(
@@ -146,9 +176,14 @@ def contract_schedule(
     if not rate_card_id:
         return [], None
     rates = [rate for lane in _lanes(tenant, rate_card_id, must_exist=False) for rate in lane]
-    products = _products(tenant, rates, now)
-    rows = contract_rate_schedule(contract, rates, products, request.at or now, request.selectors)
-    return _page(rows, limit, cursor)
+    at = request.at or now
+
+    def rows_for(products: dict[str, Product]) -> list[Doc]:
+        return contract_rate_schedule(contract, rates, products, at, request.selectors)
+
+    ids = {rate["product_id"] for rate in rates}
+    tags_needed = needs_product_tags(request.selectors, contract.get("overrides"))
+    return _rows_page(tenant, rows_for, ids, tags_needed, (limit, cursor), now)
 
 
 class PriceBook:
@@ -164,7 +199,7 @@ class PriceBook:
             return [], {}
         if rate_card_id not in self._cards:
             rates = [rate for lane in _lanes(self.tenant, rate_card_id, must_exist=False) for rate in lane]
-            self._cards[rate_card_id] = rates, _products(self.tenant, rates, self.now) if rates else {}
+            self._cards[rate_card_id] = rates, _products(self.tenant, {r["product_id"] for r in rates}, self.now)
         return self._cards[rate_card_id]
 
     def schedule(self, contract: Doc, at: datetime) -> list[Doc]:
