@@ -74,7 +74,7 @@ def _measure(call: Callable[[], Any]) -> tuple[float, int, Any]:
 
 
 def _card_figures(principal: Any, rates: int) -> dict[str, tuple[float, int, int]]:
-    from package_service.domain.rates import ContractRateScheduleRequest, RateScheduleRequest, RatesAt
+    from package_service.domain.rates import ContractRateScheduleRequest, RatesAt, RateScheduleRequest
     from package_service.services import rates as service
 
     card, customer, contract = _seed(principal, rates)
