@@ -113,9 +113,10 @@ def run(small: int = 1_000, large: int = 10_000) -> list[str]:
     lines += [
         "",
         f"Median of {REPEATS} calls after one counted call; one card of N rates (N/10 products x 10 pricing",
-        "groups, one rate a lane). A page is cut in memory from the whole card's lanes (one Query per MB of",
-        "lanes) and only the page's products are not read separately: every listed product is (one",
-        "BatchGetItem per 100 products), so calls and latency grow with the card (decision 0016).",
+        "groups, one rate a lane). Every page reads the card's lanes whole (one Query per MB of lanes, ~2,500",
+        "single-rate lanes a MB) and cuts the page in memory; only the page's products are read (one",
+        "BatchGetItem) unless tag selectors or tag overrides choose the rows. Latency grows with the card",
+        "(reading and parsing its lanes), calls by one per MB of lanes (decision 0016).",
         "",
     ]
     return lines
