@@ -4,20 +4,31 @@ by the SDK's own response model (the SDK builds its objects without validating t
 This module's stack runs on a clock that starts at CLOCK (LOCAL_CLOCK): a migration refuses dates in the
 past, and the dates below must stay in the future whenever the tests run."""
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import schemathesis
+import yaml
 from metronome import Metronome
 from metronome.types.v1 import ContractRetrieveRateScheduleResponse
 from metronome.types.v1.contracts import RateCardRetrieveRateScheduleResponse
 from metronome.types.v1.contracts.rate_cards import RateAddManyResponse, RateAddResponse, RateListResponse
 
+from tests.published.rates_from_sdk import DOCUMENT as RATES_DOCUMENT
+
 from .conftest import TOKENS, local_stack
+from .test_fuzz_published import CHECKS
+from .test_fuzz_published import CONFIG as PUBLISHED_CONFIG
 from .test_migrations_http import wait_for
 
 CLOCK = "2026-11-01T00:00:00Z"
+CARDS = "/v1/contract-pricing/rate-cards"
 JAN, APR, JUN = "2027-01-01T00:00:00Z", "2027-04-01T00:00:00Z", "2027-06-01T00:00:00Z"
 
 
@@ -133,3 +144,45 @@ def test_a_migration_diff_names_the_price_change(client: Metronome, base_url: st
     [change] = row["diff"]["prices"]["changes"]
     assert change["before"]["product"]["name"] == "Tokens"
     assert (change["before"]["rate"]["price"], change["after"]["rate"]["price"]) == (3, 2.4)
+
+
+def test_generated_requests_get_answers_in_the_published_shapes(base_url: str, card: dict[str, str]) -> None:
+    """schemathesis over the rate operations as the SDK types them (tests/published/rates_from_sdk.py), every
+    phase of the published run's configuration: no 5xx, and every answer in the published response shape."""
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(PUBLISHED_CONFIG), "run",
+        str(RATES_DOCUMENT), "--url", base_url, "-H", f"Authorization: Bearer {TOKENS['acme']}",
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"})
+    report = run.stdout[run.stdout.rfind("SUMMARY") :]
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
+    assert "Failures:" not in report and "Errors:" not in report, report
+    assert "5 selected" in run.stdout or "Tested: 5" in report, run.stdout[-3000:]
+
+
+def test_every_rate_operation_answers_real_records_in_the_published_shape(
+    client: Metronome, base_url: str, card: dict[str, str]
+) -> None:
+    customer = client.v1.customers.create(name="Published rates").data.id
+    package = _package(client, card, "LOWEST_MULTIPLIER", [_discount(card, 0.5)])
+    contract = client.v1.contracts.create(customer_id=customer, package_id=package, starting_at=JAN).data.id
+    later = {"product_id": card["seats"], "entitled": True, "rate_type": "SUBSCRIPTION", "price": 12,
+             "is_prorated": True, "quantity": 1, "billing_frequency": "MONTHLY"}  # fmt: skip
+    calls: dict[str, dict[str, Any]] = {
+        f"{CARDS}/addRate": {**later, "rate_card_id": card["card"], "starting_at": "2027-09-01T00:00:00Z"},
+        f"{CARDS}/addRates": {
+            "rate_card_id": card["card"],
+            "rates": [{**later, "starting_at": "2027-10-01T00:00:00Z"}],
+        },
+        f"{CARDS}/getRates": {"rate_card_id": card["card"], "at": APR},
+        f"{CARDS}/getRateSchedule": {"rate_card_id": card["card"], "starting_at": JAN},
+        "/v1/contracts/getContractRateSchedule": {"contract_id": contract, "customer_id": customer, "at": JAN},
+    }
+    schema = schemathesis.openapi.from_path(str(RATES_DOCUMENT))
+    assert set(calls) == set(yaml.safe_load(RATES_DOCUMENT.read_text())["paths"])
+    for path, body in calls.items():
+        case = schema[path]["POST"].Case(body=body)
+        response = case.call_and_validate(
+            base_url=base_url, headers={"Authorization": f"Bearer {TOKENS['acme']}"}, checks=CHECKS
+        )
+        assert response.status_code == 200 and response.json()["data"], (path, response.text)
