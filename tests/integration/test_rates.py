@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.payloads import STRIPE, full_custom_contract
+
 from .conftest import START, Api, scan_count
 
 CARDS = "/v1/contract-pricing/rate-cards"
@@ -142,3 +144,18 @@ def test_a_page_reads_only_its_own_products_unless_tags_choose_the_rows(
         seen += [r["product_name"] for r in reply.data]
         assert dynamodb_calls == Counter({"Query": 1, "BatchGetItem": 1})
     assert sorted(seen) == ["Agents", "Seats", "Tokens"] and cursor is None
+
+
+def test_a_custom_contract_is_priced_by_its_own_overrides(api: Api, catalog: dict[str, str]) -> None:
+    """The full custom contract is EXPLICIT: 0.9 at priority 1 beats 0.5 at priority 2 (the older
+    single-product form); its commit-specific overwrite prices commit draws only."""
+    customer = api.ok("/v1/customers", {"name": "Custom", "customer_billing_provider_configurations": [STRIPE]})["id"]
+    api.ok(f"{CARDS}/addRate", {**flat(catalog["usage"], 2.5, JAN), "rate_card_id": catalog["rate_card"]})
+    body = full_custom_contract(customer, catalog["usage"], catalog["seats"], catalog["rate_card"])
+    contract = api.ok("/v1/contracts/create", body)["id"]
+    rows = api.ok(
+        "/v1/contracts/getContractRateSchedule", {"contract_id": contract, "customer_id": customer, "at": START}
+    )
+    assert [(r["starting_at"], r.get("ending_before"), r["override_rate"]["price"]) for r in rows] == [
+        ("2027-01-31T00:00:00.000Z", "2028-01-31T00:00:00.000Z", 2.25)
+    ]
