@@ -37,6 +37,8 @@ def seed() -> None:
     from package_service.domain.customers import CustomerCreate
     from package_service.domain.migrations import MigrationCreate
     from package_service.domain.package import PackageCreate
+    from package_service.domain.rates import RateInput
+    from package_service.services.rates import add_rates
     from package_service.store.catalog import create_product, create_rate_card
     from package_service.store.customers import create_customer
     from package_service.store.migrations import create_migration
@@ -51,6 +53,9 @@ def seed() -> None:
     _ensure(lambda: create_product(principal, fee, now, SEAT_PRODUCT))
     rate_card = RateCardCreate.model_validate({"name": "Tokens 2027", "aliases": [{"name": "Tokens rate card"}]})
     _ensure(lambda: create_rate_card(principal, rate_card, now, RATE_CARD))
+    tokens = RateInput.model_validate({"product_id": USAGE_PRODUCT, "entitled": True, "rate_type": "FLAT",
+                                       "price": 2.5, "starting_at": "2027-01-01T00:00:00Z"})  # fmt: skip
+    _ensure(lambda: add_rates(principal, RATE_CARD, [tokens], [""], now))
     starter = {
         "name": "Starter plan",
         "aliases": [{"name": "starter"}],

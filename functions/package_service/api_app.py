@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from .domain.errors import DomainError
 from .observability import logger
-from .routes import audit, catalog, contracts, customers, jobs, migrations, packages
+from .routes import audit, catalog, contracts, customers, jobs, migrations, packages, rates
 from .routes.common import describe_validation_errors, error_response
 from .routes.request_json import read_json
 from .routes.wire import omit_absent_fields
@@ -45,6 +45,7 @@ app.include_router(contracts.router)
 app.include_router(jobs.router)
 app.include_router(migrations.router)
 app.include_router(audit.router)
+app.include_router(rates.router)
 
 
 @app.get("/swagger", include_in_schema=False)

@@ -45,6 +45,21 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "/v1/contract-pricing/rate-cards/get": {"id": RATE_CARD},
     "/v1/contract-pricing/rate-cards/list": {},
     "/v1/contract-pricing/rate-cards/update": {"rate_card_id": RATE_CARD, "description": "List prices for tokens"},
+    # A price change for next year (a second send is a 400: that rate exists).
+    "/v1/contract-pricing/rate-cards/addRate": {
+        "rate_card_id": RATE_CARD,
+        "product_id": USAGE_PRODUCT,
+        "entitled": True,
+        "rate_type": "FLAT",
+        "price": 3,
+        "starting_at": "2028-01-01T00:00:00Z",
+    },
+    "/v1/contract-pricing/rate-cards/getRates": {"rate_card_id": RATE_CARD, "at": "2027-01-31T00:00:00Z"},
+    "/v1/contract-pricing/rate-cards/getRateSchedule": {
+        "rate_card_id": RATE_CARD,
+        "starting_at": "2027-01-01T00:00:00Z",
+        "selectors": [{"product_id": USAGE_PRODUCT}],
+    },
     "/v1/customers": {"name": "Acme"},
     "/v1/getCustomerBillingProviderConfigurations": {"customer_id": CUSTOMER},
     "/v1/setCustomerBillingProviderConfigurations": {

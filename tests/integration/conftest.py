@@ -273,6 +273,20 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     call("/v1/contract-pricing/rate-cards/update", moved)
     call("/v1/contract-pricing/rate-cards/get", {"id": world["rate_card"]})
     call("/v1/contract-pricing/rate-cards/list", {})
+    card = world["rate_card"]
+    tokens = {"product_id": world["usage"], "entitled": True, "rate_type": "FLAT", "price": 2.5}
+    call(
+        "/v1/contract-pricing/rate-cards/addRate",
+        {**tokens, "rate_card_id": card, "starting_at": "2026-01-01T00:00:00Z"},
+    )
+    change = {**tokens, "price": 3, "starting_at": "2027-06-01T00:00:00Z"}
+    seats = {"product_id": world["seats"], "entitled": True, "rate_type": "SUBSCRIPTION", "price": 10,
+             "is_prorated": True, "billing_frequency": "MONTHLY", "starting_at": "2026-01-01T00:00:00Z"}  # fmt: skip
+    call("/v1/contract-pricing/rate-cards/addRates", {"rate_card_id": card, "rates": [change, seats]})
+    call("/v1/contract-pricing/rate-cards/getRates", {"rate_card_id": card, "at": "2027-01-01T00:00:00Z"})
+    call(
+        "/v1/contract-pricing/rate-cards/getRateSchedule", {"rate_card_id": card, "starting_at": "2026-01-01T00:00:00Z"}
+    )
     product = call("/v1/contract-pricing/products/create", {"name": "Extra", "type": "FIXED"})
     call("/v1/contract-pricing/products/archive", {"product_id": product.data["id"]})
     call("/v1/contract-pricing/products/list", {"archive_filter": "ALL"})  # archived ones included
@@ -295,6 +309,8 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     call(f"/v1/customers/{other.data['id']}", method="GET")  # an archived customer
     call("/v1/contracts/get", {"contract_id": contract, "customer_id": customer})
     call("/v1/contracts/list", {"customer_id": customer})
+    schedule = {"contract_id": contract, "customer_id": customer, "at": START}
+    call("/v1/contracts/getContractRateSchedule", schedule)
     later = {"customer_id": customer, "package_id": world["package"], "starting_at": "2030-01-31T00:00:00Z"}
     newer = call("/v1/contracts/create", later)
     call("/v1/contracts/preview", later)

@@ -9,6 +9,7 @@ from metronome.types.v1 import (
     AuditLogListResponse,
     ContractArchiveResponse,
     ContractCreateResponse,
+    ContractRetrieveRateScheduleResponse,
     ContractRetrieveResponse,
     CustomerArchiveBillingConfigurationsResponse,
     CustomerArchiveResponse,
@@ -32,9 +33,11 @@ from metronome.types.v1.contracts import (
     RateCardArchiveResponse,
     RateCardCreateResponse,
     RateCardListResponse,
+    RateCardRetrieveRateScheduleResponse,
     RateCardRetrieveResponse,
     RateCardUpdateResponse,
 )
+from metronome.types.v1.contracts.rate_cards import RateAddManyResponse, RateAddResponse, RateListResponse
 from pydantic import BaseModel
 
 from .conftest import Api, every_operation
@@ -56,6 +59,11 @@ MODELS: dict[str, type[BaseModel]] = {
     "/v1/contract-pricing/rate-cards/list": RateCardListResponse,
     "/v1/contract-pricing/rate-cards/create": RateCardCreateResponse,
     "/v1/contract-pricing/rate-cards/archive": RateCardArchiveResponse,
+    "/v1/contract-pricing/rate-cards/addRate": RateAddResponse,
+    "/v1/contract-pricing/rate-cards/addRates": RateAddManyResponse,
+    "/v1/contract-pricing/rate-cards/getRates": RateListResponse,
+    "/v1/contract-pricing/rate-cards/getRateSchedule": RateCardRetrieveRateScheduleResponse,
+    "/v1/contracts/getContractRateSchedule": ContractRetrieveRateScheduleResponse,
     "GET /v1/customers/{id}": CustomerRetrieveResponse,
     "GET /v1/customers": CustomerDetail,
     "/v1/customers": CustomerCreateResponse,
@@ -71,7 +79,7 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 LISTS = {"/v1/packages/list", "/v1/packages/listContractsOnPackage", "/v1/contract-pricing/products/list",
          "/v1/contract-pricing/rate-cards/list", "GET /v1/customers", "/v1/contracts/list",
-         "GET /v1/auditLogs"}  # fmt: skip
+         "GET /v1/auditLogs", "/v1/contract-pricing/rate-cards/getRates"}  # fmt: skip
 BEYOND_METRONOME = {  # no SDK type to hold them to
     "/v1/contracts/preview",
     "/v1/provisioningJobs/create",
@@ -102,6 +110,7 @@ def test_every_response_validates_as_the_sdk_reads_it(api: Api, world: dict[str,
             for item in reply.body["data"]:
                 model.model_validate(item)
         else:
+            assert reply.body["data"], f"{path}: an empty answer proves nothing"
             model.model_validate(reply.body)
 
 

@@ -60,6 +60,7 @@ def globex(door: FrontDoor) -> dict[str, str]:
 def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
     """A request for every operation, aimed at the given tenant's records."""
     p, c = ids["package"], ids["customer"]
+    rate = {"product_id": ids["usage"], "entitled": True, "rate_type": "FLAT", "price": 1, "starting_at": START}
     return {
         ("POST", "/v1/packages/create"): {"name": "x", "rate_card_id": ids["rate_card"]},
         ("POST", "/v1/packages/get"): {"package_id": p},
@@ -80,6 +81,12 @@ def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
         ("POST", "/v1/contract-pricing/rate-cards/list"): {},
         ("POST", "/v1/contract-pricing/rate-cards/update"): {"rate_card_id": ids["rate_card"], "name": "renamed"},
         ("POST", "/v1/contract-pricing/rate-cards/archive"): {"id": ids["rate_card"]},
+        ("POST", "/v1/contract-pricing/rate-cards/addRate"): {**rate, "rate_card_id": ids["rate_card"]},
+        ("POST", "/v1/contract-pricing/rate-cards/addRates"): {"rate_card_id": ids["rate_card"], "rates": [rate]},
+        ("POST", "/v1/contract-pricing/rate-cards/getRates"): {"rate_card_id": ids["rate_card"], "at": START},
+        ("POST", "/v1/contract-pricing/rate-cards/getRateSchedule"): {
+            "rate_card_id": ids["rate_card"], "starting_at": START},
+        ("POST", "/v1/contracts/getContractRateSchedule"): {"contract_id": ids["contract"], "customer_id": c},
         ("POST", "/v1/customers"): {"name": "x"},
         ("GET", "/v1/customers"): None,
         ("GET", f"/v1/customers/{c}"): None,

@@ -28,7 +28,7 @@ def term_diff(old: Doc, new: Doc, at: datetime) -> Doc:
     if "changes" in periods:  # said only when they change: the customer's statements fall on other days
         diff["billing_periods"] = periods
     for kind, summarize in _KINDS.items():
-        entry = _compare(summarize(old, at), summarize(new, at))
+        entry = compare_summaries(summarize(old, at), summarize(new, at))
         if entry:
             diff[kind] = entry
     for kind, value_of in _SCALARS.items():
@@ -38,7 +38,8 @@ def term_diff(old: Doc, new: Doc, at: datetime) -> Doc:
     return diff
 
 
-def _compare(before: Summaries, after: Summaries) -> Doc:
+def compare_summaries(before: Summaries, after: Summaries) -> Doc:
+    """What `after` adds, removes, changes and keeps of `before` (kinds with nothing left out)."""
     entry: Doc = {
         "adds": [after[k] for k in after if k not in before],
         "removes": [before[k] for k in before if k not in after],

@@ -107,11 +107,11 @@ class TermView:
         product_ids = {spec["product_id"] for spec in override["override_specifiers"] if "product_id" in spec}
         if len(product_ids) == 1:
             out["product"] = self.product(product_ids.pop())
-        out.setdefault("type", _override_kind(override))
+        out.setdefault("type", override_kind(override))
         return out
 
 
-def _override_kind(override: Doc) -> str:
+def override_kind(override: Doc) -> str:
     if override.get("tiers"):
         return "TIERED"
     return "OVERWRITE" if "overwrite_rate" in override else "MULTIPLIER"

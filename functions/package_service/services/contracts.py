@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.audit import AuditEntry, Change
+from ..domain.base import parse_timestamp
 from ..domain.contract import ContractCreate
 from ..domain.contract_view import present_contract, present_created_contract
 from ..domain.errors import Unavailable, UniquenessKeyTaken
@@ -20,6 +21,7 @@ from ..store.tokens import Principal
 from ..store.transaction import Failure
 from .custom_contracts import plan_custom_contract
 from .provisioning import ContractPlan, PackageOnDate
+from .rates import PriceBook
 from .transitions import check_transition
 
 _ATTEMPTS = 3
@@ -91,4 +93,8 @@ def preview_contract(principal: Principal, request: ProvisionRequest, now: datet
         "rate_card_id": plan.resolved.rate_card_id,
         "customer_billing_provider_configuration": plan.resolved.billing_config,
         "contract": present_contract(plan.doc, plan.product_names, None),
+        # What it would pay per product from its start: getContractRateSchedule's rows.
+        "rate_schedule": PriceBook(principal.tenant_id, now).schedule(
+            plan.doc, parse_timestamp(plan.doc["starting_at"])
+        ),
     }

@@ -35,6 +35,7 @@ from ..store.records import (
 from ..store.tokens import Principal
 from ..store.transitions import contract_doc, transitions_out
 from .provisioning import PackageOnDate
+from .rates import PriceBook
 
 Doc = dict[str, Any]
 BatchKind = Literal["migration_plan", "migration_apply"]
@@ -176,6 +177,7 @@ def _plan_group(batch: MigrationBatch, migration: dict[str, Any], at: datetime,
         ]
     rows = []
     term = migration.get("successor_term", "FULL_TERM")
+    prices = PriceBook(batch.principal.tenant_id, now)
     for record, current in group:
         customer_id = record.doc["customer_id"]
         request = ProvisionRequest(customer_id=customer_id, package_id=on_date.package.id, starting_at=at)
@@ -189,12 +191,17 @@ def _plan_group(batch: MigrationBatch, migration: dict[str, Any], at: datetime,
         fields = {
             "to_package_id": on_date.package.id,
             "successor_term": term,
-            "diff": json.dumps(term_diff(current, plan.doc, at)),
+            "diff": json.dumps(term_diff(current, plan.doc, at) | _priced(prices.diff(current, plan.doc, at))),
         }
         if config:
             fields["billing_config_id"] = config["id"]
         rows.append(_plan_row(batch, record.id, customer_id, "PLANNED", now, at, **fields))
     return rows
+
+
+def _priced(prices: dict[str, Any]) -> dict[str, Any]:
+    """The diff's `prices` (per product, before and after), when either contract's rate card has rates."""
+    return {"prices": prices} if prices else {}
 
 
 def _row_put(row: Item) -> Item:
