@@ -80,7 +80,7 @@ class PackageOnDate:
         # The second read takes the rate card alias and the products the contract names (for their names
         # as of now); by alias, the package too (the alias row lists its products).
         if self.package_id:
-            package_item = self.found.get(record_key(tenant, PACKAGE, self.package_id)["pk"]["S"])
+            package_item = self.found.get(text(record_key(tenant, PACKAGE, self.package_id), "pk"))
             if package_item is None:
                 raise InvalidRequest(f"package_id: package {self.package_id} not found")
             self.package = record_from_item(package_item)
@@ -170,7 +170,7 @@ _KIND_NAMES = {PACKAGE: "package", RATE_CARD: "rate card"}
 def alias_on(found: dict[str, Item], tenant: str, kind: str, name: str, at: datetime, context: str) -> AliasAssignment:
     """The alias's assignment on `at` (a contract's start), from an alias row already read; 400 starting
     with `context` (the field) when it names nothing then."""
-    alias_item = found.get(alias_key(tenant, kind, name)["pk"]["S"])
+    alias_item = found.get(text(alias_key(tenant, kind, name), "pk"))
     assignment = assignment_at(history_from_item(alias_item) if alias_item else [], at)
     if assignment is None:
         raise InvalidRequest(f"{context}{name!r} points at no {_KIND_NAMES[kind]} on {format_timestamp(at)}")
@@ -178,7 +178,7 @@ def alias_on(found: dict[str, Item], tenant: str, kind: str, name: str, at: date
 
 
 def found_record(found: dict[str, Item], tenant: str, kind: str, record_id: str) -> StoredRecord | None:
-    item = found.get(record_key(tenant, kind, record_id)["pk"]["S"])
+    item = found.get(text(record_key(tenant, kind, record_id), "pk"))
     return record_from_item(item) if item else None
 
 

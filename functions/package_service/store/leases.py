@@ -100,7 +100,7 @@ def claim(
         if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             return None
         raise
-    return Claim(tenant, kind, record_from_item(item), update["ExpressionAttributeValues"][":lease"]["S"])
+    return Claim(tenant, kind, record_from_item(item), text(update["ExpressionAttributeValues"], ":lease"))
 
 
 def _names(expression: str) -> dict[str, str]:

@@ -66,7 +66,7 @@ def _refuse_unknown_customers(tenant: str, customer_ids: list[str] | None) -> No
     if not customer_ids:
         return
     found = {text(item, "pk") for item in batch_get([record_key(tenant, CUSTOMER, c) for c in customer_ids])}
-    unknown = [c for c in customer_ids if record_key(tenant, CUSTOMER, c)["pk"]["S"] not in found]
+    unknown = [c for c in customer_ids if text(record_key(tenant, CUSTOMER, c), "pk") not in found]
     if unknown:
         more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
         raise InvalidRequest(f"customer_ids: no customer {', '.join(unknown[:20])}{more}")
@@ -138,7 +138,7 @@ def get_migration(principal: Principal, migration_id: str) -> dict[str, Any]:
     view = {**record.doc, "status": status, "counts": counts}
     for name in ("apply_run_at", "cancelled_at", "failure_reason"):
         if name in record.item:
-            view[name] = record.item[name]["S"]
+            view[name] = text(record.item, name)
     return view
 
 
@@ -192,7 +192,7 @@ def plan_row_view(item: Item) -> dict[str, Any]:
     row: dict[str, Any] = {"contract_id": text(item, "sk"), "status": text(item, "row_status")}
     for name in ("customer_id", "effective_at", "reason", "to_package_id", "new_contract_id"):
         if name in item:
-            row[name] = item[name]["S"]
+            row[name] = text(item, name)
     if "diff" in item:
         row["diff"] = json.loads(text(item, "diff"))
     return row

@@ -44,7 +44,7 @@ def partition_page(pk: str, limit: int, cursor: str | None, on_index: bool = Fal
     with translated_errors():
         items = get_client().query(**query).get("Items", [])
     more = len(items) > limit
-    return items[:limit], (encode_cursor({"after": items[limit - 1][range_name]["S"]}) if more else None)
+    return items[:limit], (encode_cursor({"after": text(items[limit - 1], range_name)}) if more else None)
 
 
 @dataclass
