@@ -453,7 +453,12 @@ def test_every_term_of_a_full_package_resolves_with_product_names(api: Api, cata
     assert got["subscriptions"][0]["subscription_rate"]["product"]["name"] == "Seats"
     assert current["spend_trackers"][0]["alias"] == "recharges"
     assert got["prepaid_balance_threshold_configuration"]["recharge_to_amount"] == 5000
-    assert current["usage_statement_schedule"] == {"frequency": "MONTHLY", "billing_anchor_date": START[:-1] + ".000Z"}
+    # The package's invoice_generation_starting_at_offset (0 days) resolved from the start (it used to be dropped).
+    assert current["usage_statement_schedule"] == {
+        "frequency": "MONTHLY",
+        "billing_anchor_date": START[:-1] + ".000Z",
+        "invoice_generation_starting_at": START[:-1] + ".000Z",
+    }
     assert got["billing_anchor_date"] == "contract_start_date"
 
 

@@ -44,7 +44,6 @@ CONTRACT_ONLY_FIELDS = (
 # and resolves a package with every one of them set.
 RESOLVED = "resolved"  # becomes an absolute date
 KEPT_RELATIVE = "kept relative"  # relative in a contract too (Metronome's contract schema has it)
-NOT_CARRIED = "not carried"  # the contract has no such field: left out
 RELATIVE_FIELDS: dict[str, str] = {
     "duration": RESOLVED,  # ending_before
     "commits.access_schedule.schedule_items.starting_at_offset": RESOLVED,
@@ -61,8 +60,7 @@ RELATIVE_FIELDS: dict[str, str] = {
     "subscriptions.duration": RESOLVED,
     "overrides.starting_at_offset": RESOLVED,
     "overrides.duration": RESOLVED,
-    # The stored schedule keeps its frequency and anchor only (contract_document.usage_statement).
-    "usage_statement_schedule.invoice_generation_starting_at_offset": NOT_CARRIED,
+    "usage_statement_schedule.invoice_generation_starting_at_offset": RESOLVED,  # invoice_generation_starting_at
     # Each commit a threshold adds lasts this long from when it is added.
     "prepaid_balance_threshold_configuration.commit.duration": KEPT_RELATIVE,
 }
@@ -297,6 +295,8 @@ def resolve_contract_terms(
         contract_end = shift(start, Span.of(package["duration"])) if package.get("duration") else None
         period_anchor = start
         statements = usage_statement(start, {**schedule, "frequency": schedule.get("frequency", "MONTHLY")})
+        if offset := schedule.get("invoice_generation_starting_at_offset"):
+            statements["invoice_generation_starting_at"] = format_timestamp(shift(start, Span.of(offset)))
     ending_before = format_timestamp(contract_end) if contract_end else None
     docs = TermDocuments(start, ending_before, format_timestamp(created_at), statements["frequency"])
     if co_term:

@@ -12,7 +12,7 @@ from typing import Any
 from ..domain.audit import AuditEntry
 from ..domain.errors import InvalidRequest
 from .audit import entry_put
-from .dynamo import Item, get_client, key, s, table_name, transact, translated_errors
+from .dynamo import Item, get_client, key, n, number, s, table_name, text, transact, translated_errors
 from .kinds import RATE_CARD
 from .records import ConcurrentChange, record_key
 
@@ -43,7 +43,7 @@ def read_lanes(tenant: str, rate_card_id: str, product_id: str | None = None) ->
         with translated_errors():
             response = get_client().query(**query)
         for item in response.get("Items", []):
-            lanes[item["sk"]["S"][len(LANE_PREFIX) :]] = Lane(json.loads(item["rates"]["S"]), int(item["version"]["N"]))
+            lanes[text(item, "sk")[len(LANE_PREFIX) :]] = Lane(json.loads(text(item, "rates")), number(item, "version"))
         if "LastEvaluatedKey" not in response:
             return lanes
         query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -85,12 +85,12 @@ def write_lanes(
             "Item": {
                 **key(partition, LANE_PREFIX + lane),
                 "rates": s(stored),
-                "version": {"N": str(before.version + 1 if before else 1)},
+                "version": n(before.version + 1 if before else 1),
             },
         }
         if before:
             put["ConditionExpression"] = "version = :read"
-            put["ExpressionAttributeValues"] = {":read": {"N": str(before.version)}}
+            put["ExpressionAttributeValues"] = {":read": n(before.version)}
         else:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         items.append({"Put": put})

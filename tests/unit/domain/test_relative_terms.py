@@ -104,3 +104,12 @@ def test_a_relative_field_the_resolver_does_not_know_is_refused_not_copied(group
     package[group][0]["grace_offset"] = {"unit": "DAYS", "value": 3}  # a field added to a model, forgotten here
     with pytest.raises(UnresolvedRelativeTerm, match="grace_offset"):
         _Relative(START).terms(package)
+
+
+def test_a_packages_invoice_generation_offset_becomes_the_contracts_invoice_generation_date() -> None:
+    """It was accepted on the package and dropped at provisioning; now the contract carries the date."""
+    package = _package()
+    package["usage_statement_schedule"]["invoice_generation_starting_at_offset"] = {"unit": "MONTHS", "value": 1}
+    request = ProvisionRequest(customer_id=CUSTOMER, package_id=PACKAGE, starting_at=START)
+    contract = resolve_contract_terms(request, package, Resolved(PACKAGE, RATE_CARD, None), "c", START, "me")
+    assert contract["usage_statement_schedule"]["invoice_generation_starting_at"] == "2027-02-28T00:00:00.000Z"
