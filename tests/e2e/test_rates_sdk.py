@@ -20,7 +20,7 @@ from metronome.types.v1 import ContractRetrieveRateScheduleResponse
 from metronome.types.v1.contracts import RateCardRetrieveRateScheduleResponse
 from metronome.types.v1.contracts.rate_cards import RateAddManyResponse, RateAddResponse, RateListResponse
 
-from tests.published.rates_from_sdk import DOCUMENT as RATES_DOCUMENT
+from tests.published import RATES_DOCUMENT
 
 from .conftest import TOKENS, local_stack
 from .test_fuzz_published import CHECKS
@@ -147,8 +147,8 @@ def test_a_migration_diff_names_the_price_change(client: Metronome, base_url: st
 
 
 def test_generated_requests_get_answers_in_the_published_shapes(base_url: str, card: dict[str, str]) -> None:
-    """schemathesis over the rate operations as the SDK types them (tests/published/rates_from_sdk.py), every
-    phase of the published run's configuration: no 5xx, and every answer in the published response shape."""
+    """schemathesis over Metronome's published rate operations (tests/published/metronome-rates-openapi.yaml),
+    every phase of the published run's configuration: no 5xx, and every answer in the published response shape."""
     command = [
         str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(PUBLISHED_CONFIG), "run",
         str(RATES_DOCUMENT), "--url", base_url, "-H", f"Authorization: Bearer {TOKENS['acme']}",

@@ -35,10 +35,3 @@ def test_every_operation_taking_a_uniqueness_key_documents_its_409() -> None:
                 keyed.append(path)
                 assert "409" in operation["responses"], path
     assert "/v1/packageMigrations/create" in keyed and "/v1/provisioningJobs/create" in keyed
-
-
-def test_the_published_rate_operations_match_the_installed_sdk() -> None:
-    """tests/published/metronome-rates-openapi.yaml is what rates_from_sdk.py makes of the SDK's types."""
-    from tests.published.rates_from_sdk import DOCUMENT, render
-
-    assert DOCUMENT.read_text() == render(), "stale: run python -m tests.published.rates_from_sdk"

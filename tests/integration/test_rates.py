@@ -95,6 +95,29 @@ def test_add_rate_names_its_own_fields(api: Api, catalog: dict[str, str]) -> Non
     assert api.post(f"{CARDS}/getRates", {"rate_card_id": MISSING, "at": JAN}).status == 404
 
 
+def test_the_published_minimum_config_is_kept_and_answered_where_published(api: Api, catalog: dict[str, str]) -> None:
+    """Metronome's published `Rate` and `CommitRate` carry `minimum_config` (the SDK's types do not yet);
+    addRate's published answer (`RateWithCommitRate`) has none on the rate itself."""
+    card, tokens = catalog["rate_card"], catalog["usage"]
+    commit = {"rate_type": "FLAT", "price": 2, "minimum_config": {"minimum": 0.7}}
+    body = flat(tokens, 2.5, JAN, minimum_config={"minimum": 12.34}, commit_rate=commit)
+    added = api.ok(f"{CARDS}/addRate", {**body, "rate_card_id": card})
+    assert "minimum_config" not in added and added["commit_rate"] == commit
+    [row] = api.ok(f"{CARDS}/getRates", {"rate_card_id": card, "at": APR})
+    assert (row["rate"]["minimum_config"], row["commit_rate"]) == ({"minimum": 12.34}, commit)
+    reply = api.post(f"{CARDS}/addRate", {**flat(tokens, 3, APR, minimum_config={"minimum": -1}), "rate_card_id": card})
+    assert reply.status == 400 and reply.message.startswith("minimum_config.minimum"), reply.body
+
+
+def test_get_rate_schedule_selectors_take_no_product_tags(api: Api, catalog: dict[str, str]) -> None:
+    """Published (and SDK) getRateSchedule selectors have no `product_tags`; getRates' do."""
+    card = catalog["rate_card"]
+    tagged = {"rate_card_id": card, "selectors": [{"product_tags": ["ai"]}]}
+    reply = api.post(f"{CARDS}/getRateSchedule", {**tagged, "starting_at": JAN})
+    assert reply.status == 400 and reply.message.startswith("selectors[0].product_tags"), reply.body
+    assert api.post(f"{CARDS}/getRates", {**tagged, "at": JAN}).status == 200
+
+
 def test_a_write_past_one_transaction_is_refused_whole(api: Api, catalog: dict[str, str]) -> None:
     before = scan_count()
     groups = [flat(catalog["usage"], 1, JAN, pricing_group_values={"n": str(i)}) for i in range(99)]

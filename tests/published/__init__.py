@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 DOCUMENT = Path(__file__).with_name("metronome-openapi.yaml")
+RATES_DOCUMENT = Path(__file__).with_name("metronome-rates-openapi.yaml")  # the rate operations (README.md)
 
 
 @cache

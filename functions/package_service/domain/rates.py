@@ -26,10 +26,17 @@ class RateTier(RequestModel):
     size: float | None = Field(default=None, gt=0)
 
 
+class MinimumConfig(RequestModel):
+    """Published (not yet in the SDK's types): the least a rate charges."""
+
+    minimum: float = Field(ge=0)
+
+
 class CommitRate(RequestModel):
     rate_type: RateKind
     price: float | None = Field(default=None, ge=0)
     tiers: list[RateTier] | None = None
+    minimum_config: MinimumConfig | None = None
 
 
 class RateInput(RequestModel):
@@ -45,6 +52,7 @@ class RateInput(RequestModel):
     custom_rate: dict[str, object] | None = None
     ending_before: Timestamp | None = None
     is_prorated: bool | None = None
+    minimum_config: MinimumConfig | None = None
     price: float | None = None
     pricing_group_values: dict[str, str] | None = None
     quantity: float | None = Field(default=None, ge=0)
@@ -100,6 +108,14 @@ class RateScheduleRequest(RequestModel):
     starting_at: Timestamp
     ending_before: Timestamp | None = None
     selectors: list[RateSelector] | None = None
+
+    @model_validator(mode="after")
+    def _no_product_tags(self) -> "RateScheduleRequest":
+        """getRateSchedule's published selectors (and the SDK's) have no `product_tags`, unlike getRates'."""
+        for index, selector in enumerate(self.selectors or []):
+            if selector.product_tags is not None:
+                raise ValueError(f"selectors[{index}].product_tags: is not a field of getRateSchedule's selectors")
+        return self
 
 
 class ContractRateScheduleRequest(RequestModel):
@@ -220,7 +236,7 @@ def wire_rate(rate: Doc) -> Doc:
     out: Doc = {"rate_type": rate["rate_type"]}
     if rate["rate_type"] != "PERCENTAGE":
         out["credit_type"] = credit_type(rate.get("credit_type_id"))
-    for name in ("custom_rate", "is_prorated", "price", "pricing_group_values", "quantity", "tiers"):
+    for name in ("custom_rate", "is_prorated", "minimum_config", "price", "pricing_group_values", "quantity", "tiers"):
         if name in rate:
             out[name] = rate[name]
     return out

@@ -72,8 +72,10 @@ def add_rates(
 
 
 def _added(rate: Doc) -> Doc:
-    """addRate's answer: the rate's price, and its commit rate if it has one."""
-    return wire_rate(rate) | ({"commit_rate": rate["commit_rate"]} if "commit_rate" in rate else {})
+    """addRate's answer: the rate's price, and its commit rate if it has one (published `RateWithCommitRate`:
+    no `minimum_config`)."""
+    price = {k: v for k, v in wire_rate(rate).items() if k != "minimum_config"}
+    return price | ({"commit_rate": rate["commit_rate"]} if "commit_rate" in rate else {})
 
 
 def _check_products(tenant: str, rates: list[RateInput], prefixes: list[str]) -> None:
