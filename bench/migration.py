@@ -89,7 +89,7 @@ def _migrate(principal: Any, from_package: str, to_package: str, url: str) -> di
 
 
 def run(small: int = 1_000, large: int = 10_000) -> list[str]:
-    from package_service.store.tokens import Principal
+    from package_service.domain.principal import Principal
 
     principal = Principal(TENANT, "bench")
     with embedded_dynamodb() as url:

@@ -22,6 +22,7 @@ from uuid import uuid4
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest, PayloadTooLarge, UniquenessKeyTaken
 from ..domain.jobs import Outcome
+from ..domain.principal import Principal
 from ..domain.provisioning import ProvisionRequest
 from ..store.jobs import JobRef, cohort_guard, contract_key, outcome_counter, outcome_items, record_outcome, result_put
 from ..store.packing import Writes, pack_items, packs
@@ -32,7 +33,6 @@ from ..store.records import (
     transaction_items,
     write_together,
 )
-from ..store.tokens import Principal
 from ..store.transaction import Failure
 from .provisioning import PackageOnDate
 

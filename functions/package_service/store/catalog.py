@@ -9,6 +9,7 @@ from ..domain.base import Alias, ArchiveFilter, format_timestamp
 from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate, RateCardUpdate
 from ..domain.catalog_view import present_product, present_rate_card, updated_rate_card
 from ..domain.errors import InvalidRequest
+from ..domain.principal import Principal
 from .audit import audited
 from .kinds import PRODUCT, RATE_CARD
 from .pages import list_records
@@ -26,7 +27,6 @@ from .records import (
     record_key,
     record_updates,
 )
-from .tokens import Principal
 
 
 def create_product(principal: Principal, request: ProductCreate, now: datetime, record_id: str | None = None) -> str:

@@ -29,6 +29,7 @@ from ..domain.customers import (
     present_customer,
 )
 from ..domain.errors import Conflict, InvalidRequest, NotFound, Unavailable
+from ..domain.principal import Principal
 from .audit import audited, entry_put, update_with_entry
 from .dynamo import Item, get_client, key, n, s, table_name, text, transact, translated_errors
 from .kinds import CUSTOMER
@@ -45,7 +46,6 @@ from .records import (
     put_record_guarded,
     record_key,
 )
-from .tokens import Principal
 from .transaction import Failure
 
 

@@ -29,6 +29,7 @@ from ..domain.migrations import (
     migration_status,
     refuse_past_dates,
 )
+from ..domain.principal import Principal
 from .audit import audited, update_with_entry
 from .counters import read_counts
 from .cursors import decode_cursor, encode_cursor
@@ -48,7 +49,6 @@ from .records import (
     record_key,
     record_pk,
 )
-from .tokens import Principal
 
 LABEL = "package migration"
 PHASE_DONE = {"PLANNING": "plan_fanned_out_at", "APPLYING": "apply_fanned_out_at"}
