@@ -24,9 +24,9 @@ from package_service.domain.migrations import MigrationCreate
 from package_service.domain.principal import Principal
 from package_service.services.migration_apply import apply_batch
 from package_service.services.migration_work import APPLY, PLAN, MigrationBatch, plan_batch
+from package_service.services.migrations import create_migration, get_migration
 from package_service.settings import get_settings
 from package_service.store.dynamo import get_client
-from package_service.store.migrations import create_migration, get_migration
 from tests.payloads import STRIPE, package_body
 
 from .conftest import Api, scan_count, table_on_server

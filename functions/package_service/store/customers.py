@@ -31,7 +31,7 @@ from ..domain.customers import (
 from ..domain.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from ..domain.principal import Principal
 from .audit import audited, entry_put, update_with_entry
-from .dynamo import Item, get_client, key, n, s, table_name, text, transact, translated_errors
+from .dynamo import Item, batch_get, get_client, key, n, s, table_name, text, transact, translated_errors
 from .kinds import CUSTOMER
 from .pages import list_records
 from .records import (
@@ -115,6 +115,12 @@ def _alias_guard(tenant: str, alias: str, customer_id: str) -> GuardedItem:
 
 def get_customer_record(principal: Principal, customer_id: str) -> StoredRecord:
     return get_record(principal.tenant_id, CUSTOMER, customer_id, "customer")
+
+
+def missing_customers(tenant: str, customer_ids: list[str]) -> list[str]:
+    """Those of `customer_ids` with no customer record (archived ones exist), in the order given."""
+    found = {text(item, "pk") for item in batch_get([record_key(tenant, CUSTOMER, c) for c in customer_ids])}
+    return [c for c in customer_ids if text(record_key(tenant, CUSTOMER, c), "pk") not in found]
 
 
 def get_customer(principal: Principal, customer_id: str) -> dict[str, Any]:

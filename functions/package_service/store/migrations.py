@@ -27,14 +27,13 @@ from ..domain.migrations import (
     MigrationFilter,
     MigrationStatus,
     migration_status,
-    refuse_past_dates,
 )
 from ..domain.principal import Principal
 from .audit import audited, update_with_entry
 from .counters import read_counts
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, batch_get, get_client, key, n, number, s, table_name, text, translated_errors
-from .kinds import CUSTOMER, MIGRATION, PACKAGE
+from .dynamo import Item, get_client, key, n, number, s, table_name, text, translated_errors
+from .kinds import MIGRATION, PACKAGE
 from .leases import DUE_PARTITION, due_sort_key
 from .pages import partition_page
 from .records import (
@@ -62,24 +61,10 @@ def listing_pk(tenant: str) -> str:
     return f"T#{tenant}#MIGRATIONS"
 
 
-def _refuse_unknown_customers(tenant: str, customer_ids: list[str] | None) -> None:
-    if not customer_ids:
-        return
-    found = {text(item, "pk") for item in batch_get([record_key(tenant, CUSTOMER, c) for c in customer_ids])}
-    unknown = [c for c in customer_ids if text(record_key(tenant, CUSTOMER, c), "pk") not in found]
-    if unknown:
-        more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
-        raise InvalidRequest(f"customer_ids: no customer {', '.join(unknown[:20])}{more}")
-
-
-def create_migration(
-    principal: Principal, request: MigrationCreate, now: datetime, record_id: str | None = None
-) -> str:
-    """Store the migration; planning is due at once (the Provisioner's next run starts it). Dates in the
-    past and customers that do not exist are refused (400 naming the field), nothing stored."""
+def put_migration(principal: Principal, request: MigrationCreate, now: datetime, record_id: str | None = None) -> str:
+    """Store the migration (services/migrations.py checks it first); planning is due at once (the
+    Provisioner's next run starts it)."""
     tenant = principal.tenant_id
-    refuse_past_dates(request.effective, now)
-    _refuse_unknown_customers(tenant, request.customer_ids)
     doc = {**new_record_doc(principal.token_name, request, now, record_id), **request.stored()}
     listed: Item = {
         **key(listing_pk(tenant), f"{doc['created_at']}#{doc['id']}"),
