@@ -31,7 +31,7 @@ from ..domain.customers import (
 from ..domain.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from ..domain.principal import Principal
 from .audit import audited, entry_put, update_with_entry
-from .dynamo import Item, batch_get, get_client, key, n, s, table_name, text, transact, translated_errors
+from .dynamo import Item, batch_get, get_client, key, n, s, table_name, text, text_or, transact, translated_errors
 from .kinds import CUSTOMER
 from .pages import list_records
 from .records import (
@@ -91,7 +91,7 @@ def create_customer(
     try:
         put_record_guarded(record)
     except ConditionFailed as taken:
-        holder = (taken.existing or {}).get("holder_id", {}).get("S", "another customer")
+        holder = text_or(taken.existing or {}, "holder_id", "another customer")
         alias = str(taken.detail)
         field = "ingest_aliases" if alias in doc.get("ingest_aliases", []) else "external_id"
         raise Conflict(f"{field}: {alias!r} already belongs to customer {holder}") from None
