@@ -94,10 +94,10 @@ def _interleaved(url: str) -> list[str]:
     from package_service.domain.audit import Change
     from package_service.domain.package import PackageCreate
     from package_service.domain.package_view import new_package_document
+    from package_service.domain.principal import Principal
     from package_service.store.audit import audited
     from package_service.store.dynamo import get_client
     from package_service.store.records import NewRecord, _transaction
-    from package_service.store.tokens import Principal
 
     client, request = get_client(), PackageCreate.model_validate(_package_body())
     # urllib3 on both sides (boto3 sends through it too), so the ratio compares the paths, not the

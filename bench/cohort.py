@@ -23,9 +23,9 @@ TENANT = "bench"
 def _catalog() -> tuple[str, Any]:
     from package_service.domain.catalog import ProductCreate, RateCardCreate
     from package_service.domain.package import PackageCreate
+    from package_service.domain.principal import Principal
     from package_service.store.catalog import create_product, create_rate_card
     from package_service.store.packages import create_package
-    from package_service.store.tokens import Principal
     from tests.payloads import package_body
 
     principal, now = Principal(TENANT, "bench"), datetime.now(UTC)

@@ -51,8 +51,8 @@ def _migrate(principal: Any, from_package: str, to_package: str, url: str) -> di
     from infra.event_sources import drain_queues_once
     from package_service.domain.migrations import MigrationApply, MigrationCreate
     from package_service.services.fanout import run_due_jobs
+    from package_service.services.migrations import apply_migration, create_migration, get_migration
     from package_service.store.dynamo import get_client
-    from package_service.store.migrations import apply_migration, create_migration, get_migration
 
     calls: Counter[str] = Counter()
     phase = {"name": ""}
@@ -89,7 +89,7 @@ def _migrate(principal: Any, from_package: str, to_package: str, url: str) -> di
 
 
 def run(small: int = 1_000, large: int = 10_000) -> list[str]:
-    from package_service.store.tokens import Principal
+    from package_service.domain.principal import Principal
 
     principal = Principal(TENANT, "bench")
     with embedded_dynamodb() as url:

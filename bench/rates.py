@@ -95,7 +95,7 @@ def _card_figures(principal: Any, rates: int) -> dict[str, tuple[float, int, int
 
 
 def run(small: int = 1_000, large: int = 10_000) -> list[str]:
-    from package_service.store.tokens import Principal
+    from package_service.domain.principal import Principal
 
     principal = Principal(TENANT, "bench")
     with embedded_dynamodb("bench-rates") as _:

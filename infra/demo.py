@@ -37,13 +37,14 @@ def seed() -> None:
     from package_service.domain.customers import CustomerCreate
     from package_service.domain.migrations import MigrationCreate
     from package_service.domain.package import PackageCreate
+    from package_service.domain.principal import Principal
     from package_service.domain.rates import RateInput
+    from package_service.services.migrations import create_migration
     from package_service.services.rates import add_rates
     from package_service.store.catalog import create_product, create_rate_card
     from package_service.store.customers import create_customer
-    from package_service.store.migrations import create_migration
     from package_service.store.packages import create_package
-    from package_service.store.tokens import Principal, create_token, find_principal
+    from package_service.store.tokens import create_token, find_principal
 
     principal, now = Principal(TENANT, TENANT), datetime.now(UTC)
     if find_principal(TOKEN) is not None:

@@ -130,8 +130,8 @@ def test_pages_in_both_orders_by_date_range_without_a_scan(
     from datetime import UTC, datetime, timedelta
 
     from package_service.domain.audit import Change
+    from package_service.domain.principal import Principal
     from package_service.store.audit import audited, entry_put
-    from package_service.store.tokens import Principal
 
     start = datetime(2026, 1, 1, tzinfo=UTC)
     acme, globex = Principal("acme", "acme-token"), Principal("globex", "globex-token")

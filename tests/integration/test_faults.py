@@ -21,12 +21,12 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
 from package_service.domain.migrations import MigrationCreate
+from package_service.domain.principal import Principal
 from package_service.services.migration_apply import apply_batch
 from package_service.services.migration_work import APPLY, PLAN, MigrationBatch, plan_batch
+from package_service.services.migrations import create_migration, get_migration
 from package_service.settings import get_settings
 from package_service.store.dynamo import get_client
-from package_service.store.migrations import create_migration, get_migration
-from package_service.store.tokens import Principal
 from tests.payloads import STRIPE, package_body
 
 from .conftest import Api, scan_count, table_on_server

@@ -12,12 +12,12 @@ import pytest
 from infra.event_sources import drain_queues_once, scheduled_event
 from infra.lambda_runtime import LocalContext
 from package_service.domain.customers import CustomerCreate, with_delivery_method
+from package_service.domain.principal import Principal
 from package_service.services import cohorts, fanout
 from package_service.services.fanout import run_due_jobs
 from package_service.store import records
 from package_service.store.customers import create_customer
 from package_service.store.dynamo import get_client
-from package_service.store.tokens import Principal
 from tests.payloads import STRIPE, package_body
 
 from .conftest import TABLE, Api

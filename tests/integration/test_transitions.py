@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from package_service.domain.principal import Principal
 from package_service.domain.provisioning import ProvisionRequest
 from package_service.services import contracts
-from package_service.store.tokens import Principal
 from tests.payloads import STRIPE, package_body
 
 from .conftest import Api, scan_count

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from .base import Aliases, Id, NonEmptyStr, RequestModel, Timestamp
+from .errors import InvalidRequest
 
 
 def _pro_service(value: object) -> object:
@@ -104,3 +105,11 @@ class RateCardUpdate(RequestModel):
 
 class RateCardRef(RequestModel):
     id: Id
+
+
+def refuse_own_component(request: ProductUpdate) -> None:
+    """A product cannot be a component of itself (400 naming the position)."""
+    components = request.composite_product_ids or []
+    if request.product_id in components:
+        index = components.index(request.product_id)
+        raise InvalidRequest(f"composite_product_ids[{index}]: a product cannot be a component of itself")

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from ..domain.base import QueryTimestamp
 from ..domain.errors import InvalidRequest
-from ..store.audit import AuditQuery, list_entries
+from ..services import audit
 from .common import Cursor, Limit, principal
 
 router = Router()
@@ -40,18 +40,7 @@ def list_audit_logs(
         raise InvalidRequest(f"{missing}: resource_type and resource_id are given together or not at all")
     if starting_on and ending_before and ending_before <= starting_on:
         raise InvalidRequest("ending_before: must be after starting_on")
-    first = AuditQuery.first_page(sort or "date_asc", starting_on, ending_before, resource_type, resource_id)
-    query = first
-    if next_page is not None:
-        # The SDK sends the first page's parameters again with next_page: the same ones are fine, others not.
-        query = AuditQuery.from_cursor(next_page)
-        for name, given, mine, kept in [
-            ("starting_on", starting_on, first.lowest, query.lowest),
-            ("ending_before", ending_before, first.highest, query.highest),
-            ("sort", sort, first.sort, query.sort),
-            ("resource_type", resource_type, first.resource, query.resource),
-        ]:
-            if given is not None and mine != kept:
-                raise InvalidRequest(f"{name}: differs from the next_page cursor's; start a new listing instead")
-    entries, cursor = list_entries(principal(router).tenant_id, query, limit)
+    entries, cursor = audit.list_audit_logs(
+        principal(router), limit, next_page, starting_on, ending_before, sort, resource_type, resource_id
+    )
     return {"data": entries, "next_page": cursor}

@@ -15,7 +15,7 @@ from ..domain.catalog import (
     RateCardRef,
     RateCardUpdate,
 )
-from ..store import catalog
+from ..services import catalog
 from .common import Cursor, Limit, now, page, principal
 
 router = Router()

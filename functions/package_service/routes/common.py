@@ -13,8 +13,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from ..domain.audit import RequestInfo
 from ..domain.base import RequestModel
 from ..domain.errors import DomainError
+from ..domain.principal import Principal
 from ..settings import get_settings
-from ..store.tokens import Principal
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (default 10, at most 100).")]
 Cursor = Annotated[str | None, Query(description="The `next_page` of the previous page.")]

@@ -12,7 +12,6 @@ from ..domain.contract import ContractCreate, check_contract_rules
 from ..domain.provisioning import ProvisionRequest
 from ..observability import metrics
 from ..services import contracts as contract_service
-from ..store import contracts
 from .common import Cursor, Limit, now, page, principal
 
 router = Router()
@@ -85,12 +84,12 @@ def preview_contract(body: Annotated[ProvisionRequest, Body()]) -> dict[str, Any
 
 @router.post("/v1/contracts/get", summary="Get a contract", tags=TAGS)
 def get_contract(body: Annotated[ContractRef, Body()]) -> dict[str, Any]:
-    return {"data": contracts.get_contract(principal(router), body.contract_id, body.customer_id)}
+    return {"data": contract_service.get_contract(principal(router), body.contract_id, body.customer_id)}
 
 
 @router.post("/v1/contracts/list", summary="List a customer's contracts", tags=TAGS)
 def list_contracts(body: Annotated[ContractList, Body()]) -> dict[str, Any]:
-    data, cursor = contracts.list_contracts(
+    data, cursor = contract_service.list_contracts(
         principal(router), body.customer_id, body.covering_date, body.starting_at, body.include_archived,
         body.limit, body.cursor,
     )  # fmt: skip
@@ -99,7 +98,7 @@ def list_contracts(body: Annotated[ContractList, Body()]) -> dict[str, Any]:
 
 @router.post("/v1/contracts/archive", summary="Archive a contract", tags=TAGS)
 def archive_contract(body: Annotated[ContractArchive, Body()]) -> dict[str, Any]:
-    contracts.archive_contract(principal(router), body.contract_id, body.customer_id, now())
+    contract_service.archive_contract(principal(router), body.contract_id, body.customer_id, now())
     return {"data": {"id": body.contract_id}}
 
 
@@ -108,7 +107,7 @@ def list_contracts_on_package(
     body: Annotated[ContractsOnPackage, Body()], limit: Limit = 10, next_page: Cursor = None
 ) -> dict[str, Any]:
     return page(
-        *contracts.list_contracts_on_package(
+        *contract_service.list_contracts_on_package(
             principal(router), body.package_id, body.covering_date, body.starting_at, body.include_archived,
             limit, next_page,
         )

@@ -14,10 +14,9 @@ from ..domain.customers import (
     CustomerRef,
     GetBillingConfigurations,
     SetBillingConfigurations,
-    with_delivery_method,
 )
 from ..domain.errors import InvalidRequest
-from ..store import customers
+from ..services import customers
 from .common import Cursor, Limit, now, page, principal
 
 router = Router()
@@ -26,10 +25,6 @@ TAGS = ["Customers"]
 
 @router.post("/v1/customers", summary="Create a customer", tags=TAGS)
 def create_customer(body: Annotated[CustomerCreate, Body()]) -> dict[str, Any]:
-    tenant, field = principal(router).tenant_id, "customer_billing_provider_configurations"
-    configs = body.customer_billing_provider_configurations or []
-    resolved = [with_delivery_method(tenant, config, f"{field}[{i}]") for i, config in enumerate(configs)]
-    body = body.model_copy(update={field: resolved or None})
     doc = customers.create_customer(principal(router), body, now())
     fields = ("id", "name", "external_id", "custom_fields")
     return {"data": {**{k: doc.get(k) for k in fields}, "ingest_aliases": doc.get("ingest_aliases", [])}}
@@ -89,9 +84,7 @@ def archive_customer(body: Annotated[CustomerRef, Body()]) -> dict[str, Any]:
 
 @router.post("/v1/setCustomerBillingProviderConfigurations", summary="Add billing provider configurations", tags=TAGS)
 def set_billing_configurations(body: Annotated[SetBillingConfigurations, Body()]) -> dict[str, Any]:
-    tenant = principal(router).tenant_id
-    pairs = [(item.customer_id, with_delivery_method(tenant, item, f"data[{i}]")) for i, item in enumerate(body.data)]
-    return {"data": customers.set_billing_configs(principal(router), pairs, now())}
+    return {"data": customers.set_billing_configs(principal(router), body, now())}
 
 
 @router.post("/v1/getCustomerBillingProviderConfigurations", summary="Billing provider configurations", tags=TAGS)

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from ..domain.jobs import JobCreate, JobRef
-from ..store import jobs
+from ..services import jobs
 from .common import Cursor, Limit, now, page, principal
 
 router = Router()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from ..domain.migrations import MigrationApply, MigrationCreate, MigrationFilter, MigrationRef
-from ..store import migrations
+from ..services import migrations
 from .common import Cursor, Limit, now, page, principal
 
 router = Router()

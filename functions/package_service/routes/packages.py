@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from ..domain.base import Id, ListRequest, RequestModel
-from ..domain.package import PackageCreate, check_package_rules
+from ..domain.package import PackageCreate
 from ..observability import metrics
-from ..store import packages
+from ..services import packages
 from .common import Cursor, Limit, now, page, principal
 
 router = Router()
@@ -21,7 +21,6 @@ class PackageRef(RequestModel):
 
 @router.post("/v1/packages/create", summary="Create a package", tags=["Packages"])
 def create_package(body: Annotated[PackageCreate, Body()]) -> dict[str, Any]:
-    check_package_rules(body)
     package_id = packages.create_package(principal(router), body, now())
     metrics.add_metric(name="PackagesCreated", unit=MetricUnit.Count, value=1)
     return {"data": {"id": package_id}}

@@ -12,12 +12,12 @@ from uuid import uuid4
 
 from ..domain.contract import ContractCreate, contract_products, custom_contract_document
 from ..domain.errors import InvalidRequest
+from ..domain.principal import Principal
 from ..domain.provisioning import Resolved, matching_config
 from ..store.customers import billing_configs
 from ..store.dynamo import Item, batch_get, text
 from ..store.kinds import CONTRACT, CUSTOMER, PRODUCT, RATE_CARD
 from ..store.records import ReferenceCheck, StoredRecord, alias_key, current_product_name, record_key
-from ..store.tokens import Principal
 from .provisioning import (
     ContractPlan,
     active_customer,

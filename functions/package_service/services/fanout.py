@@ -14,11 +14,11 @@ from typing import Any
 from ..domain.base import parse_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.jobs import MESSAGE_SIZE, chunks
+from ..domain.principal import Principal
 from ..store.jobs import chunk_sent, claim_job, cohort_chunk, fail_job
 from ..store.kinds import MIGRATION
 from ..store.leases import SAFETY_MARGIN_MS, Claim, claim, due_records, release, work_done
 from ..store.queue import send_messages
-from ..store.tokens import Principal
 from .cohorts import CohortBatch
 from .migration_fanout import fan_out_migration
 from .provisioning import PackageOnDate

@@ -24,7 +24,7 @@ from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migrations import RowStatus
 from ..domain.provisioning import CoTerm, ProvisionRequest, Transition
 from ..store.audit import background_entry
-from ..store.dynamo import Item, batch_get, maybe_text, s, table_name, text, transact
+from ..store.dynamo import Item, batch_get, maybe_text, s, table_name, text, text_or, transact
 from ..store.kinds import CONTRACT
 from ..store.packing import Writes, failed_entries, pack_items, packs
 from ..store.records import (
@@ -55,7 +55,7 @@ def apply_batch(batch: MigrationBatch, now: datetime) -> dict[str, int]:
     groups: dict[tuple[str, str, str], list[Item]] = defaultdict(list)
     for row in rows:
         if text(row, "row_status") == "PLANNED":
-            term = row.get("successor_term", {}).get("S", "FULL_TERM")
+            term = text_or(row, "successor_term", "FULL_TERM")
             groups[(text(row, "to_package_id"), text(row, "effective_at"), term)].append(row)
     tally: Counter[str] = Counter()
     for (package_id, at, _), group in groups.items():

@@ -18,6 +18,7 @@ from ..domain.base import format_timestamp, parse_timestamp
 from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migration_diff import term_diff
 from ..domain.migrations import CannotMove, RowStatus, check_movable, effective_at
+from ..domain.principal import Principal
 from ..domain.provisioning import CoTerm, ProvisionRequest
 from ..store.counters import counter_update
 from ..store.dynamo import Item, batch_get, key, s, table_name, text, transact
@@ -32,7 +33,6 @@ from ..store.records import (
     record_key,
     record_pk,
 )
-from ..store.tokens import Principal
 from ..store.transitions import contract_doc, transitions_out
 from .provisioning import PackageOnDate
 from .rates import PriceBook

@@ -17,6 +17,7 @@ from ..domain.audit import AuditEntry
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.package_view import named_product_ids
+from ..domain.principal import Principal
 from ..domain.provisioning import (
     ContractStart,
     CoTerm,
@@ -40,7 +41,6 @@ from ..store.records import (
     record_from_item,
     record_key,
 )
-from ..store.tokens import Principal
 from ..store.transitions import transition_items
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from ..domain.audit import Change
 from ..domain.catalog_view import present_product
 from ..domain.errors import InvalidRequest, NotFound, Unavailable
+from ..domain.principal import Principal
 from ..domain.rate_overrides import contract_rate_schedule, price_diff, prices_at
 from ..domain.rates import (
     NOT_YET_READ,
@@ -38,7 +39,6 @@ from ..store.cursors import decode_cursor, encode_cursor
 from ..store.kinds import CONTRACT, PRODUCT, RATE_CARD
 from ..store.rates import read_lanes, write_lanes
 from ..store.records import ConcurrentChange, get_record, get_records, record_updates
-from ..store.tokens import Principal
 from ..store.transitions import contract_doc
 
 Doc = dict[str, Any]

@@ -17,9 +17,9 @@ from typing import Any, Literal
 from ..domain.audit import Actor, AuditEntry, Change, RequestInfo, new_entry
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest, Unavailable
+from ..domain.principal import Principal
 from .cursors import decode_cursor, encode_cursor
 from .dynamo import Item, get_client, key, s, table_name, text, transact, translated_errors
-from .tokens import Principal
 
 RECORD_TYPE = "AUDIT"
 _LOWEST, _HIGHEST = "0", "~"  # below and above every "<timestamp>#<id>"

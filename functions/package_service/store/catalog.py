@@ -8,7 +8,7 @@ from ..domain.audit import Change
 from ..domain.base import Alias, ArchiveFilter, format_timestamp
 from ..domain.catalog import ProductCreate, ProductUpdate, RateCardCreate, RateCardUpdate
 from ..domain.catalog_view import present_product, present_rate_card, updated_rate_card
-from ..domain.errors import InvalidRequest
+from ..domain.principal import Principal
 from .audit import audited
 from .kinds import PRODUCT, RATE_CARD
 from .pages import list_records
@@ -26,7 +26,6 @@ from .records import (
     record_key,
     record_updates,
 )
-from .tokens import Principal
 
 
 def create_product(principal: Principal, request: ProductCreate, now: datetime, record_id: str | None = None) -> str:
@@ -53,9 +52,6 @@ def update_product(principal: Principal, request: ProductUpdate, now: datetime) 
     """Append the update to the product's `updates` (its document stays as created): one transaction
     with the checks of any new components; an archived product cannot be updated."""
     tenant, product_id = principal.tenant_id, request.product_id
-    if product_id in (request.composite_product_ids or []):
-        index = (request.composite_product_ids or []).index(product_id)
-        raise InvalidRequest(f"composite_product_ids[{index}]: a product cannot be a component of itself")
     update = {
         **request.model_dump(mode="json", exclude_none=True, exclude={"product_id"}),
         "starting_at": format_timestamp(request.starting_at),

@@ -14,6 +14,7 @@ from ..domain.base import format_timestamp
 from ..domain.contract_view import present_contract
 from ..domain.errors import NotFound, PackageNotFound
 from ..domain.package_view import named_product_ids
+from ..domain.principal import Principal
 from .audit import audited, update_with_entry
 from .cursors import decode_cursor, encode_cursor
 from .dynamo import Item, get_client, maybe_text, query_at_least, s, table_name, text, translated_errors
@@ -27,7 +28,6 @@ from .records import (
     record_key,
     uniqueness_key_item_key,
 )
-from .tokens import Principal
 from .transitions import contract_doc
 
 

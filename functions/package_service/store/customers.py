@@ -29,8 +29,9 @@ from ..domain.customers import (
     present_customer,
 )
 from ..domain.errors import Conflict, InvalidRequest, NotFound, Unavailable
+from ..domain.principal import Principal
 from .audit import audited, entry_put, update_with_entry
-from .dynamo import Item, get_client, key, n, s, table_name, text, transact, translated_errors
+from .dynamo import Item, batch_get, get_client, key, n, s, table_name, text, text_or, transact, translated_errors
 from .kinds import CUSTOMER
 from .pages import list_records
 from .records import (
@@ -45,7 +46,6 @@ from .records import (
     put_record_guarded,
     record_key,
 )
-from .tokens import Principal
 from .transaction import Failure
 
 
@@ -91,7 +91,7 @@ def create_customer(
     try:
         put_record_guarded(record)
     except ConditionFailed as taken:
-        holder = (taken.existing or {}).get("holder_id", {}).get("S", "another customer")
+        holder = text_or(taken.existing or {}, "holder_id", "another customer")
         alias = str(taken.detail)
         field = "ingest_aliases" if alias in doc.get("ingest_aliases", []) else "external_id"
         raise Conflict(f"{field}: {alias!r} already belongs to customer {holder}") from None
@@ -115,6 +115,12 @@ def _alias_guard(tenant: str, alias: str, customer_id: str) -> GuardedItem:
 
 def get_customer_record(principal: Principal, customer_id: str) -> StoredRecord:
     return get_record(principal.tenant_id, CUSTOMER, customer_id, "customer")
+
+
+def missing_customers(tenant: str, customer_ids: list[str]) -> list[str]:
+    """Those of `customer_ids` with no customer record (archived ones exist), in the order given."""
+    found = {text(item, "pk") for item in batch_get([record_key(tenant, CUSTOMER, c) for c in customer_ids])}
+    return [c for c in customer_ids if text(record_key(tenant, CUSTOMER, c), "pk") not in found]
 
 
 def get_customer(principal: Principal, customer_id: str) -> dict[str, Any]:

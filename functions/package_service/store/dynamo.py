@@ -120,6 +120,12 @@ def maybe_text(item: Item, name: str) -> str | None:
     return None if value is None else value.get("S")
 
 
+def text_or(item: Item, name: str, default: str) -> str:
+    """A string attribute, `default` when the item lacks it."""
+    value = item.get(name)
+    return default if value is None else str(value["S"])
+
+
 def number(item: Item, name: str, default: int = 0) -> int:
     """A number attribute (`default` when absent)."""
     value = item.get(name)

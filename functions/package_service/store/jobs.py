@@ -20,6 +20,7 @@ from ..domain.audit import PROVISIONER, Change
 from ..domain.base import format_timestamp
 from ..domain.errors import InvalidRequest
 from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, Outcome, chunks, present_job
+from ..domain.principal import Principal
 from .audit import audited, background_entry, update_with_entry
 from .counters import counter_key, counter_update, read_counts
 from .dynamo import Item, get_client, key, maybe_text, n, s, table_name, text, translated_errors
@@ -35,7 +36,6 @@ from .records import (
     record_key,
     uniqueness_key_item_key,
 )
-from .tokens import Principal
 from .transaction import Failure
 
 COHORT_RETENTION = timedelta(days=30)

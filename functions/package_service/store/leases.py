@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from ..domain.audit import AuditEntry
 from ..domain.base import format_timestamp
 from .audit import update_with_entry
-from .dynamo import Item, get_client, number, s, table_name, text, translated_errors
+from .dynamo import Item, get_client, maybe_text, number, s, table_name, text, translated_errors
 from .records import StoredRecord, record_from_item, record_key
 
 DUE_PARTITION = "DUEJOBS"
@@ -47,8 +47,7 @@ class Claim:
         return number(self.record.item, name)
 
     def text(self, name: str) -> str | None:
-        value = self.record.item.get(name, {}).get("S")
-        return str(value) if value is not None else None
+        return maybe_text(self.record.item, name)
 
 
 def due_sort_key(run_at: str, tenant: str, record_id: str) -> str:

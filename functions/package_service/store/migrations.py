@@ -19,21 +19,19 @@ from typing import Any
 
 from ..domain.audit import Change
 from ..domain.base import format_timestamp
-from ..domain.errors import InvalidRequest
 from ..domain.migrations import (
     COUNTS,
-    MigrationApply,
     MigrationCreate,
     MigrationFilter,
     MigrationStatus,
     migration_status,
-    refuse_past_dates,
 )
+from ..domain.principal import Principal
 from .audit import audited, update_with_entry
 from .counters import read_counts
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, batch_get, get_client, key, n, number, s, table_name, text, translated_errors
-from .kinds import CUSTOMER, MIGRATION, PACKAGE
+from .dynamo import Item, get_client, key, n, number, s, table_name, text, translated_errors
+from .kinds import MIGRATION, PACKAGE
 from .leases import DUE_PARTITION, due_sort_key
 from .pages import partition_page
 from .records import (
@@ -48,7 +46,6 @@ from .records import (
     record_key,
     record_pk,
 )
-from .tokens import Principal
 
 LABEL = "package migration"
 PHASE_DONE = {"PLANNING": "plan_fanned_out_at", "APPLYING": "apply_fanned_out_at"}
@@ -62,24 +59,10 @@ def listing_pk(tenant: str) -> str:
     return f"T#{tenant}#MIGRATIONS"
 
 
-def _refuse_unknown_customers(tenant: str, customer_ids: list[str] | None) -> None:
-    if not customer_ids:
-        return
-    found = {text(item, "pk") for item in batch_get([record_key(tenant, CUSTOMER, c) for c in customer_ids])}
-    unknown = [c for c in customer_ids if text(record_key(tenant, CUSTOMER, c), "pk") not in found]
-    if unknown:
-        more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
-        raise InvalidRequest(f"customer_ids: no customer {', '.join(unknown[:20])}{more}")
-
-
-def create_migration(
-    principal: Principal, request: MigrationCreate, now: datetime, record_id: str | None = None
-) -> str:
-    """Store the migration; planning is due at once (the Provisioner's next run starts it). Dates in the
-    past and customers that do not exist are refused (400 naming the field), nothing stored."""
+def put_migration(principal: Principal, request: MigrationCreate, now: datetime, record_id: str | None = None) -> str:
+    """Store the migration (services/migrations.py checks it first); planning is due at once (the
+    Provisioner's next run starts it)."""
     tenant = principal.tenant_id
-    refuse_past_dates(request.effective, now)
-    _refuse_unknown_customers(tenant, request.customer_ids)
     doc = {**new_record_doc(principal.token_name, request, now, record_id), **request.stored()}
     listed: Item = {
         **key(listing_pk(tenant), f"{doc['created_at']}#{doc['id']}"),
@@ -198,20 +181,9 @@ def plan_row_view(item: Item) -> dict[str, Any]:
     return row
 
 
-def _refuse(field: str, migration_id: str, status: str, what: str) -> InvalidRequest:
-    return InvalidRequest(f"{field}: migration {migration_id} is {status}; {what}")
-
-
-def apply_migration(principal: Principal, request: MigrationApply, now: datetime) -> str:
-    """Schedule the apply at `run_at` (default now). Asking again once applying (whatever `run_at`) is a
-    no-op, so a retried request is safe: the first request's `run_at` stands."""
-    migration_id = request.migration_id
-    counts, status = _read(principal, migration_id)[1:]
-    run_at = format_timestamp(request.run_at or now)
-    if status in ("APPLYING", "COMPLETED"):
-        return migration_id  # applied already, at the run_at first asked for (get answers it): a no-op
-    if status != "PLANNED":
-        raise _refuse("migration_id", migration_id, status, "only a PLANNED migration can be applied")
+def schedule_apply(principal: Principal, migration_id: str, run_at: str, planned: int, now: datetime) -> bool:
+    """Apply at `run_at`, provided planning is done and nothing moved the status since it was read
+    (False: it did, nothing written)."""
     apply = {
         "TableName": table_name(),
         "Key": record_key(principal.tenant_id, MIGRATION, migration_id),
@@ -227,18 +199,14 @@ def apply_migration(principal: Principal, request: MigrationApply, now: datetime
             ":when": s(due_sort_key(run_at, principal.tenant_id, migration_id)),
         },
     }
-    description = f"applying the plan ({counts.get('planned', 0)} contracts to move) at {run_at}"
+    description = f"applying the plan ({planned} contracts to move) at {run_at}"
     entry = audited(principal, Change("package_migration", migration_id, "apply", description), now)
-    if update_with_entry(apply, entry) is not None:
-        raise _refuse("migration_id", migration_id, "no longer PLANNED", "read it again")
-    return migration_id
+    return update_with_entry(apply, entry) is None
 
 
-def cancel_migration(principal: Principal, migration_id: str, now: datetime) -> None:
-    """Cancel while planning, planned, or applying at a run_at not reached yet (idempotent)."""
-    status = _read(principal, migration_id)[2]
-    if status == "CANCELLED":
-        return
+def mark_cancelled(principal: Principal, migration_id: str, status: str, now: datetime) -> bool:
+    """Cancel, provided applying has not started (False: it has, nothing written); `status` is the one
+    read before, for the audit entry."""
     cancel = {
         "TableName": table_name(),
         "Key": record_key(principal.tenant_id, MIGRATION, migration_id),
@@ -255,7 +223,4 @@ def cancel_migration(principal: Principal, migration_id: str, now: datetime) -> 
         },
     }
     entry = audited(principal, Change("package_migration", migration_id, "cancel", f"cancelled while {status}"), now)
-    if update_with_entry(cancel, entry) is not None:
-        now_status = _read(principal, migration_id)[2]
-        if now_status != "CANCELLED":  # a concurrent cancel is this one's retry: done, recorded once
-            raise _refuse("migration_id", migration_id, now_status, "applying has started")
+    return update_with_entry(cancel, entry) is None

@@ -10,6 +10,7 @@ from ..domain.audit import Change
 from ..domain.base import ArchiveFilter
 from ..domain.package import PackageCreate, referenced_products
 from ..domain.package_view import named_product_ids, new_package_document, present_package
+from ..domain.principal import Principal
 from .audit import audited
 from .dynamo import batch_get
 from .kinds import PACKAGE, PRODUCT, RATE_CARD
@@ -28,7 +29,6 @@ from .records import (
     record_from_item,
     record_key,
 )
-from .tokens import Principal
 
 
 def create_package(principal: Principal, request: PackageCreate, now: datetime, record_id: str | None = None) -> str:

@@ -324,7 +324,7 @@ def _raise_for_cancellation(record: NewRecord, reasons: list[Any], tx: Transacti
         if entry.failure is Failure.RECORD_EXISTS:  # only possible when a caller chose the id (seeding)
             raise InvalidRequest(f"id: {record.kind.lower()} {record.doc['id']} already exists")
         if entry.failure is Failure.UNIQUENESS_KEY_TAKEN:
-            holder = reason.get("Item", {}).get("holder_id", {}).get("S")
+            holder = maybe_text(reason.get("Item", {}), "holder_id")
             raise UniquenessKeyTaken(record.kind.lower().replace("_", " "), record.uniqueness_key or "", holder)
         if entry.failure is Failure.REFERENCE:
             raise entry.detail.failure()

@@ -13,23 +13,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..domain.audit import RequestInfo
 from ..domain.base import format_timestamp
 from ..domain.errors import Conflict, InvalidRequest, NotFound
+from ..domain.principal import Principal
 from .dynamo import get_client, key, s, table_name, text, translated_errors
 
 _HASH = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the tenant every record is scoped to, the token's name (`created_by`) and actor id
-    (the audit log's: see actor_id), and the API request being served (None elsewhere)."""
-
-    tenant_id: str
-    token_name: str
-    token_id: str = ""
-    request: RequestInfo | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The package's layers run one way: handlers -> routes -> services -> store -> domain (a layer may skip
-the ones below it, never call up), with no import cycle between modules, no AWS SDK in domain/, and no
-module past ~400 lines (docs/decisions/0015-layers.md)."""
+the ones below it, never call up; but a route reaches the store only through a service), with no import
+cycle between modules, no AWS SDK in domain/, and no module past ~400 lines (docs/decisions/0015-layers.md)."""
 
 import ast
 from pathlib import Path
@@ -52,6 +52,12 @@ def test_no_module_imports_a_layer_above_its_own(module: str) -> None:
     assert own is not None
     upward = sorted(i for i in GRAPH[module] if (_layer(i) or -1) > own)
     assert not upward, f"{module} imports from a layer above it: {upward}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) == LAYERS["routes"]))
+def test_routes_reach_the_store_only_through_services(module: str) -> None:
+    store = sorted(i for i in GRAPH[module] if _layer(i) == LAYERS["store"])
+    assert not store, f"{module} imports the store: {store}; call a service (services/) instead"
 
 
 def test_the_domain_has_no_aws_sdk() -> None:
