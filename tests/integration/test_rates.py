@@ -118,15 +118,6 @@ def test_get_rate_schedule_selectors_take_no_product_tags(api: Api, catalog: dic
     assert api.post(f"{CARDS}/getRates", {**tagged, "at": JAN}).status == 200
 
 
-def test_a_write_past_one_transaction_is_refused_whole(api: Api, catalog: dict[str, str]) -> None:
-    before = scan_count()
-    groups = [flat(catalog["usage"], 1, JAN, pricing_group_values={"n": str(i)}) for i in range(99)]
-    reply = _add_rates(api, catalog, {"rates": groups})
-    assert reply.status == 400 and reply.message.startswith("rates: at most 98"), reply.body
-    assert scan_count() == before
-    assert _add_rates(api, catalog, {"rates": groups[:98]}).status == 200
-
-
 def test_contract_rate_schedule_applies_the_packages_overrides_in_three_calls(
     api: Api, world: dict[str, str], dynamodb_calls: Counter[str]
 ) -> None:

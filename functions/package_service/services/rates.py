@@ -1,13 +1,17 @@
 """Rates: add them to a rate card, list them as of a date or over time, and price a contract with them.
 
-DynamoDB calls per operation (docs/data-model.md keeps the table):
-- addRate / addRates: the rate card (GetItem), its products (BatchGetItem per 100), the lanes (Query),
-  one TransactWriteItems — 4 calls; a concurrent write to the same lanes retries the read and write.
-- getRates / getRateSchedule: the lanes (Query) and their products (BatchGetItem) — 2 calls.
-- getContractRateSchedule: the contract (GetItem), the lanes (Query), their products (BatchGetItem) — 3.
-Each Query is one call per MB of lanes, each BatchGetItem one per 100 products."""
+DynamoDB calls per operation (docs/data-model.md keeps the table); "the chunks" is one Query while the
+card's compressed rates fit its 1 MB page (store/rates.py: ~150,000 of the benchmark's rates):
+- addRate / addRates: the rate card (GetItem), its products (BatchGetItem per 100), the chunks (Query),
+  one TransactWriteItems — 4 calls; a concurrent write to the same chunks retries the read and write.
+- getRates / getRateSchedule: the chunks from the cursor's on (Query) and the page's products
+  (BatchGetItem) — 2 calls.
+- getContractRateSchedule: the contract (GetItem), the chunks (Query), the page's products (BatchGetItem)
+  — 3 calls. Tag selectors or overrides naming tags read the products of every rate read instead (one
+  BatchGetItem per 100)."""
 
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +29,9 @@ from ..domain.rates import (
     RateScheduleRequest,
     RateSelector,
     add_to_lanes,
+    lane_of,
     needs_product_tags,
+    order_key,
     page_after,
     rates_at,
     rates_between,
@@ -37,7 +43,7 @@ from ..domain.rates import (
 from ..store.audit import audited
 from ..store.cursors import decode_cursor, encode_cursor
 from ..store.kinds import CONTRACT, PRODUCT, RATE_CARD
-from ..store.rates import read_lanes, write_lanes
+from ..store.rates import Chunk, chunk_start, read_chunk_pages, read_chunks, write_lanes
 from ..store.records import ConcurrentChange, get_record, get_records, record_updates
 from ..store.transitions import contract_doc
 
@@ -54,10 +60,10 @@ def add_rates(
     get_record(tenant, RATE_CARD, rate_card_id, "rate card")
     _check_products(tenant, rates, prefixes)
     product_ids = {rate.product_id for rate in rates}
-    only = next(iter(product_ids)) if len(product_ids) == 1 else None
     for _ in range(_WRITE_ATTEMPTS):
-        read = read_lanes(tenant, rate_card_id, only)
-        changed = add_to_lanes({name: lane.rates for name, lane in read.items()}, rates, prefixes)
+        read = read_chunks(tenant, rate_card_id)
+        lanes = {lane_of(lane[0]): lane for chunk in read for lane in chunk.lanes}
+        changed = add_to_lanes(lanes, rates, prefixes)
         noun = "rate" if len(rates) == 1 else f"{len(rates)} rates"
         products = ", ".join(sorted(product_ids))
         change = Change("rate_card", rate_card_id, "update", f"added {noun} to rate card {rate_card_id} ({products})")
@@ -65,7 +71,7 @@ def add_rates(
             write_lanes(tenant, rate_card_id, changed, read, audited(principal, change, now))
             break
         except ConcurrentChange:
-            continue  # another write changed these lanes since they were read: read again, rules again
+            continue  # another write changed these chunks since they were read: read again, rules again
     else:
         raise Unavailable(f"the rates of rate card {rate_card_id} kept changing; retry")
     return [_added(rate.model_dump(mode="json", exclude_none=True)) for rate in rates]
@@ -96,61 +102,90 @@ def _products(tenant: str, product_ids: set[str], now: datetime) -> dict[str, Pr
     return products
 
 
-def _lanes(tenant: str, rate_card_id: str, must_exist: bool = True) -> list[list[Doc]]:
-    """The card's lanes. The Query cannot tell a card without rates from no card at all: only when it
-    comes back empty does a GetItem tell them apart (404 for a card the tenant lacks)."""
-    lanes = read_lanes(tenant, rate_card_id)
-    if not lanes and must_exist:
-        get_record(tenant, RATE_CARD, rate_card_id, "rate card")
-    return [lane.rates for _, lane in sorted(lanes.items())]
+def _rates(tenant: str, rate_card_id: str) -> list[Doc]:
+    return [rate for chunk in read_chunks(tenant, rate_card_id) for lane in chunk.lanes for rate in lane]
 
 
-def _page(rows: list[Doc], limit: int, cursor: str | None) -> tuple[list[Doc], str | None]:
-    after = decode_cursor(cursor, "after")[0] if cursor else None
-    chunk, last = page_after(rows, after, limit)
-    return chunk, encode_cursor({"after": last}) if last else None
+RowsFor = Callable[[list[list[Doc]], dict[str, Product]], list[Doc]]
+
+
+def _product_ids(chunks: list[Chunk]) -> set[str]:
+    return {rate["product_id"] for chunk in chunks for lane in chunk.lanes for rate in lane}
 
 
 def _rows_page(
     tenant: str,
-    rows_for: Callable[[dict[str, Product]], list[Doc]],
-    product_ids: set[str],
+    rate_card_id: str,
+    rows_for: RowsFor,
     tags_needed: bool,
     page: tuple[int, str | None],
     now: datetime,
+    must_exist: bool = True,
 ) -> tuple[list[Doc], str | None]:
-    """One page of rows. Unless choosing them takes products' tags, only the page's products are read
-    (one BatchGetItem for a page of up to 100, whatever the card holds)."""
-    if tags_needed:
-        return _page(rows_for(_products(tenant, product_ids, now)), *page)
-    chunk, next_page = _page(rows_for(dict.fromkeys(product_ids, NOT_YET_READ)), *page)
-    return with_products(chunk, _products(tenant, {row["product_id"] for row in chunk}, now)), next_page
+    """One page of the rows `rows_for` makes of the card's lanes. The card is read from the chunk the
+    cursor left off in, a Query page (1 MB) at a time, and its chunks decoded one by one, only until the
+    page is full. Unless choosing the rows takes products' tags, only the page's products are read (one
+    BatchGetItem for up to 100 rows); else those of each Query page's rates."""
+    limit, cursor = page
+    after: str | None = None
+    start = ""
+    if cursor:
+        after, start = decode_cursor(cursor, "after", "from")
+    rows: list[Doc] = []
+    starts: list[str] = []
+    after_lane = after.rsplit("#", 1)[0] if after else ""  # order_key: <lane>#<starting_at>
+    for chunk_start_at, lanes, products in _lanes_from(tenant, rate_card_id, start, after_lane, tags_needed, now):
+        starts.append(chunk_start_at)
+        rows += [row for row in rows_for(lanes, products) if after is None or order_key(row) > after]
+        if len(rows) > limit:
+            break
+    if not starts and must_exist and cursor is None:
+        get_record(tenant, RATE_CARD, rate_card_id, "rate card")  # no rates, or no such card (404)?
+    rows, last = page_after(rows, None, limit)
+    next_page = encode_cursor({"after": last, "from": chunk_start(lane_of(rows[-1]), starts)}) if last else None
+    if not tags_needed:
+        rows = with_products(rows, _products(tenant, {row["product_id"] for row in rows}, now))
+    return rows, next_page
 
 
-def _entries(rates: list[Doc], selectors: list[RateSelector] | None) -> Callable[[dict[str, Product]], list[Doc]]:
-    def rows_for(products: dict[str, Product]) -> list[Doc]:
-        return [
-            schedule_entry(rate, products[rate["product_id"]])
-            for rate in rates
-            if rate["product_id"] in products and selected(rate, products[rate["product_id"]], selectors)
-        ]
-
-    return rows_for
+_LANES_AT_A_TIME = 100  # rows are made this many lanes at a time: a page costs about its own size
 
 
-def _card_page(
-    tenant: str, rates: list[Doc], selectors: list[RateSelector] | None, page: tuple[int, str | None], now: datetime
-) -> tuple[list[Doc], str | None]:
-    ids = {rate["product_id"] for rate in rates}
-    return _rows_page(tenant, _entries(rates, selectors), ids, needs_product_tags(selectors), page, now)
+def _lanes_from(
+    tenant: str, rate_card_id: str, start: str, after_lane: str, tags_needed: bool, now: datetime
+) -> Iterator[tuple[str, list[list[Doc]], dict[str, Product]]]:
+    """The card's lanes from `after_lane` on, a run at a time, with the chunk's start and the lanes' products:
+    read per Query page when choosing rows takes their tags, else placeholders (the page's products are
+    read once it is cut)."""
+    for chunks in read_chunk_pages(tenant, rate_card_id, start):
+        products = _products(tenant, _product_ids(chunks), now) if tags_needed else None
+        for chunk in chunks:
+            lanes = chunk.lanes
+            first = bisect_left(lanes, after_lane, key=lambda lane: lane_of(lane[0]))
+            for at in range(first, len(lanes), _LANES_AT_A_TIME):
+                run = lanes[at : at + _LANES_AT_A_TIME]
+                placeholders = {rate["product_id"]: NOT_YET_READ for lane in run for rate in lane}
+                yield chunk.start, run, products if products is not None else placeholders
+
+
+def _entries(rates: list[Doc], products: dict[str, Product], selectors: list[RateSelector] | None) -> list[Doc]:
+    return [
+        schedule_entry(rate, products[rate["product_id"]])
+        for rate in rates
+        if rate["product_id"] in products and selected(rate, products[rate["product_id"]], selectors)
+    ]
 
 
 def list_rates_at(
     principal: Principal, request: RatesAt, limit: int, cursor: str | None, now: datetime
 ) -> tuple[list[Doc], str | None]:
     """getRates: the card's rate for each product and pricing group at `at`."""
-    rates = rates_at(_lanes(principal.tenant_id, request.rate_card_id), request.at)
-    return _card_page(principal.tenant_id, rates, request.selectors, (limit, cursor), now)
+
+    def rows_for(lanes: list[list[Doc]], products: dict[str, Product]) -> list[Doc]:
+        return _entries(rates_at(lanes, request.at), products, request.selectors)
+
+    tags_needed = needs_product_tags(request.selectors)
+    return _rows_page(principal.tenant_id, request.rate_card_id, rows_for, tags_needed, (limit, cursor), now)
 
 
 def rate_schedule(
@@ -159,9 +194,12 @@ def rate_schedule(
     """getRateSchedule: every rate of the card applying between `starting_at` and `ending_before`."""
     if request.ending_before is not None and request.ending_before <= request.starting_at:
         raise InvalidRequest("ending_before: must be after starting_at")
-    lanes = _lanes(principal.tenant_id, request.rate_card_id)
-    rates = rates_between(lanes, request.starting_at, request.ending_before)
-    return _card_page(principal.tenant_id, rates, request.selectors, (limit, cursor), now)
+
+    def rows_for(lanes: list[list[Doc]], products: dict[str, Product]) -> list[Doc]:
+        return _entries(rates_between(lanes, request.starting_at, request.ending_before), products, request.selectors)
+
+    tags_needed = needs_product_tags(request.selectors)
+    return _rows_page(principal.tenant_id, request.rate_card_id, rows_for, tags_needed, (limit, cursor), now)
 
 
 def contract_schedule(
@@ -177,15 +215,14 @@ def contract_schedule(
     rate_card_id = contract.get("rate_card_id")
     if not rate_card_id:
         return [], None
-    rates = [rate for lane in _lanes(tenant, rate_card_id, must_exist=False) for rate in lane]
     at = request.at or now
 
-    def rows_for(products: dict[str, Product]) -> list[Doc]:
+    def rows_for(lanes: list[list[Doc]], products: dict[str, Product]) -> list[Doc]:
+        rates = [rate for lane in lanes for rate in lane]
         return contract_rate_schedule(contract, rates, products, at, request.selectors)
 
-    ids = {rate["product_id"] for rate in rates}
     tags_needed = needs_product_tags(request.selectors, contract.get("overrides"))
-    return _rows_page(tenant, rows_for, ids, tags_needed, (limit, cursor), now)
+    return _rows_page(tenant, rate_card_id, rows_for, tags_needed, (limit, cursor), now, must_exist=False)
 
 
 class PriceBook:
@@ -200,7 +237,7 @@ class PriceBook:
         if not rate_card_id:
             return [], {}
         if rate_card_id not in self._cards:
-            rates = [rate for lane in _lanes(self.tenant, rate_card_id, must_exist=False) for rate in lane]
+            rates = _rates(self.tenant, rate_card_id)
             self._cards[rate_card_id] = rates, _products(self.tenant, {r["product_id"] for r in rates}, self.now)
         return self._cards[rate_card_id]
 

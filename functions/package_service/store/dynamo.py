@@ -109,6 +109,16 @@ def n(value: int) -> dict[str, str]:
     return {"N": str(value)}
 
 
+def b(value: bytes) -> dict[str, bytes]:
+    """A binary attribute value."""
+    return {"B": value}
+
+
+def binary(item: Item, name: str) -> bytes:
+    """A binary attribute the item must have."""
+    return bytes(item[name]["B"])
+
+
 def text(item: Item, name: str) -> str:
     """A string attribute the item must have."""
     return str(item[name]["S"])

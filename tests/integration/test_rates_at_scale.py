@@ -1,0 +1,120 @@
+"""A rate card's rates packed in chunk items (decision 0016): bounded DynamoDB calls at 10,000 rates,
+chunks split as they grow, writes whole and conditioned on what they read."""
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from package_service.domain.audit import AuditEntry
+from package_service.domain.rates import RateInput, add_to_lanes, lane_of
+from package_service.store import rates as store
+from package_service.store.dynamo import get_client, table_name
+from package_service.store.records import ConcurrentChange
+
+from .conftest import Api, scan_count
+from .test_rates import APR, CARDS, JAN, JUL, flat
+
+SCHEDULE = "/v1/contracts/getContractRateSchedule"
+
+
+def _chunk_items(tenant: str, card: str) -> int:
+    partition = store.rates_partition(tenant, card)
+    reply = get_client().query(
+        TableName=table_name(), KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": partition}}
+    )
+    return len(reply["Items"])
+
+
+def _products(api: Api, count: int) -> list[str]:
+    return [api.ok("/v1/contract-pricing/products/create", {"name": f"p{i:03}", "type": "USAGE"})["id"]
+            for i in range(count)]  # fmt: skip
+
+
+def test_a_contract_rate_schedule_at_10000_rates_is_three_dynamodb_calls(
+    api: Api, world: dict[str, str], dynamodb_calls: Counter[str]
+) -> None:
+    """10,000 rates: 100 products (the world's tokens and 99 more) x 100 pricing groups, added 1,000 a request."""
+    card, tokens = world["rate_card"], world["usage"]
+    products = [tokens, *_products(api, 99)]
+    regions = [{"region": f"r{g:03}"} for g in range(100)]
+    rates = [flat(p, 1 + g / 100, JAN, pricing_group_values=regions[g]) for p in products for g in range(100)]
+    for start in range(0, len(rates), 1_000):
+        dynamodb_calls.clear()
+        api.ok(f"{CARDS}/addRates", {"rate_card_id": card, "rates": rates[start : start + 1_000]})
+        assert dynamodb_calls == Counter({"GetItem": 1, "BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1})
+    assert _chunk_items(api.tenant, card) > 1  # the card spans several chunks: the reads below cross them
+
+    body = {"contract_id": world["contract"], "customer_id": world["customer"], "at": APR}
+    dynamodb_calls.clear()
+    first = api.post(SCHEDULE, body, query={"limit": "100"})
+    assert dynamodb_calls == Counter({"GetItem": 1, "Query": 1, "BatchGetItem": 1})
+    assert len(first.data) == 100 and first.body["next_page"]
+    dynamodb_calls.clear()
+    second = api.post(SCHEDULE, body, query={"limit": "100", "next_page": first.body["next_page"]})
+    assert dynamodb_calls == Counter({"GetItem": 1, "Query": 1, "BatchGetItem": 1})
+    assert len(second.data) == 100
+
+    dynamodb_calls.clear()
+    page = api.post(f"{CARDS}/getRates", {"rate_card_id": card, "at": APR}, query={"limit": "100"})
+    assert len(page.data) == 100 and dynamodb_calls == Counter({"Query": 1, "BatchGetItem": 1})
+
+    rows = api.every_page(SCHEDULE, body)
+    keys = [(r["product_id"], r["pricing_group_values"]["region"], r["starting_at"]) for r in rows]
+    assert len(set(keys)) == len(keys)  # no row twice across pages and chunks
+    others = Counter(r["product_id"] for r in rows if r["product_id"] != tokens)
+    assert others == dict.fromkeys(products[1:], 100)  # every lane of the untouched products, once
+    assert {r["pricing_group_values"]["region"] for r in rows if r["product_id"] == tokens} == {
+        f"r{g:03}" for g in range(100)
+    }
+
+
+def test_chunks_split_as_they_grow_and_a_write_past_one_transaction_is_refused_whole(
+    api: Api, catalog: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With chunks of one lane each, 99 new lanes take 99 items: past the 98 a transaction holds beside
+    the card's check and the audit entry."""
+    monkeypatch.setattr(store, "CHUNK_BYTES", 1)
+    card = catalog["rate_card"]
+    groups = [flat(catalog["usage"], i, JAN, pricing_group_values={"n": f"{i:02}"}) for i in range(99)]
+    before = scan_count()
+    reply = api.post(f"{CARDS}/addRates", {"rate_card_id": card, "rates": groups})
+    assert reply.status == 400 and reply.message.startswith("rates: this request rewrites 99 items"), reply.body
+    assert scan_count() == before
+
+    api.ok(f"{CARDS}/addRates", {"rate_card_id": card, "rates": groups[:98]})
+    assert _chunk_items(api.tenant, card) == 98
+    api.ok(f"{CARDS}/addRate", {**groups[5], "price": 500, "starting_at": APR, "rate_card_id": card})
+    assert _chunk_items(api.tenant, card) == 98  # the changed lane's chunk rewritten in place
+    rows = api.every_page(f"{CARDS}/getRates", {"rate_card_id": card, "at": JUL}, page_size=7)
+    assert sorted(r["pricing_group_values"]["n"] for r in rows) == [f"{i:02}" for i in range(98)]
+    assert sorted(r["rate"]["price"] for r in rows) == sorted([p for p in range(98) if p != 5] + [500])
+
+
+def _entry() -> AuditEntry:
+    from datetime import UTC, datetime
+
+    from package_service.domain.audit import Change
+    from package_service.domain.principal import Principal
+    from package_service.store.audit import audited
+
+    change = Change("rate_card", "x", "update", "test")
+    return audited(Principal("acme", "test"), change, datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def test_a_write_conditioned_on_a_chunk_another_write_changed_is_refused(api: Api, catalog: dict[str, str]) -> None:
+    """Two writers read the same chunk; the second to write finds its version moved and must read again."""
+    card, tenant = catalog["rate_card"], api.tenant
+    api.ok(f"{CARDS}/addRate", {**flat(catalog["usage"], 1, JAN), "rate_card_id": card})
+    read = store.read_chunks(tenant, card)
+    lanes = {lane_of(lane[0]): lane for chunk in read for lane in chunk.lanes}
+
+    def rate(price: float, start: str) -> Any:
+        return RateInput.model_validate(flat(catalog["usage"], price, start))
+
+    store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(2, APR)], [""]), read, _entry())
+    before = scan_count()
+    with pytest.raises(ConcurrentChange):
+        store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(3, JUL)], [""]), read, _entry())
+    assert scan_count() == before
+    assert [r["price"] for chunk in store.read_chunks(tenant, card) for lane in chunk.lanes for r in lane] == [1, 2]
