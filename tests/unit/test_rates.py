@@ -166,13 +166,22 @@ def prices(doc: dict[str, Any], at: datetime = JAN) -> list[tuple[str, float, fl
             None,
             70,
         ),
-        (  # under EXPLICIT the priority decides, overwrite or not
+        (  # under EXPLICIT too, "overwrites are prioritized first" (Metronome's `priority` description)
             [
                 tokens_override(multiplier=0.5, priority=1),
                 tokens_override(overwrite_rate={"rate_type": "FLAT", "price": 70}, priority=2),
             ],
             "EXPLICIT",
-            50,
+            70,
+        ),
+        (  # ... and among overwrites, the lowest priority
+            [
+                tokens_override(overwrite_rate={"rate_type": "FLAT", "price": 60}, priority=3),
+                tokens_override(overwrite_rate={"rate_type": "FLAT", "price": 70}, priority=2),
+                tokens_override(multiplier=0.5, priority=1),
+            ],
+            "EXPLICIT",
+            70,
         ),
         ([{**OVERRIDE_WINDOW, "override_specifiers": [{"product_tags": ["ai"]}], "multiplier": 0.9}], None, 90),
         ([{**OVERRIDE_WINDOW, "override_specifiers": [{"product_tags": ["seats"]}], "multiplier": 0.9}], None, None),

@@ -3,7 +3,8 @@
 Which override prices a rate when several apply (`multiplier_override_prioritization`):
 - LOWEST_MULTIPLIER (the default): an overwrite wins over multipliers (the latest-created overwrite if
   several); otherwise the lowest multiplier. TIERED overrides are refused under it at provisioning.
-- EXPLICIT: the override with the lowest `priority` wins, whatever its type (ties: the first listed).
+- EXPLICIT: an overwrite wins over tiered and multiplier overrides, then the lowest `priority` wins
+  (ties: the first listed) — as Metronome's API description says (decision 0016 quotes it).
 `entitled` comes from the winning order too: the first applicable override that sets it, else the rate.
 Commit-specific overrides (`is_commit_specific`, or specifiers naming commits) price only what is drawn
 from a commit and are left out of the schedule, as are rates not entitled."""
@@ -65,8 +66,10 @@ def _specifier_matches(spec: Doc, rate: Doc, product: Product) -> bool:
 
 def in_precedence(overrides: list[Doc], prioritization: str) -> list[Doc]:
     """The overrides, the one that prices the rate first."""
-    if prioritization == "EXPLICIT":
-        return sorted(overrides, key=lambda o: o.get("priority", float("inf")))
+    if prioritization == "EXPLICIT":  # overwrites first, then the rest: each by priority, lowest first
+        by_priority = sorted(overrides, key=lambda o: o.get("priority", float("inf")))
+        overwrites = [o for o in by_priority if override_kind(o) == "OVERWRITE"]
+        return overwrites + [o for o in by_priority if override_kind(o) != "OVERWRITE"]
     if any(override_kind(o) == "TIERED" for o in overrides):
         raise InvalidRequest("multiplier_override_prioritization: TIERED overrides require EXPLICIT")
     overwrites = [o for o in reversed(overrides) if override_kind(o) == "OVERWRITE"]

@@ -37,13 +37,14 @@ from ..domain.rates import (
     rates_between,
     schedule_entry,
     selected,
+    stored_rate,
     wire_rate,
     with_products,
 )
 from ..store.audit import audited
 from ..store.cursors import decode_cursor, encode_cursor
 from ..store.kinds import CONTRACT, PRODUCT, RATE_CARD
-from ..store.rates import Chunk, chunk_start, read_chunk_pages, read_chunks, write_lanes
+from ..store.rates import Chunk, chunk_start, lanes_named, read_chunk_pages, read_chunks, write_lanes
 from ..store.records import ConcurrentChange, get_record, get_records, record_updates
 from ..store.transitions import contract_doc
 
@@ -60,10 +61,10 @@ def add_rates(
     get_record(tenant, RATE_CARD, rate_card_id, "rate card")
     _check_products(tenant, rates, prefixes)
     product_ids = {rate.product_id for rate in rates}
+    names = {lane_of(stored_rate(rate)) for rate in rates}
     for _ in range(_WRITE_ATTEMPTS):
         read = read_chunks(tenant, rate_card_id)
-        lanes = {lane_of(lane[0]): lane for chunk in read for lane in chunk.lanes}
-        changed = add_to_lanes(lanes, rates, prefixes)
+        changed = add_to_lanes(lanes_named(read, names), rates, prefixes)
         noun = "rate" if len(rates) == 1 else f"{len(rates)} rates"
         products = ", ".join(sorted(product_ids))
         change = Change("rate_card", rate_card_id, "update", f"added {noun} to rate card {rate_card_id} ({products})")

@@ -53,6 +53,18 @@ class Chunk:
         lanes: list[list[Doc]] = json.loads(zlib.decompress(self.encoded))
         return lanes
 
+    @cached_property
+    def by_name(self) -> dict[str, list[Doc]]:
+        return {lane_of(lane[0]): lane for lane in self.lanes}
+
+
+def lanes_named(chunks: list[Chunk], names: set[str]) -> dict[str, list[Doc]]:
+    """The stored lanes among `names`, decoding only the chunks that would hold them."""
+    starts = [chunk.start for chunk in chunks]
+    holding = {chunk_start(name, starts) for name in names} if chunks else set()
+    held = [chunk for chunk in chunks if chunk.start in holding]
+    return {name: lane for chunk in held for name, lane in chunk.by_name.items() if name in names}
+
 
 def _chunk(item: Item) -> Chunk:
     return Chunk(text(item, "sk")[len(CHUNK_PREFIX) :], number(item, "version"), binary(item, "lanes"))
@@ -114,7 +126,7 @@ def _puts(changed: dict[str, list[Doc]], chunks: list[Chunk], partition: str) ->
     puts: list[Item] = []
     for index, lanes in sorted(touched.items()):
         chunk = chunks[index]
-        merged = {lane_of(lane[0]): lane for lane in chunk.lanes} | lanes
+        merged = chunk.by_name | lanes
         for number_in_chunk, (piece, encoded) in enumerate(_pieces([merged[name] for name in sorted(merged)])):
             put: Item = {"TableName": table_name()}
             if number_in_chunk == 0 and chunk.version:
