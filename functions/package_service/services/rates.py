@@ -1,7 +1,7 @@
 """Rates: add them to a rate card, list them as of a date or over time, and price a contract with them.
 
 DynamoDB calls per operation (docs/data-model.md keeps the table); "the chunks" is one Query while the
-card's compressed rates fit its 1 MB page (store/rates.py: ~150,000 of the benchmark's rates):
+card's compressed rates fit its 1 MB page (store/rates.py: 70,000 rates or more):
 - addRate / addRates: the rate card (GetItem), its products (BatchGetItem per 100), the chunks (Query),
   one TransactWriteItems — 4 calls; a concurrent write to the same chunks retries the read and write.
 - getRates / getRateSchedule: the chunks from the cursor's on (Query) and the page's products
