@@ -2,13 +2,16 @@
 chunks split as they grow, writes whole and conditioned on what they read."""
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from package_service.domain.audit import AuditEntry
+from package_service.domain.audit import AuditEntry, Change
+from package_service.domain.principal import Principal
 from package_service.domain.rates import RateInput, add_to_lanes, lane_of
 from package_service.store import rates as store
+from package_service.store.audit import audited
 from package_service.store.dynamo import get_client, table_name
 from package_service.store.records import ConcurrentChange
 
@@ -92,12 +95,6 @@ def test_chunks_split_as_they_grow_and_a_write_past_one_transaction_is_refused_w
 
 
 def _entry() -> AuditEntry:
-    from datetime import UTC, datetime
-
-    from package_service.domain.audit import Change
-    from package_service.domain.principal import Principal
-    from package_service.store.audit import audited
-
     change = Change("rate_card", "x", "update", "test")
     return audited(Principal("acme", "test"), change, datetime(2026, 12, 1, tzinfo=UTC))
 
