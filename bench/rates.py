@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import embedded_dynamodb
+from bench.common import cpu_seconds, embedded_dynamodb
 
 TENANT = "bench-rates"
 REPEATS = 5
@@ -54,8 +54,9 @@ def _seed(principal: Any, rates: int) -> tuple[str, str, str]:
     return card, customer, contract
 
 
-def _measure(call: Callable[[], Any]) -> tuple[float, int, Any]:
-    """Median seconds of REPEATS calls, the DynamoDB calls of one, and its answer."""
+def _measure(call: Callable[[], Any]) -> tuple[tuple[float, float], int, Any]:
+    """Median wall and CPU seconds (this process and the embedded DynamoDB) of REPEATS calls, the DynamoDB
+    calls of one, and its answer."""
     from package_service.store.dynamo import get_client
 
     calls: Counter[str] = Counter()
@@ -67,15 +68,16 @@ def _measure(call: Callable[[], Any]) -> tuple[float, int, Any]:
     events.register("before-call.dynamodb", count)
     answer = call()
     events.unregister("before-call.dynamodb", count)
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         call()
         seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds), sum(calls.values()), answer
+        cpu.append(cpu_seconds() - start_cpu)
+    return (statistics.median(seconds), statistics.median(cpu)), sum(calls.values()), answer
 
 
-def _card_figures(principal: Any, rates: int) -> tuple[dict[str, tuple[float, int, int]], str]:
+def _card_figures(principal: Any, rates: int) -> tuple[dict[str, tuple[tuple[float, float], int, int]], str]:
     from package_service.domain.rates import ContractRateScheduleRequest, RateInput, RatesAt, RateScheduleRequest
     from package_service.services import rates as service
     from package_service.store.rates import read_chunks
@@ -128,21 +130,26 @@ def run(small: int = 1_000, large: int = 10_000) -> list[str]:
     lines = [
         "## Rates per card (in-process, embedded DynamoDB)",
         "",
-        f"| operation | {small:,} rates: median ms, calls | {large:,} rates: median ms, calls | ms ratio |",
+        f"| operation | {small:,} rates: wall ms, CPU ms, calls | {large:,} rates: wall ms, CPU ms, calls "
+        "| ratio: wall, CPU |",
         "|---|---|---|---|",
         f"| the card as stored | {little_stored} | {big_stored} | |",
     ]
     for name in little:
         (s1, c1, _), (s2, c2, _) = little[name], big[name]
-        lines.append(f"| {name} | {s1 * 1e3:.0f} ms, {c1} | {s2 * 1e3:.0f} ms, {c2} | {s2 / s1:.1f}x |")
+        lines.append(
+            f"| {name} | {s1[0] * 1e3:.0f}, {s1[1] * 1e3:.0f}, {c1} | {s2[0] * 1e3:.0f}, {s2[1] * 1e3:.0f}, {c2} "
+            f"| {s2[0] / s1[0]:.1f}x, {s2[1] / s1[1]:.1f}x |"
+        )
     lines += [
         "",
-        f"Median of {REPEATS} calls after one counted call; one card of N rates (N/10 products x 10 pricing",
-        "groups, one rate a lane), seeded 1,000 rates a request. The card's lanes are packed in chunk items of",
-        "zlib'd JSON (split past 32 KB), so the whole card is one Query page (1 MB) until its compressed rates",
-        "pass 1 MB; a page reads from the chunk its cursor left off in, makes rows 100 lanes at a time and",
-        "stops when full; only the page's products are read (one BatchGetItem) unless tag selectors or tag",
-        "overrides choose the rows. A write rewrites the chunk(s) holding its lanes (decision 0016).",
+        f"Median of {REPEATS} calls after one counted call (CPU: this process and the embedded DynamoDB it",
+        "started); one card of N rates (N/10 products x 10 pricing groups, one rate a lane), seeded 1,000 rates",
+        "a request. The card's lanes are packed in chunk items of zlib'd JSON (split past 32 KB), so the whole",
+        "card is one Query page (1 MB) until its compressed rates pass 1 MB; a page reads from the chunk its",
+        "cursor left off in, makes rows 100 lanes at a time and stops when full; only the page's products are",
+        "read (one BatchGetItem) unless tag selectors or tag overrides choose the rows. A write rewrites the",
+        "chunk(s) holding its lanes (decision 0016).",
         f"Load average (1, 5, 15 min) when the run ended: {load}.",
         "",
     ]
