@@ -22,8 +22,9 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 START = "2027-01-01T00:00:00Z"
 
 
-def _seed(principal: Any, rates: int) -> tuple[str, str, str]:
-    """A card with `rates` rates; a customer with a contract on it (custom: no package needed)."""
+def _seed(principal: Any, rates: int) -> tuple[str, str, str, str]:
+    """A card with `rates` rates (every other product tagged `ai`); a customer with two contracts on it
+    (custom: no package needed): 20% off one product, and 50% off the products tagged `ai`."""
     from package_service.domain.catalog import ProductCreate, RateCardCreate
     from package_service.domain.contract import ContractCreate
     from package_service.domain.customers import CustomerCreate
@@ -34,7 +35,8 @@ def _seed(principal: Any, rates: int) -> tuple[str, str, str]:
     from package_service.store.catalog import create_product, create_rate_card
 
     card = create_rate_card(principal, RateCardCreate(name=f"{rates} rates"), NOW)
-    products = [create_product(principal, ProductCreate(name=f"p{i}", type="USAGE"), NOW) for i in range(rates // 10)]
+    products = [create_product(principal, ProductCreate(name=f"p{i}", type="USAGE", tags=["ai"] if i % 2 else []), NOW)
+                for i in range(rates // 10)]  # fmt: skip
     batch: list[RateInput] = []
     for product in products:
         for group in range(10):
@@ -51,7 +53,10 @@ def _seed(principal: Any, rates: int) -> tuple[str, str, str]:
                 "override_specifiers": [{"product_id": products[0]}]}  # fmt: skip
     body = {"customer_id": customer, "starting_at": START, "rate_card_id": card, "overrides": [override]}
     contract = create_contract(principal, ContractCreate.model_validate(body), NOW)["id"]
-    return card, customer, contract
+    by_tag = {**override, "multiplier": 0.5, "override_specifiers": [{"product_tags": ["ai"]}]}
+    body = {**body, "overrides": [by_tag]}
+    tagged = create_contract(principal, ContractCreate.model_validate(body), NOW)["id"]
+    return card, customer, contract, tagged
 
 
 def _measure(call: Callable[[], Any]) -> tuple[tuple[float, float], int, Any]:
@@ -82,7 +87,7 @@ def _card_figures(principal: Any, rates: int) -> tuple[dict[str, tuple[tuple[flo
     from package_service.services import rates as service
     from package_service.store.rates import read_chunks
 
-    card, customer, contract = _seed(principal, rates)
+    card, customer, contract, tagged = _seed(principal, rates)
     chunks = read_chunks(TENANT, card)
     stored = f"{len(chunks)} chunks, {sum(len(c.encoded) for c in chunks) / 1e3:.0f} KB"
     at = datetime(2027, 2, 1, tzinfo=UTC)
@@ -111,6 +116,8 @@ def _card_figures(principal: Any, rates: int) -> tuple[dict[str, tuple[tuple[flo
             principal, RateScheduleRequest(rate_card_id=card, starting_at=at), 100, None, NOW),
         "getContractRateSchedule page (100)": lambda: service.contract_schedule(
             principal, ContractRateScheduleRequest(contract_id=contract, customer_id=customer, at=at), 100, None, NOW),
+        "getContractRateSchedule page (100), override by tag": lambda: service.contract_schedule(
+            principal, ContractRateScheduleRequest(contract_id=tagged, customer_id=customer, at=at), 100, None, NOW),
         "addRate (a later rate for one product)": add_one,
     }.items():  # fmt: skip
         seconds, calls, (rows, _) = _measure(call)

@@ -14,8 +14,9 @@ from package_service.store import rates as store
 from package_service.store.audit import audited
 from package_service.store.dynamo import get_client, table_name
 from package_service.store.records import ConcurrentChange
+from tests.payloads import STRIPE
 
-from .conftest import Api, scan_count
+from .conftest import START, Api, scan_count
 from .test_rates import APR, CARDS, JAN, JUL, flat
 
 SCHEDULE = "/v1/contracts/getContractRateSchedule"
@@ -30,7 +31,9 @@ def _chunk_items(tenant: str, card: str) -> int:
 
 
 def _products(api: Api, count: int) -> list[str]:
-    return [api.ok("/v1/contract-pricing/products/create", {"name": f"p{i:03}", "type": "USAGE"})["id"]
+    """`count` usage products, every other one tagged `ai`."""
+    return [api.ok("/v1/contract-pricing/products/create",
+                   {"name": f"p{i:03}", "type": "USAGE", "tags": ["ai"] if i % 2 else []})["id"]
             for i in range(count)]  # fmt: skip
 
 
@@ -62,14 +65,24 @@ def test_a_contract_rate_schedule_at_10000_rates_is_three_dynamodb_calls(
     page = api.post(f"{CARDS}/getRates", {"rate_card_id": card, "at": APR}, query={"limit": "100"})
     assert len(page.data) == 100 and dynamodb_calls == Counter({"Query": 1, "BatchGetItem": 1})
 
-    rows = api.every_page(SCHEDULE, body)
+    customer = api.ok("/v1/customers", {"name": "Tagged", "customer_billing_provider_configurations": [STRIPE]})["id"]
+    half_off_ai = {"starting_at": START, "type": "MULTIPLIER", "multiplier": 0.5,
+                   "override_specifiers": [{"product_tags": ["ai"]}]}  # fmt: skip
+    tagged = api.ok("/v1/contracts/create", {"customer_id": customer, "rate_card_id": card, "starting_at": START,
+                                             "overrides": [half_off_ai]})["id"]  # fmt: skip
+    dynamodb_calls.clear()
+    by_tags = api.post(SCHEDULE, {"contract_id": tagged, "customer_id": customer, "at": APR}, query={"limit": "100"})
+    assert dynamodb_calls == Counter({"GetItem": 1, "Query": 1, "BatchGetItem": 1})  # tags read, still 3 calls
+    assert len(by_tags.data) == 100
+    for row in by_tags.data:
+        discounted = row.get("override_rate", {}).get("price")
+        assert discounted == (row["list_rate"]["price"] * 0.5 if "ai" in row["product_tags"] else None), row
+
+    rows = api.every_page(SCHEDULE, {"contract_id": tagged, "customer_id": customer, "at": APR})
     keys = [(r["product_id"], r["pricing_group_values"]["region"], r["starting_at"]) for r in rows]
     assert len(set(keys)) == len(keys)  # no row twice across pages and chunks
-    others = Counter(r["product_id"] for r in rows if r["product_id"] != tokens)
-    assert others == dict.fromkeys(products[1:], 100)  # every lane of the untouched products, once
-    assert {r["pricing_group_values"]["region"] for r in rows if r["product_id"] == tokens} == {
-        f"r{g:03}" for g in range(100)
-    }
+    assert Counter(r["product_id"] for r in rows) == dict.fromkeys(products, 100)  # every lane, once
+    assert sum("override_rate" in r for r in rows) == 49 * 100  # the lanes of the 49 products tagged `ai`
 
 
 def test_chunks_split_as_they_grow_and_a_write_past_one_transaction_is_refused_whole(

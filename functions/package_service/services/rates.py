@@ -7,12 +7,13 @@ card's compressed rates fit its 1 MB page (store/rates.py: 70,000 rates or more)
 - getRates / getRateSchedule: the chunks from the cursor's on (Query) and the page's products
   (BatchGetItem) — 2 calls.
 - getContractRateSchedule: the contract (GetItem), the chunks (Query), the page's products (BatchGetItem)
-  — 3 calls. Tag selectors or overrides naming tags read the products of every rate read instead (one
-  BatchGetItem per 100)."""
+  — 3 calls. Tag selectors or overrides naming tags read the products of the lanes looked at instead:
+  one BatchGetItem per 100 products until the page is full (3 calls unless selectors skip many rows)."""
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from ..domain.audit import Change
@@ -43,8 +44,9 @@ from ..domain.rates import (
 )
 from ..store.audit import audited
 from ..store.cursors import decode_cursor, encode_cursor
+from ..store.dynamo import BATCH_GET_LIMIT
 from ..store.kinds import CONTRACT, PRODUCT, RATE_CARD
-from ..store.rates import Chunk, chunk_start, lanes_named, read_chunk_pages, read_chunks, write_lanes
+from ..store.rates import chunk_start, lanes_named, read_chunk_pages, read_chunks, write_lanes
 from ..store.records import ConcurrentChange, get_record, get_records, record_updates
 from ..store.transitions import contract_doc
 
@@ -110,10 +112,6 @@ def _rates(tenant: str, rate_card_id: str) -> list[Doc]:
 RowsFor = Callable[[list[list[Doc]], dict[str, Product]], list[Doc]]
 
 
-def _product_ids(chunks: list[Chunk]) -> set[str]:
-    return {rate["product_id"] for chunk in chunks for lane in chunk.lanes for rate in lane}
-
-
 def _rows_page(
     tenant: str,
     rate_card_id: str,
@@ -125,8 +123,8 @@ def _rows_page(
 ) -> tuple[list[Doc], str | None]:
     """One page of the rows `rows_for` makes of the card's lanes. The card is read from the chunk the
     cursor left off in, a Query page (1 MB) at a time, and its chunks decoded one by one, only until the
-    page is full. Unless choosing the rows takes products' tags, only the page's products are read (one
-    BatchGetItem for up to 100 rows); else those of each Query page's rates."""
+    page is full. Only the page's products are read (one BatchGetItem for up to 100 rows) — or, when
+    choosing the rows takes products' tags, those of the lanes looked at (one BatchGetItem per 100)."""
     limit, cursor = page
     after: str | None = None
     start = ""
@@ -155,18 +153,27 @@ _LANES_AT_A_TIME = 100  # rows are made this many lanes at a time: a page costs 
 def _lanes_from(
     tenant: str, rate_card_id: str, start: str, after_lane: str, tags_needed: bool, now: datetime
 ) -> Iterator[tuple[str, list[list[Doc]], dict[str, Product]]]:
-    """The card's lanes from `after_lane` on, a run at a time, with the chunk's start and the lanes' products:
-    read per Query page when choosing rows takes their tags, else placeholders (the page's products are
-    read once it is cut)."""
+    """The card's lanes from `after_lane` on, a run at a time, with the chunk's start and the run's products:
+    when choosing rows takes their tags, read as the runs need them, 100 at a time (the run's and those of
+    the lanes after it); else placeholders (the page's products are read once it is cut)."""
+    read: dict[str, Product] = {}
+    asked: set[str] = set()
     for chunks in read_chunk_pages(tenant, rate_card_id, start):
-        products = _products(tenant, _product_ids(chunks), now) if tags_needed else None
         for chunk in chunks:
             lanes = chunk.lanes
             first = bisect_left(lanes, after_lane, key=lambda lane: lane_of(lane[0]))
+            upcoming = iter(dict.fromkeys(rate["product_id"] for lane in lanes[first:] for rate in lane))
             for at in range(first, len(lanes), _LANES_AT_A_TIME):
                 run = lanes[at : at + _LANES_AT_A_TIME]
-                placeholders = {rate["product_id"]: NOT_YET_READ for lane in run for rate in lane}
-                yield chunk.start, run, products if products is not None else placeholders
+                ids = {rate["product_id"] for lane in run for rate in lane}
+                if not tags_needed:
+                    yield chunk.start, run, dict.fromkeys(ids, NOT_YET_READ)
+                    continue
+                if wanted := ids - asked:
+                    wanted |= set(islice((i for i in upcoming if i not in asked), BATCH_GET_LIMIT - len(wanted)))
+                    asked |= wanted
+                    read |= _products(tenant, wanted, now)
+                yield chunk.start, run, read
 
 
 def _entries(rates: list[Doc], products: dict[str, Product], selectors: list[RateSelector] | None) -> list[Doc]:
