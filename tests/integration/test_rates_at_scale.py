@@ -12,6 +12,7 @@ from package_service.domain.principal import Principal
 from package_service.domain.rates import RateInput, add_to_lanes, lane_of
 from package_service.store import rates as store
 from package_service.store.audit import audited
+from package_service.store.cursors import encode_cursor
 from package_service.store.dynamo import get_client, table_name
 from package_service.store.records import ConcurrentChange
 from tests.payloads import STRIPE
@@ -128,3 +129,15 @@ def test_a_write_conditioned_on_a_chunk_another_write_changed_is_refused(api: Ap
         store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(3, JUL)], [""]), read, _entry())
     assert scan_count() == before
     assert [r["price"] for chunk in store.read_chunks(tenant, card) for lane in chunk.lanes for r in lane] == [1, 2]
+
+
+@pytest.mark.parametrize("start", ["x" * 2_000, "LANE#", "../"])
+def test_a_forged_cursor_is_a_400_not_a_query(api: Api, catalog: dict[str, str], start: str) -> None:
+    """A cursor's chunk start goes into a key condition; DynamoDB refuses sort keys past 1,024 bytes (moto
+    does not check), so anything no lane could be named is refused first."""
+    api.ok(f"{CARDS}/addRate", {**flat(catalog["usage"], 1, JAN), "rate_card_id": catalog["rate_card"]})
+    forged = encode_cursor({"after": "", "from": start})
+    reply = api.post(
+        f"{CARDS}/getRates", {"rate_card_id": catalog["rate_card"], "at": APR}, query={"next_page": forged}
+    )
+    assert reply.status == 400 and reply.message.startswith("next_page"), reply.body

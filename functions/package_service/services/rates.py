@@ -10,6 +10,7 @@ card's compressed rates fit its 1 MB page (store/rates.py: 70,000 rates or more)
   — 3 calls. Tag selectors or overrides naming tags read the products of the lanes looked at instead:
   one BatchGetItem per 100 products until the page is full (3 calls unless selectors skip many rows)."""
 
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -126,10 +127,7 @@ def _rows_page(
     page is full. Only the page's products are read (one BatchGetItem for up to 100 rows) — or, when
     choosing the rows takes products' tags, those of the lanes looked at (one BatchGetItem per 100)."""
     limit, cursor = page
-    after: str | None = None
-    start = ""
-    if cursor:
-        after, start = decode_cursor(cursor, "after", "from")
+    after, start = _cursor(cursor) if cursor else (None, "")
     rows: list[Doc] = []
     starts: list[str] = []
     after_lane = after.rsplit("#", 1)[0] if after else ""  # order_key: <lane>#<starting_at>
@@ -145,6 +143,18 @@ def _rows_page(
     if not tags_needed:
         rows = with_products(rows, _products(tenant, {row["product_id"] for row in rows}, now))
     return rows, next_page
+
+
+_CHUNK_START = re.compile(r"(|[0-9a-f-]{36}#[0-9a-f]{32})")  # "" or a lane name: <product id>#<group hash>
+
+
+def _cursor(cursor: str) -> tuple[str, str]:
+    """The last row's key and the start of its chunk. A start no lane could have is refused before it
+    reaches a key condition: DynamoDB refuses sort key values past 1,024 bytes (a 5xx otherwise)."""
+    after, start = decode_cursor(cursor, "after", "from")
+    if not _CHUNK_START.fullmatch(start):
+        raise InvalidRequest("next_page: not a cursor this service issued")
+    return after, start
 
 
 _LANES_AT_A_TIME = 100  # rows are made this many lanes at a time: a page costs about its own size
