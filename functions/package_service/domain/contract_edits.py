@@ -7,15 +7,23 @@ builder (`contract_document.build_contract`): an added commit is stored exactly 
 Messages name the edit's fields (`add_commits[0]...`), never the contract's."""
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 from .base import format_timestamp, parse_timestamp
 from .contract import ContractCreate, as_stored, check_contract_rules, contract_products
 from .contract_document import TermDocuments, build_contract, point_schedule
 from .edit_apply import ADDED, REMOVED, quantity_from
-from .edit_terms import AccessScheduleUpdate, CommitUpdate, ContractEdit, CreditUpdate, InvoiceScheduleUpdate
+from .edit_terms import (
+    AccessScheduleUpdate,
+    CommitUpdate,
+    ContractEdit,
+    CreditUpdate,
+    DrawdownUpdate,
+    InvoiceScheduleUpdate,
+)
 from .errors import InvalidRequest
 from .term_rules import ProductPaths
 
@@ -54,7 +62,7 @@ def plan_edit(current: Doc, request: ContractEdit, edit_id: str, now: datetime, 
         if refs:
             edit[field] = [{"id": ref.id} for ref in refs]
     edit.update(_added_terms(current, request, start, end, now))
-    updates: list[tuple[str, list[CommitUpdate] | list[CreditUpdate] | None]] = [
+    updates: list[tuple[str, Sequence[DrawdownUpdate] | None]] = [
         ("update_commits", request.update_commits), ("update_credits", request.update_credits)]  # fmt: skip
     for field, listed in updates:
         if listed:
@@ -135,11 +143,9 @@ def _within(path: str, moment: datetime, start: datetime, end: str | None, at_en
         raise InvalidRequest(f"{path}: {format_timestamp(moment)} is not before the contract's ending_before {end}")
 
 
-def _drawdown_update(
-    current: Doc, update: CommitUpdate | CreditUpdate, path: str, start: datetime, end: str | None
-) -> Doc:
+def _drawdown_update(current: Doc, update: DrawdownUpdate, path: str, start: datetime, end: str | None) -> Doc:
     is_commit = isinstance(update, CommitUpdate)
-    term_id = update.commit_id if isinstance(update, CommitUpdate) else update.credit_id
+    term_id = update.commit_id if isinstance(update, CommitUpdate) else cast(CreditUpdate, update).credit_id
     term = _find(
         current, "commits" if is_commit else "credits", term_id, f"{path}.{'commit' if is_commit else 'credit'}_id"
     )

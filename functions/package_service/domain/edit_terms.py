@@ -102,7 +102,7 @@ class InvoiceScheduleUpdate(RequestModel):
     update_schedule_items: list[InvoiceItemUpdate] | None = None
 
 
-class _DrawdownUpdate(RequestModel):
+class DrawdownUpdate(RequestModel):
     """What an update may change on a commit or a credit; an absent field is left as it is."""
 
     nullable: ClassVar[frozenset[str]] = frozenset(
@@ -123,12 +123,12 @@ class _DrawdownUpdate(RequestModel):
     specifiers: list[CommitSpecifierInput] | None = None
 
 
-class CommitUpdate(_DrawdownUpdate):
+class CommitUpdate(DrawdownUpdate):
     commit_id: Id
     invoice_schedule: InvoiceScheduleUpdate | None = None
 
 
-class CreditUpdate(_DrawdownUpdate):
+class CreditUpdate(DrawdownUpdate):
     credit_id: Id
 
 
