@@ -317,6 +317,18 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     custom_body = payloads.full_custom_contract(customer, world["usage"], world["seats"], world["rate_card"])
     custom = call("/v1/contracts/create", custom_body)  # a custom contract: every term kind, no package
     call("/v1/contracts/get", {"contract_id": custom.data["id"], "customer_id": customer})
+    edited = {"contract_id": custom.data["id"], "customer_id": customer}
+    override = {
+        "starting_at": "2027-03-31T00:00:00Z",
+        "multiplier": 0.9,
+        "priority": 1,
+        "override_specifiers": [{"product_id": world["usage"]}],
+    }
+    call("/v2/contracts/edit", {**edited, "add_overrides": [override], "update_contract_name": "Renegotiated"})
+    call("/v1/contracts/updateEndDate", {**edited, "ending_before": "2027-12-31T00:00:00Z"})
+    call("/v2/contracts/getEditHistory", edited)
+    call("/v2/contracts/get", {**edited, "as_of_date": "2027-06-30T00:00:00Z"})
+    call("/v2/contracts/list", {"customer_id": customer})
     call("/v1/contracts/archive", {"contract_id": newer.data["id"], "customer_id": customer, "void_invoices": False})
     call("/v1/contracts/get", {"contract_id": newer.data["id"], "customer_id": customer})  # an archived contract
     job_body = {"package_id": world["package"], "starting_at": "2032-01-31T00:00:00Z", "customer_ids": [customer]}
