@@ -16,6 +16,7 @@ from typing import Any
 from uuid import uuid4
 
 from ..domain.audit import Change
+from ..domain.base import parse_timestamp
 from ..domain.contract_edit_view import present_contract_v2, present_edit
 from ..domain.contract_edits import edit_products, plan_edit
 from ..domain.edit_apply import ADDED
@@ -61,13 +62,17 @@ def _edit(principal: Principal, request: ContractEdit, now: datetime, end_field:
                 f"{end_field}: contract {record.id} was transitioned to contract {moved_to[0]['to_contract_id']}, "
                 "which sets its end; edit that contract instead"
             )
-        edit = plan_edit(contract_doc(record), request, edit_id, now, end_field)
+        # An edit retried after losing a race is written after the winner: its time is never earlier, so
+        # the history is in time order and `as_of_date` replays a prefix of it.
+        earlier = edits_of(record)
+        at = max(now, parse_timestamp(earlier[-1]["timestamp"])) if earlier else now
+        edit = plan_edit(contract_doc(record), request, edit_id, at, end_field)
         _check_products(tenant, products)
         references = [
             ReferenceCheck(record_key(tenant, PRODUCT, pid), path, f"product {pid}") for pid, path in products.items()
         ]
         write = ContractEditWrite(
-            tenant, record, edit, audited(principal, Change("contract", record.id, "update", _describe(edit)), now),
+            tenant, record, edit, audited(principal, Change("contract", record.id, "update", _describe(edit)), at),
             references, EndMove(edit["update_contract_end_date"]) if "update_contract_end_date" in edit else None,
         )  # fmt: skip
         try:
