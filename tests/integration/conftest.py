@@ -372,3 +372,25 @@ def door(table: str) -> Iterator[tuple[int, str]]:
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     yield server.server_address[1], create_token("acme", "ci")
     server.shutdown()
+
+
+def seats_subscription(product_id: str, quantity: int = 3) -> dict[str, Any]:
+    return {
+        "collection_schedule": "ADVANCE",
+        "proration": {"is_prorated": True},
+        "subscription_rate": {"billing_frequency": "MONTHLY", "product_id": product_id},
+        "initial_quantity": quantity,
+        "starting_at_offset": {"unit": "DAYS", "value": 0},
+    }
+
+
+@pytest.fixture
+def deal(api: Api, catalog: dict[str, str]) -> dict[str, str]:
+    """A contract provisioned by package alias, 2027-01-31 -> 2028-01-31, with 3 seats over its whole term."""
+    api.ok("/v1/packages/create", payloads.package_body(catalog, subscriptions=[seats_subscription(catalog["seats"])]))
+    config = {**payloads.STRIPE, "configuration": {"stripe_customer_id": "cus_1"}}
+    customer = api.ok("/v1/customers", {"name": "Acme", "customer_billing_provider_configurations": [config]})["id"]
+    body = {"customer_id": customer, "package_alias": "starter", "starting_at": START}
+    contract = api.ok("/v1/contracts/create", body)["id"]
+    got = api.ok("/v2/contracts/get", {"contract_id": contract, "customer_id": customer})
+    return {**catalog, "customer": customer, "contract": contract, "subscription": got["subscriptions"][0]["id"]}

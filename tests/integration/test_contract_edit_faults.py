@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from .conftest import Api, scan_count, table_on_server
-from .test_contract_edits import deal, discount, quantities, ref, seats_at  # noqa: F401  (deal: a fixture)
+from .edit_helpers import discount, quantities, ref, seats_at
 from .test_faults import Faults, conflict, internal, throttled
 
 
@@ -61,14 +61,14 @@ def test_a_failed_edit_leaves_nothing_behind(
     assert len(api.ok("/v2/contracts/getEditHistory", ref(deal))) == 1 and len(_edit_log(api, deal)) == 1
 
 
-def test_a_transient_conflict_is_retried_by_the_service(api: Api, faults: Faults, deal: dict[str, str]) -> None:  # noqa: F811
+def test_a_transient_conflict_is_retried_by_the_service(api: Api, faults: Faults, deal: dict[str, str]) -> None:
     faults.fail("TransactWriteItems", conflict(3), times=2)
     assert api.post("/v2/contracts/edit", seats_at(deal, "2027-03-31T00:00:00Z", quantity_delta=1)).status == 200
     assert faults.injected == 2
     assert [q for q, _, _ in quantities(api.ok("/v2/contracts/get", ref(deal)))] == [3, 4]
 
 
-def test_fifty_concurrent_edits_each_apply_once_or_are_refused(api: Api, deal: dict[str, str]) -> None:  # noqa: F811
+def test_fifty_concurrent_edits_each_apply_once_or_are_refused(api: Api, deal: dict[str, str]) -> None:
     """Each edit adds one seat from the same date: the final count says how many applied, and the history,
     the audit log and the schedule must all agree with the answers the callers got."""
 

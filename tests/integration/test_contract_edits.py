@@ -12,50 +12,10 @@ from metronome.types.v2 import ContractEditResponse, ContractGetEditHistoryRespo
 from tests import payloads
 
 from .conftest import Api, scan_count
+from .edit_helpers import discount, quantities, ref, seats_at
 
 START = "2027-01-31T00:00:00Z"
 END = "2028-01-31T00:00:00.000Z"
-
-
-def seats_subscription(product_id: str, quantity: int = 3) -> dict[str, Any]:
-    return {
-        "collection_schedule": "ADVANCE",
-        "proration": {"is_prorated": True},
-        "subscription_rate": {"billing_frequency": "MONTHLY", "product_id": product_id},
-        "initial_quantity": quantity,
-        "starting_at_offset": {"unit": "DAYS", "value": 0},
-    }
-
-
-@pytest.fixture
-def deal(api: Api, catalog: dict[str, str]) -> dict[str, str]:
-    """A contract provisioned by package alias, 2027-01-31 -> 2028-01-31, with 3 seats over its whole term."""
-    api.ok("/v1/packages/create", payloads.package_body(catalog, subscriptions=[seats_subscription(catalog["seats"])]))
-    config = {**payloads.STRIPE, "configuration": {"stripe_customer_id": "cus_1"}}
-    customer = api.ok("/v1/customers", {"name": "Acme", "customer_billing_provider_configurations": [config]})["id"]
-    body = {"customer_id": customer, "package_alias": "starter", "starting_at": START}
-    contract = api.ok("/v1/contracts/create", body)["id"]
-    got = api.ok("/v2/contracts/get", {"contract_id": contract, "customer_id": customer})
-    return {**catalog, "customer": customer, "contract": contract, "subscription": got["subscriptions"][0]["id"]}
-
-
-def ref(deal: dict[str, str]) -> dict[str, str]:
-    return {"contract_id": deal["contract"], "customer_id": deal["customer"]}
-
-
-def seats_at(deal: dict[str, str], at: str, **change: Any) -> dict[str, Any]:
-    update = {"subscription_id": deal["subscription"], "quantity_updates": [{"starting_at": at, **change}]}
-    return {**ref(deal), "update_subscriptions": [update]}
-
-
-def discount(product_id: str, starting_at: str = "2027-04-30T00:00:00Z") -> dict[str, Any]:
-    return {"starting_at": starting_at, "type": "MULTIPLIER", "multiplier": 0.8,
-            "override_specifiers": [{"product_id": product_id}]}  # fmt: skip
-
-
-def quantities(contract: dict[str, Any]) -> list[tuple[float, str, str | None]]:
-    schedule = contract["subscriptions"][0]["quantity_schedule"]
-    return [(w["quantity"], w["starting_at"], w.get("ending_before")) for w in schedule]
 
 
 def test_the_packages_user_flow(api: Api, deal: dict[str, str]) -> None:
