@@ -69,7 +69,11 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
         "properties": {
             "message": {"type": "string", "description": "What is wrong, starting with the field at fault."},
             "conflicting_id": {"type": "string", "description": "409 only: the record holding the key."},
-            "code": {"type": "string", "description": "listContractsOnPackage only: `PackageNotFound`."},
+            "code": {
+                "type": "string",
+                "description": "`PackageNotFound` (listContractsOnPackage), `ContractNotFound` "
+                "(v2 contract operations, updateEndDate).",
+            },
         },
     }
     return document

@@ -6,18 +6,27 @@ builds its objects without validating them). Then a migration of an edited contr
 This module's stack runs on a clock that starts at CLOCK (LOCAL_CLOCK): a migration refuses dates in the
 past, and the dates below must stay in the future whenever the tests run."""
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import metronome
 import pytest
+import schemathesis
+import yaml
 from metronome import Metronome
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 from metronome.types.shared import ContractV2
 from metronome.types.v1 import ContractCreateResponse, ContractUpdateEndDateResponse
 from metronome.types.v2 import ContractEditResponse, ContractGetEditHistoryResponse, ContractRetrieveResponse
 
 from tests.payloads import STRIPE, package_body
+from tests.published import EDITS_DOCUMENT
 
 from .conftest import TOKENS, local_stack
 from .test_migrations_http import wait_for
@@ -161,3 +170,47 @@ def test_a_migration_keeps_an_edited_contracts_edits(client: Metronome, base_url
     moved = ContractRetrieveResponse.model_validate(successor.json()).data
     assert [o.multiplier for o in moved.overrides] == [0.8]
     assert moved.subscriptions and [q.quantity for q in moved.subscriptions[0].quantity_schedule] == [7]
+
+
+PUBLISHED_CONFIG = Path(__file__).with_name("schemathesis-published.toml")
+CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
+
+
+def test_generated_requests_get_answers_in_the_published_shapes(base_url: str, catalog: dict[str, str]) -> None:
+    """schemathesis over Metronome's published edit, v2 get/list, getEditHistory and updateEndDate blocks
+    (tests/published/metronome-contract-edits-openapi.yaml): no 5xx, every answer in the published shape."""
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(PUBLISHED_CONFIG), "run",
+        str(EDITS_DOCUMENT), "--url", base_url, "-H", f"Authorization: Bearer {TOKENS['acme']}",
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"})
+    report = run.stdout[run.stdout.rfind("SUMMARY") :]
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
+    assert "Failures:" not in report and "Errors:" not in report, report
+    assert "5 selected" in run.stdout or "Tested: 5" in report, run.stdout[-3000:]
+
+
+def test_every_edit_operation_answers_real_records_in_the_published_shape(
+    client: Metronome, base_url: str, catalog: dict[str, str]
+) -> None:
+    buyer = customer(client)
+    contract_id = client.v1.contracts.create(
+        customer_id=buyer, package_alias=catalog["alias"], starting_at=START
+    ).data.id
+    ref = {"contract_id": contract_id, "customer_id": buyer}
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("/v2/contracts/edit", {**ref, "add_overrides": [discount(catalog["usage"])], "update_contract_name": "P"}),
+        ("/v2/contracts/getEditHistory", ref),
+        ("/v2/contracts/get", ref),
+        ("/v2/contracts/get", {**ref, "as_of_date": "2026-01-01T00:00:00Z"}),
+        ("/v2/contracts/list", {"customer_id": buyer}),
+        ("/v1/contracts/updateEndDate", {**ref, "ending_before": "2027-06-30T00:00:00Z"}),
+    ]
+    schema = schemathesis.openapi.from_path(str(EDITS_DOCUMENT))
+    assert {path for path, _ in calls} == set(yaml.safe_load(EDITS_DOCUMENT.read_text())["paths"])
+    for path, body in calls:
+        case = schema[path]["POST"].Case(body=body)
+        response = case.call_and_validate(
+            base_url=base_url, headers={"Authorization": f"Bearer {TOKENS['acme']}"}, checks=CHECKS
+        )
+        assert response.status_code == 200 and response.json()["data"], (path, response.text)

@@ -163,10 +163,18 @@ def test_bad_edits_are_refused_naming_the_field_and_store_nothing(
 
 
 def test_another_customers_or_tenants_contract_is_not_found(api: Api, other_tenant: Api, deal: dict[str, str]) -> None:
+    """As Metronome publishes it: a 400 with `code` ContractNotFound (listContractsOnPackage's precedent)."""
     edit = {**ref(deal), "update_contract_name": "x"}
-    assert other_tenant.post("/v2/contracts/edit", edit).status == 404
-    assert api.post("/v2/contracts/edit", {**edit, "customer_id": deal["contract"]}).status == 404
-    assert other_tenant.post("/v2/contracts/getEditHistory", ref(deal)).status == 404
+    for reply in (
+        other_tenant.post("/v2/contracts/edit", edit),
+        api.post("/v2/contracts/edit", {**edit, "customer_id": deal["contract"]}),
+        other_tenant.post("/v2/contracts/getEditHistory", ref(deal)),
+        other_tenant.post("/v2/contracts/get", ref(deal)),
+        other_tenant.post("/v1/contracts/updateEndDate", ref(deal)),
+    ):
+        assert (reply.status, reply.body.get("code")) == (400, "ContractNotFound"), reply.body
+        assert reply.message.startswith("contract_id:")
+    assert api.ok("/v2/contracts/getEditHistory", ref(deal)) == []
 
 
 def test_an_edit_uniqueness_key_is_used_once(api: Api, deal: dict[str, str]) -> None:

@@ -21,7 +21,7 @@ from ..domain.contract_edit_view import present_contract_v2, present_edit
 from ..domain.contract_edits import edit_products, plan_edit
 from ..domain.edit_apply import ADDED
 from ..domain.edit_terms import ContractEdit, ContractEndDate
-from ..domain.errors import InvalidRequest, NotFound, Unavailable
+from ..domain.errors import ContractNotFound, InvalidRequest, NotFound, Unavailable
 from ..domain.package_view import named_product_ids
 from ..domain.principal import Principal
 from ..store.audit import audited
@@ -98,9 +98,13 @@ def _describe(edit: Doc) -> str:
 
 
 def _owned(principal: Principal, contract_id: str, customer_id: str, consistent: bool = False) -> StoredRecord:
-    record = get_record(principal.tenant_id, CONTRACT, contract_id, "contract", consistent=consistent)
-    if record.doc["customer_id"] != customer_id:
-        raise NotFound(f"contract {contract_id} not found for customer {customer_id}")
+    """The customer's contract; another customer's or tenant's is not found (a 400 with `code`, as published)."""
+    try:
+        record = get_record(principal.tenant_id, CONTRACT, contract_id, "contract", consistent=consistent)
+    except NotFound:
+        record = None
+    if record is None or record.doc["customer_id"] != customer_id:
+        raise ContractNotFound(f"contract_id: contract {contract_id} not found for customer {customer_id}")
     return record
 
 
