@@ -19,11 +19,11 @@ import pytest
 import schemathesis
 import yaml
 from metronome import Metronome
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 from metronome.types.shared import ContractV2
 from metronome.types.v1 import ContractCreateResponse, ContractUpdateEndDateResponse
 from metronome.types.v2 import ContractEditResponse, ContractGetEditHistoryResponse, ContractRetrieveResponse
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from tests.payloads import STRIPE, package_body
 from tests.published import EDITS_DOCUMENT
