@@ -231,3 +231,39 @@ def test_end_dates_at_month_ends(
     on_package = api.ok("/v1/packages/listContractsOnPackage",
                         {"package_id": got["package_id"], "covering_date": "2027-12-31T00:00:00Z"})  # fmt: skip
     assert bool(on_package) == bool(still_listed)
+
+
+def test_an_added_override_may_name_the_contracts_own_commit(api: Api, deal: dict[str, str]) -> None:
+    commit = api.ok("/v2/contracts/get", ref(deal))["commits"][0]["id"]
+    specific = {**discount(deal["usage"]), "is_commit_specific": True,
+                "override_specifiers": [{"product_id": deal["usage"], "commit_ids": [commit]}]}  # fmt: skip
+    api.ok("/v2/contracts/edit", {**ref(deal), "add_overrides": [specific]})
+    [added] = api.ok("/v2/contracts/get", ref(deal))["overrides"]
+    assert added["override_specifiers"][0]["commit_ids"] == [commit]
+    unknown = {**specific, "override_specifiers": [{"product_id": deal["usage"], "commit_ids": ["not-a-commit"]}]}
+    refused = api.post("/v2/contracts/edit", {**ref(deal), "add_overrides": [unknown]})
+    assert refused.status == 400 and refused.message.startswith("add_overrides[0].override_specifiers[0].commit_ids")
+
+
+def test_a_subscription_ends_early_then_runs_open_ended(api: Api, deal: dict[str, str]) -> None:
+    def ends(value: str | None) -> dict[str, Any]:
+        return {
+            **ref(deal),
+            "update_subscriptions": [{"subscription_id": deal["subscription"], "ending_before": value}],
+        }
+
+    api.ok("/v2/contracts/edit", ends("2027-05-31T00:00:00Z"))
+    assert quantities(api.ok("/v2/contracts/get", ref(deal))) == [
+        (3, "2027-01-31T00:00:00.000Z", "2027-05-31T00:00:00.000Z")
+    ]
+    api.ok("/v2/contracts/edit", ends(None))
+    assert quantities(api.ok("/v2/contracts/get", ref(deal))) == [(3, "2027-01-31T00:00:00.000Z", None)]
+    past_end = api.post("/v2/contracts/edit", ends("2028-03-31T00:00:00Z"))
+    assert past_end.status == 400 and past_end.message.startswith("update_subscriptions[0].ending_before")
+
+
+def test_an_archived_contract_cannot_be_edited(api: Api, deal: dict[str, str]) -> None:
+    api.ok("/v1/contracts/archive", {**ref(deal), "void_invoices": False})
+    refused = api.post("/v2/contracts/edit", {**ref(deal), "update_contract_name": "late"})
+    assert refused.status == 400 and refused.message.startswith("contract_id")
+    assert api.ok("/v2/contracts/getEditHistory", ref(deal)) == []

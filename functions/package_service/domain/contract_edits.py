@@ -113,8 +113,10 @@ def _added_terms(current: Doc, request: ContractEdit, start: datetime, end: str 
         return {}
     ending = parse_timestamp(end) if end else None
     added = _added_contract(request, start, ending, current.get("multiplier_override_prioritization"))
+    existing = {t["id"] for field in ("commits", "credits", "recurring_commits", "recurring_credits")
+                for t in current.get(field, [])}  # fmt: skip
     try:
-        check_contract_rules(added)
+        check_contract_rules(added.model_copy(update={"overrides": _naming_new_terms(added.overrides, existing)}))
     except InvalidRequest as error:
         raise InvalidRequest(_in_edit_terms(error.message)) from None
     frequency = current.get("usage_statement_schedule", {}).get("frequency", "MONTHLY")
@@ -124,6 +126,31 @@ def _added_terms(current: Doc, request: ContractEdit, start: datetime, end: str 
     except InvalidRequest as error:
         raise InvalidRequest(_in_edit_terms(error.message)) from None
     return {field: built[term_field] for field, term_field in ADDED.items() if getattr(request, field)}
+
+
+_REFERENCES = ("commit_ids", "recurring_commit_ids", "any_commit_or_credit_ids")
+
+
+def _naming_new_terms(overrides: Any, existing: set[str]) -> Any:
+    """Added overrides as creation's rules read them: an edit may also name the contract's own commits
+    and credits by id (creation only temporary ids), so those references are taken as known."""
+    return [
+        override.model_copy(
+            update={"override_specifiers": [_known_dropped(spec, existing) for spec in override.override_specifiers]}
+        )
+        if override.override_specifiers
+        else override
+        for override in overrides or []
+    ]
+
+
+def _known_dropped(spec: Any, existing: set[str]) -> Any:
+    update = {}
+    for field in _REFERENCES:
+        refs = getattr(spec, field)
+        if refs:
+            update[field] = [ref for ref in refs if ref not in existing] or None
+    return spec.model_copy(update=update)
 
 
 def _find(current: Doc, term_field: str, term_id: str, path: str) -> Doc:
