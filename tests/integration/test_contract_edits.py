@@ -267,3 +267,30 @@ def test_an_archived_contract_cannot_be_edited(api: Api, deal: dict[str, str]) -
     refused = api.post("/v2/contracts/edit", {**ref(deal), "update_contract_name": "late"})
     assert refused.status == 400 and refused.message.startswith("contract_id")
     assert api.ok("/v2/contracts/getEditHistory", ref(deal)) == []
+
+
+def test_a_commits_invoice_schedule_is_repriced(api: Api, deal: dict[str, str]) -> None:
+    commit = next(c for c in api.ok("/v2/contracts/get", ref(deal))["commits"] if "invoice_schedule" in c)
+    item = commit["invoice_schedule"]["schedule_items"][0]
+    assert (item["quantity"], item["unit_price"], item["amount"]) == (2, 50, 100)
+
+    def reprice(**change: Any) -> Any:
+        schedule = {"update_schedule_items": [{"id": item["id"], **change}]}
+        return api.post("/v2/contracts/edit", {**ref(deal), "update_commits": [
+            {"commit_id": commit["id"], "invoice_schedule": schedule}]})  # fmt: skip
+
+    assert reprice(quantity=3).status == 200  # the unit price stays
+    both = reprice(amount=10, unit_price=5)
+    assert both.status == 400 and both.message.startswith(
+        "update_commits[0].invoice_schedule.update_schedule_items[0].amount"
+    )
+    late = reprice(timestamp="2028-02-01T00:00:00Z")
+    assert late.status == 400 and "timestamp" in late.message.split(":")[0]
+    now = {c["id"]: c for c in api.ok("/v2/contracts/get", ref(deal))["commits"]}[commit["id"]]
+    repriced = now["invoice_schedule"]["schedule_items"][0]
+    assert (repriced["id"], repriced["quantity"], repriced["unit_price"], repriced["amount"]) == (
+        item["id"],
+        3,
+        50,
+        150,
+    )

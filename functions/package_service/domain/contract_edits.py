@@ -7,7 +7,7 @@ builder (`contract_document.build_contract`): an added commit is stored exactly 
 Messages name the edit's fields (`add_commits[0]...`), never the contract's."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 from uuid import uuid4
@@ -193,79 +193,65 @@ def _dumped(value: Any) -> Any:
     return value.model_dump(mode="json", exclude_none=True) if hasattr(value, "model_dump") else value
 
 
-def _known_items(schedule: Doc, refs: list[Any], path: str) -> None:
-    known = {item["id"] for item in schedule["schedule_items"]}
-    for index, ref in enumerate(refs):
-        if ref.id not in known:
-            raise InvalidRequest(f"{path}[{index}].id: no schedule item {ref.id} in this schedule")
+ItemCheck = Callable[[Doc, Doc, str], Doc]
 
 
-def _access_update(term: Doc, update: AccessScheduleUpdate, path: str, start: datetime, end: str | None) -> Doc:
-    schedule = term["access_schedule"]
-    _known_items(schedule, update.remove_schedule_items or [], f"{path}.remove_schedule_items")
-    _known_items(schedule, update.update_schedule_items or [], f"{path}.update_schedule_items")
+def _schedule_update(schedule: Doc, update: AccessScheduleUpdate | InvoiceScheduleUpdate, path: str,
+                     whole: ItemCheck) -> Doc:  # fmt: skip
+    """An update of one schedule as stored: the ids it removes, and each changed or added item whole, as
+    `whole(item as it will be, fields the request stated, path)` checks and completes it."""
     items = {item["id"]: item for item in schedule["schedule_items"]}
     out: Doc = {}
+    for field in ("remove_schedule_items", "update_schedule_items"):
+        for index, ref in enumerate(getattr(update, field) or []):
+            if ref.id not in items:
+                raise InvalidRequest(f"{path}.{field}[{index}].id: no schedule item {ref.id} in this schedule")
     if update.remove_schedule_items:
         out["remove_schedule_items"] = [{"id": ref.id} for ref in update.remove_schedule_items]
     changed = []
     for index, change in enumerate(update.update_schedule_items or []):
         stated = as_stored(change.model_dump(exclude_none=True))
-        merged = {**items[change.id], **stated}
-        _check_window(merged, f"{path}.update_schedule_items[{index}]", start, end)
-        changed.append(stated)
+        changed.append(whole({**items[change.id], **stated}, stated, f"{path}.update_schedule_items[{index}]"))
     if changed:
         out["update_schedule_items"] = changed
     added = []
     for index, item in enumerate(update.add_schedule_items or []):
         stated = as_stored(item.model_dump(exclude_none=True))
-        _check_window(stated, f"{path}.add_schedule_items[{index}]", start, end)
-        added.append({"id": str(uuid4()), **stated})
+        added.append(whole({"id": str(uuid4()), **stated}, stated, f"{path}.add_schedule_items[{index}]"))
     if added:
         out["add_schedule_items"] = added
-    left = len(schedule["schedule_items"]) - len(out.get("remove_schedule_items", [])) + len(added)
-    if left == 0:
+    return out
+
+
+def _access_update(term: Doc, update: AccessScheduleUpdate, path: str, start: datetime, end: str | None) -> Doc:
+    def whole(item: Doc, _: Doc, item_path: str) -> Doc:
+        starting_at, ending_before = parse_timestamp(item["starting_at"]), parse_timestamp(item["ending_before"])
+        if ending_before <= starting_at:
+            raise InvalidRequest(f"{item_path}.ending_before: must be after starting_at")
+        _within(f"{item_path}.starting_at", starting_at, start, end)
+        _within(f"{item_path}.ending_before", ending_before, start, end, at_end=True)
+        return item
+
+    schedule = term["access_schedule"]
+    out = _schedule_update(schedule, update, path, whole)
+    left = len(schedule["schedule_items"]) - len(out.get("remove_schedule_items", []))
+    if left + len(out.get("add_schedule_items", [])) == 0:
         raise InvalidRequest(f"{path}.remove_schedule_items: would leave the access schedule empty")
     return out
 
 
-def _check_window(item: Doc, path: str, start: datetime, end: str | None) -> None:
-    starting_at, ending_before = parse_timestamp(item["starting_at"]), parse_timestamp(item["ending_before"])
-    if ending_before <= starting_at:
-        raise InvalidRequest(f"{path}.ending_before: must be after starting_at")
-    _within(f"{path}.starting_at", starting_at, start, end)
-    _within(f"{path}.ending_before", ending_before, start, end, at_end=True)
-
-
 def _invoice_update(term: Doc, update: InvoiceScheduleUpdate, path: str, start: datetime, end: str | None) -> Doc:
-    schedule = term["invoice_schedule"]
-    _known_items(schedule, update.remove_schedule_items or [], f"{path}.remove_schedule_items")
-    _known_items(schedule, update.update_schedule_items or [], f"{path}.update_schedule_items")
-    items = {item["id"]: item for item in schedule["schedule_items"]}
-    out: Doc = {}
-    if update.remove_schedule_items:
-        out["remove_schedule_items"] = [{"id": ref.id} for ref in update.remove_schedule_items]
-    changed = []
-    for index, change in enumerate(update.update_schedule_items or []):
-        stated = as_stored(change.model_dump(exclude_none=True))
-        merged = {**items[change.id], **stated}
-        if {"quantity", "unit_price", "amount"} & stated.keys():  # an amount alone is one unit at that price
-            priced = {k: merged[k] for k in ("quantity", "unit_price") if k in stated} or {"amount": stated["amount"]}
-            merged = point_schedule({"schedule_items": [{"timestamp": merged["timestamp"], **priced}]}, path)[
-                "schedule_items"
-            ][0] | {"id": change.id}
-        _within(f"{path}.update_schedule_items[{index}].timestamp", parse_timestamp(merged["timestamp"]),
-                start, end, at_end=True)  # fmt: skip
-        changed.append({k: merged[k] for k in ("id", "timestamp", "quantity", "unit_price", "amount")})
-    if changed:
-        out["update_schedule_items"] = changed
-    stated_items = [as_stored(item.model_dump(exclude_none=True)) for item in update.add_schedule_items or []]
-    for index, item in enumerate(stated_items):
-        _within(f"{path}.add_schedule_items[{index}].timestamp", parse_timestamp(item["timestamp"]),
-                start, end, at_end=True)  # fmt: skip
-    if stated_items:
-        out["add_schedule_items"] = point_schedule({"schedule_items": stated_items}, path)["schedule_items"]
-    return out
+    def whole(item: Doc, stated: Doc, item_path: str) -> Doc:
+        """An amount alone is one unit at that price; a stated quantity or unit price keeps the other."""
+        if "amount" in stated and {"quantity", "unit_price"} & stated.keys():
+            raise InvalidRequest(f"{item_path}.amount: give either amount or quantity and unit_price, not both")
+        priced = {"amount": item["amount"]} if "amount" in stated else {
+            "quantity": item["quantity"], "unit_price": item["unit_price"]}  # fmt: skip
+        _within(f"{item_path}.timestamp", parse_timestamp(item["timestamp"]), start, end, at_end=True)
+        single = {"id": item["id"], "timestamp": item["timestamp"], **priced}
+        return dict(point_schedule({"schedule_items": [single]}, item_path)["schedule_items"][0])
+
+    return _schedule_update(term["invoice_schedule"], update, path, whole)
 
 
 def _subscription_updates(current: Doc, request: ContractEdit, start: datetime, end: str | None) -> list[Doc]:

@@ -61,8 +61,13 @@ class AccessItemAdd(RequestModel):
     ending_before: Timestamp
 
 
-class AccessItemUpdate(RequestModel):
+class ItemUpdate(RequestModel):
+    """A change to one schedule item, named by its id; an absent field is left as it is."""
+
     id: Id
+
+
+class AccessItemUpdate(ItemUpdate):
     amount: float | None = None
     starting_at: Timestamp | None = None
     ending_before: Timestamp | None = None
@@ -88,8 +93,7 @@ class InvoiceItemAdd(RequestModel):
         return self
 
 
-class InvoiceItemUpdate(RequestModel):
-    id: Id
+class InvoiceItemUpdate(ItemUpdate):
     timestamp: Timestamp | None = None
     amount: float | None = None
     quantity: float | None = None
