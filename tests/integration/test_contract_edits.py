@@ -1,6 +1,7 @@
 """Changing a contract after it is provisioned: `/v2/contracts/edit`, `getEditHistory`, v2 `get` / `list`
 (with `as_of_date`) and `/v1/contracts/updateEndDate`; every answer held to the official SDK's models."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -100,6 +101,10 @@ def test_commits_and_credits_are_added_updated_and_archived(api: Api, deal: dict
     api.ok("/v2/contracts/edit", {**ref(deal), "add_scheduled_charges": [charge]})
     charges = api.ok("/v2/contracts/get", ref(deal))["scheduled_charges"]
     assert [c["schedule"]["schedule_items"][0]["amount"] for c in charges] == [9, 12]
+    history = api.post("/v2/contracts/getEditHistory", ref(deal)).body
+    edits = ContractGetEditHistoryResponse.model_validate(history).data
+    changed = [sorted(set(e.model_dump(exclude_none=True)) - {"id", "timestamp"}) for e in edits]
+    assert changed == [["add_credits"], ["update_credits"], ["archive_credits"], ["add_scheduled_charges"]]
 
 
 def test_a_custom_contract_edits_the_same_way(api: Api, world: dict[str, str]) -> None:
@@ -258,6 +263,9 @@ def test_a_subscription_ends_early_then_runs_open_ended(api: Api, deal: dict[str
     ]
     api.ok("/v2/contracts/edit", ends(None))
     assert quantities(api.ok("/v2/contracts/get", ref(deal))) == [(3, "2027-01-31T00:00:00.000Z", None)]
+    history = ContractGetEditHistoryResponse.model_validate(api.post("/v2/contracts/getEditHistory", ref(deal)).body)
+    assert [e.update_subscriptions[0].ending_before for e in history.data if e.update_subscriptions] == [
+        datetime(2027, 5, 31, tzinfo=UTC), None]  # fmt: skip
     past_end = api.post("/v2/contracts/edit", ends("2028-03-31T00:00:00Z"))
     assert past_end.status == 400 and past_end.message.startswith("update_subscriptions[0].ending_before")
 
@@ -288,9 +296,8 @@ def test_a_commits_invoice_schedule_is_repriced(api: Api, deal: dict[str, str]) 
     assert late.status == 400 and "timestamp" in late.message.split(":")[0]
     now = {c["id"]: c for c in api.ok("/v2/contracts/get", ref(deal))["commits"]}[commit["id"]]
     repriced = now["invoice_schedule"]["schedule_items"][0]
-    assert (repriced["id"], repriced["quantity"], repriced["unit_price"], repriced["amount"]) == (
-        item["id"],
-        3,
-        50,
-        150,
-    )
+    assert [repriced[k] for k in ("id", "quantity", "unit_price", "amount")] == [item["id"], 3, 50, 150]
+    [edit] = ContractGetEditHistoryResponse.model_validate(
+        api.post("/v2/contracts/getEditHistory", ref(deal)).body
+    ).data
+    assert edit.update_commits and edit.update_commits[0].id == commit["id"]
