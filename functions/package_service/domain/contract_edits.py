@@ -69,7 +69,7 @@ def plan_edit(current: Doc, request: ContractEdit, edit_id: str, now: datetime, 
             edit[field] = [_drawdown_update(current, u, f"{field}[{i}]", start, end) for i, u in enumerate(listed)]
     if request.update_subscriptions:
         edit["update_subscriptions"] = _subscription_updates(current, request, start, end)
-    if request.update_contract_name is not None:
+    if "update_contract_name" in request.model_fields_set:  # null: the contract has no name from now on
         edit["update_contract_name"] = request.update_contract_name
     if request.changes_end_date():
         edit["update_contract_end_date"] = end

@@ -61,6 +61,8 @@ def apply_edit(doc: Doc, edit: Doc) -> Doc:
         ]
     if "update_contract_name" in edit:
         out["name"] = edit["update_contract_name"]
+        if out["name"] is None:
+            del out["name"]
     if "update_contract_end_date" in edit:
         out = ended_at(out, edit["update_contract_end_date"])
     return out

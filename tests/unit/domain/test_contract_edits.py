@@ -157,3 +157,8 @@ def test_update_end_date_names_its_own_field() -> None:
     with pytest.raises(InvalidRequest) as refused:
         edit({"update_contract_end_date": "2026-01-01T00:00:00Z"}, end_field="ending_before")
     assert refused.value.message.startswith("ending_before:")
+
+
+def test_a_name_is_changed_or_cleared() -> None:
+    assert apply_edit(DOC, edit({"update_contract_name": "Renewed"}))["name"] == "Renewed"
+    assert "name" not in apply_edit(DOC, edit({"update_contract_name": None}))
