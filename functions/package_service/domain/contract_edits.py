@@ -125,6 +125,8 @@ def _added_terms(current: Doc, request: ContractEdit, start: datetime, end: str 
         built = build_contract({}, as_stored(added.term_documents()), docs, None)
     except InvalidRequest as error:
         raise InvalidRequest(_in_edit_terms(error.message)) from None
+    except (OverflowError, ValueError):  # a generated invoice date past datetime's year 9999
+        raise InvalidRequest("request body: the added terms would reach past the year 9999") from None
     return {field: built[term_field] for field, term_field in ADDED.items() if getattr(request, field)}
 
 

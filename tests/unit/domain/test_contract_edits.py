@@ -162,3 +162,15 @@ def test_update_end_date_names_its_own_field() -> None:
 def test_a_name_is_changed_or_cleared() -> None:
     assert apply_edit(DOC, edit({"update_contract_name": "Renewed"}))["name"] == "Renewed"
     assert "name" not in apply_edit(DOC, edit({"update_contract_name": None}))
+
+
+def test_a_schedule_past_the_year_9999_is_refused_not_raised() -> None:
+    open_ended = {k: v for k, v in DOC.items() if k != "ending_before"}
+    charge = {"product_id": USAGE, "schedule": {"recurring_schedule": {
+        "starting_at": "9999-12-01T00:00:00Z", "ending_before": "9999-12-31T00:00:00Z", "frequency": "MONTHLY",
+        "amount_distribution": "EACH", "amount": 5}}}  # fmt: skip
+    request = ContractEdit.model_validate({"contract_id": DOC["id"], "customer_id": CUSTOMER,
+                                           "add_scheduled_charges": [charge]})  # fmt: skip
+    with pytest.raises(InvalidRequest) as refused:
+        plan_edit(open_ended, request, "e0000000-0000-4000-8000-000000000000", MADE, "update_contract_end_date")
+    assert "9999" in refused.value.message
