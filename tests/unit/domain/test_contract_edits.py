@@ -72,6 +72,21 @@ def test_an_added_override_changes_nothing_before_its_start(at: datetime) -> Non
     assert len(edited["overrides"]) == len(DOC["overrides"]) + 1
 
 
+@settings(max_examples=100, deadline=None)
+@given(at=moments, days=st.integers(min_value=1, max_value=400), amount=st.integers(min_value=0, max_value=10**6))
+def test_an_added_credit_changes_nothing_before_its_start(at: datetime, days: int, amount: int) -> None:
+    until = min(at + timedelta(days=days), END)
+    assume(until > at)
+    item = {"amount": amount, "starting_at": format_timestamp(at), "ending_before": format_timestamp(until)}
+    edited = apply_edit(
+        DOC, edit({"add_credits": [{"product_id": USAGE, "access_schedule": {"schedule_items": [item]}}]})
+    )
+    assert cut_contract(edited, at) == cut_contract(DOC, at)
+    assert [c["access_schedule"]["schedule_items"][0]["amount"] for c in edited["credits"][len(DOC["credits"]) :]] == [
+        amount
+    ]
+
+
 @settings(max_examples=150, deadline=None)
 @given(at=st.integers(min_value=1, max_value=(END - START).days * 2).map(lambda d: START + timedelta(days=d)))
 def test_a_new_end_date_changes_nothing_before_it(at: datetime) -> None:
