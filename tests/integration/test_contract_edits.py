@@ -1,6 +1,7 @@
 """Changing a contract after it is provisioned: `/v2/contracts/edit`, `getEditHistory`, v2 `get` / `list`
 (with `as_of_date`) and `/v1/contracts/updateEndDate`; every answer held to the official SDK's models."""
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -301,3 +302,17 @@ def test_a_commits_invoice_schedule_is_repriced(api: Api, deal: dict[str, str]) 
         api.post("/v2/contracts/getEditHistory", ref(deal)).body
     ).data
     assert edit.update_commits and edit.update_commits[0].id == commit["id"]
+
+
+def test_calls_per_edit_and_read(api: Api, deal: dict[str, str], dynamodb_calls: Counter[str]) -> None:
+    """An edit: one consistent GetItem, one BatchGetItem for the products it names, one transaction. A v2
+    get: one GetItem and one BatchGetItem for product names, however many edits it replays."""
+    dynamodb_calls.clear()
+    api.ok("/v2/contracts/edit", {**ref(deal), "add_overrides": [discount(deal["usage"])]})
+    assert dynamodb_calls == Counter({"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1})
+    dynamodb_calls.clear()
+    api.ok("/v2/contracts/edit", seats_at(deal, "2027-03-31T00:00:00Z", quantity=4))
+    assert dynamodb_calls == Counter({"GetItem": 1, "TransactWriteItems": 1})
+    dynamodb_calls.clear()
+    api.ok("/v2/contracts/get", ref(deal))
+    assert dynamodb_calls == Counter({"GetItem": 1, "BatchGetItem": 1})
