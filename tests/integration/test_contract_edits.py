@@ -316,3 +316,14 @@ def test_calls_per_edit_and_read(api: Api, deal: dict[str, str], dynamodb_calls:
     dynamodb_calls.clear()
     api.ok("/v2/contracts/get", ref(deal))
     assert dynamodb_calls == Counter({"GetItem": 1, "BatchGetItem": 1})
+
+
+def test_edits_beyond_one_item_are_a_413_and_store_nothing(api: Api, deal: dict[str, str]) -> None:
+    """The document and its edits are one DynamoDB item (decision 0017): past 380 KB an edit is refused."""
+    many = {**ref(deal), "add_overrides": [{**discount(deal["usage"]), "multiplier": 0.5 + i / 10_000}
+                                           for i in range(1000)]}  # fmt: skip
+    api.ok("/v2/contracts/edit", many)
+    before = scan_count()
+    refused = api.post("/v2/contracts/edit", many)
+    assert refused.status == 413 and "bytes" in refused.message, refused.body
+    assert scan_count() == before and len(api.ok("/v2/contracts/getEditHistory", ref(deal))) == 1
