@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import api, cohort, footprint, imports, migration, mixed, rates, refusal
+from bench import api, cohort, edits, footprint, imports, migration, mixed, rates, refusal
 
 RESULTS = Path(__file__).with_name("results.md")
 HISTORY = "## History"
@@ -29,6 +29,7 @@ def main() -> None:
         "mixed": mixed.run,
         "refusal": refusal.run,
         "rates": rates.run,
+        "edits": edits.run,
     }
     wanted = set(sys.argv[1:]) or set(benchmarks)
     sections = [run() for name, run in benchmarks.items() if name in wanted]

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from .domain.errors import DomainError
 from .observability import logger
-from .routes import audit, catalog, contracts, customers, jobs, migrations, packages, rates
+from .routes import audit, catalog, contract_edits, contracts, customers, jobs, migrations, packages, rates
 from .routes.common import describe_validation_errors, error_response
 from .routes.request_json import read_json
 from .routes.wire import omit_absent_fields
@@ -42,6 +42,7 @@ app.include_router(packages.router)
 app.include_router(catalog.router)
 app.include_router(customers.router)
 app.include_router(contracts.router)
+app.include_router(contract_edits.router)
 app.include_router(jobs.router)
 app.include_router(migrations.router)
 app.include_router(audit.router)

@@ -34,6 +34,7 @@ _CONFLICTS = {
     "/v1/contracts/preview": _KEY_TAKEN,  # answers the 409 its create would
     "/v1/provisioningJobs/create": _KEY_TAKEN,
     "/v1/packageMigrations/create": _KEY_TAKEN,
+    "/v2/contracts/edit": "The uniqueness_key was already used for an edit; `conflicting_id` names the edit.",
     "/v1/customers": "An ingest alias or external_id already belongs to another customer of this tenant.",
 }
 _SWAGGER_ASSETS = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
@@ -68,7 +69,11 @@ def document_errors(document: dict[str, Any]) -> dict[str, Any]:
         "properties": {
             "message": {"type": "string", "description": "What is wrong, starting with the field at fault."},
             "conflicting_id": {"type": "string", "description": "409 only: the record holding the key."},
-            "code": {"type": "string", "description": "listContractsOnPackage only: `PackageNotFound`."},
+            "code": {
+                "type": "string",
+                "description": "`PackageNotFound` (listContractsOnPackage), `ContractNotFound` "
+                "(v2 contract operations, updateEndDate).",
+            },
         },
     }
     return document

@@ -75,6 +75,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "/v1/contracts/create": _PROVISION,
     "/v1/contracts/preview": _PROVISION,
     "/v1/contracts/list": {"customer_id": CUSTOMER},
+    "/v2/contracts/list": {"customer_id": CUSTOMER},
     "/v1/packageMigrations/create": MIGRATION_REQUEST,
     "/v1/packageMigrations/get": {"migration_id": MIGRATION},
     "/v1/packageMigrations/listPlan": {"migration_id": MIGRATION},

@@ -2,10 +2,6 @@
 requests from Metronome's own schemas and checks every answer against Metronome's response schemas, and
 each published operation is also called on real records so that its 200 answer is what is checked."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,24 +11,17 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from tests.e2e.conftest import TOKENS
+from tests.e2e.published_runs import PUBLISHED_CONFIG, fuzz_published
 from tests.payloads import full_package
 from tests.published import DOCUMENT, published
 
-CONFIG = Path(__file__).with_name("schemathesis-published.toml")
+CONFIG = PUBLISHED_CONFIG  # test_rates_sdk.py reads it from here
 CUSTOM_CREDIT = "5f1b7c55-0000-4000-8000-00000000c0de"  # a custom pricing unit
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 
 
 def test_generated_requests_get_answers_that_match_metronomes_schemas(base_url: str) -> None:
-    command = [
-        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(CONFIG), "run", str(DOCUMENT),
-        "--url", base_url, "-H", f"Authorization: Bearer {TOKENS['acme']}",
-    ]  # fmt: skip
-    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"})
-    report = run.stdout[run.stdout.rfind("SUMMARY") :]
-    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
-    assert "Failures:" not in report and "Errors:" not in report, report
-    assert f"Tested: {len(published()['paths'])}" in report or "Selected" in report, report
+    fuzz_published(DOCUMENT, base_url, operations=sum(len(item) for item in published()["paths"].values()))
 
 
 @pytest.fixture(scope="module")

@@ -317,6 +317,18 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     custom_body = payloads.full_custom_contract(customer, world["usage"], world["seats"], world["rate_card"])
     custom = call("/v1/contracts/create", custom_body)  # a custom contract: every term kind, no package
     call("/v1/contracts/get", {"contract_id": custom.data["id"], "customer_id": customer})
+    edited = {"contract_id": custom.data["id"], "customer_id": customer}
+    override = {
+        "starting_at": "2027-03-31T00:00:00Z",
+        "multiplier": 0.9,
+        "priority": 1,
+        "override_specifiers": [{"product_id": world["usage"]}],
+    }
+    call("/v2/contracts/edit", {**edited, "add_overrides": [override], "update_contract_name": "Renegotiated"})
+    call("/v1/contracts/updateEndDate", {**edited, "ending_before": "2027-12-31T00:00:00Z"})
+    call("/v2/contracts/getEditHistory", edited)
+    call("/v2/contracts/get", {**edited, "as_of_date": "2027-06-30T00:00:00Z"})
+    call("/v2/contracts/list", {"customer_id": customer})
     call("/v1/contracts/archive", {"contract_id": newer.data["id"], "customer_id": customer, "void_invoices": False})
     call("/v1/contracts/get", {"contract_id": newer.data["id"], "customer_id": customer})  # an archived contract
     job_body = {"package_id": world["package"], "starting_at": "2032-01-31T00:00:00Z", "customer_ids": [customer]}
@@ -360,3 +372,25 @@ def door(table: str) -> Iterator[tuple[int, str]]:
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     yield server.server_address[1], create_token("acme", "ci")
     server.shutdown()
+
+
+def seats_subscription(product_id: str, quantity: int = 3) -> dict[str, Any]:
+    return {
+        "collection_schedule": "ADVANCE",
+        "proration": {"is_prorated": True},
+        "subscription_rate": {"billing_frequency": "MONTHLY", "product_id": product_id},
+        "initial_quantity": quantity,
+        "starting_at_offset": {"unit": "DAYS", "value": 0},
+    }
+
+
+@pytest.fixture
+def deal(api: Api, catalog: dict[str, str]) -> dict[str, str]:
+    """A contract provisioned by package alias, 2027-01-31 -> 2028-01-31, with 3 seats over its whole term."""
+    api.ok("/v1/packages/create", payloads.package_body(catalog, subscriptions=[seats_subscription(catalog["seats"])]))
+    config = {**payloads.STRIPE, "configuration": {"stripe_customer_id": "cus_1"}}
+    customer = api.ok("/v1/customers", {"name": "Acme", "customer_billing_provider_configurations": [config]})["id"]
+    body = {"customer_id": customer, "package_alias": "starter", "starting_at": START}
+    contract = api.ok("/v1/contracts/create", body)["id"]
+    got = api.ok("/v2/contracts/get", {"contract_id": contract, "customer_id": customer})
+    return {**catalog, "customer": customer, "contract": contract, "subscription": got["subscriptions"][0]["id"]}

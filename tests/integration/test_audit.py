@@ -36,7 +36,7 @@ def test_every_change_is_on_the_record_and_reads_record_nothing(api: Api, world:
         ("package", "create"), ("package", "archive"),
         ("customer", "create"), ("customer", "archive"),
         ("customer", "set_billing_provider_configurations"), ("customer", "archive_billing_provider_configurations"),
-        ("contract", "provision"), ("contract", "transition"), ("contract", "archive"),
+        ("contract", "provision"), ("contract", "transition"), ("contract", "archive"), ("contract", "update"),
         ("provisioning_job", "create"), ("provisioning_job", "cancel"),
         ("package_migration", "create"), ("package_migration", "plan"), ("package_migration", "apply"),
         ("package_migration", "complete"), ("package_migration", "cancel"),

@@ -4,13 +4,14 @@ The SDK builds its response objects without validation (a missing or mistyped fi
 up when a caller touches it), so the e2e tests cannot catch such a field: this suite can.
 """
 
-from metronome.types.shared import Contract
+from metronome.types.shared import Contract, ContractV2
 from metronome.types.v1 import (
     AuditLogListResponse,
     ContractArchiveResponse,
     ContractCreateResponse,
     ContractRetrieveRateScheduleResponse,
     ContractRetrieveResponse,
+    ContractUpdateEndDateResponse,
     CustomerArchiveBillingConfigurationsResponse,
     CustomerArchiveResponse,
     CustomerCreateResponse,
@@ -38,6 +39,8 @@ from metronome.types.v1.contracts import (
     RateCardUpdateResponse,
 )
 from metronome.types.v1.contracts.rate_cards import RateAddManyResponse, RateAddResponse, RateListResponse
+from metronome.types.v2 import ContractEditResponse, ContractGetEditHistoryResponse
+from metronome.types.v2 import ContractRetrieveResponse as ContractRetrieveResponseV2
 from pydantic import BaseModel
 
 from .conftest import Api, every_operation
@@ -75,11 +78,16 @@ MODELS: dict[str, type[BaseModel]] = {
     "/v1/contracts/list": Contract,
     "/v1/contracts/create": ContractCreateResponse,
     "/v1/contracts/archive": ContractArchiveResponse,
+    "/v1/contracts/updateEndDate": ContractUpdateEndDateResponse,
+    "/v2/contracts/edit": ContractEditResponse,
+    "/v2/contracts/getEditHistory": ContractGetEditHistoryResponse,
+    "/v2/contracts/get": ContractRetrieveResponseV2,
+    "/v2/contracts/list": ContractV2,
     "GET /v1/auditLogs": AuditLogListResponse,
 }
 LISTS = {"/v1/packages/list", "/v1/packages/listContractsOnPackage", "/v1/contract-pricing/products/list",
          "/v1/contract-pricing/rate-cards/list", "GET /v1/customers", "/v1/contracts/list",
-         "GET /v1/auditLogs", "/v1/contract-pricing/rate-cards/getRates"}  # fmt: skip
+         "/v2/contracts/list", "GET /v1/auditLogs", "/v1/contract-pricing/rate-cards/getRates"}  # fmt: skip
 BEYOND_METRONOME = {  # no SDK type to hold them to
     "/v1/contracts/preview",
     "/v1/provisioningJobs/create",

@@ -8,6 +8,8 @@ import yaml
 
 DOCUMENT = Path(__file__).with_name("metronome-openapi.yaml")
 RATES_DOCUMENT = Path(__file__).with_name("metronome-rates-openapi.yaml")  # the rate operations (README.md)
+# The operations that change a contract after it is provisioned (README.md).
+EDITS_DOCUMENT = Path(__file__).with_name("metronome-contract-edits-openapi.yaml")
 
 
 @cache

@@ -86,17 +86,18 @@ class ContractCreate(PackageChoice):
 
     def term_documents(self) -> Doc:
         """The terms as the contract builder takes them: JSON values, timestamps as Metronome prints them."""
-        terms: Doc = _as_stored(self.model_dump(include=set(TERM_LISTS), exclude_none=True))
+        terms: Doc = as_stored(self.model_dump(include=set(TERM_LISTS), exclude_none=True))
         return terms
 
 
-def _as_stored(value: Any) -> Any:
+def as_stored(value: Any) -> Any:
+    """A request's values as the stored document spells them (timestamps as Metronome prints them)."""
     if isinstance(value, datetime):
         return format_timestamp(value)
     if isinstance(value, dict):
-        return {k: _as_stored(v) for k, v in value.items()}
+        return {k: as_stored(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_as_stored(v) for v in value]
+        return [as_stored(v) for v in value]
     return value
 
 
@@ -185,7 +186,7 @@ def custom_contract_document(
 ) -> Doc:
     """The stored contract a custom create makes: the request's terms, made whole by the same builder
     provisioning uses."""
-    stated: Doc = _as_stored(request.model_dump(exclude_none=True, exclude=set(TERM_LISTS)))
+    stated: Doc = as_stored(request.model_dump(exclude_none=True, exclude=set(TERM_LISTS)))
     start, end = request.starting_at, stated.get("ending_before")
     schedule = stated.get("usage_statement_schedule", {"frequency": "MONTHLY"})
     docs = TermDocuments(start, end, format_timestamp(created_at), schedule["frequency"])

@@ -85,17 +85,26 @@ def _usage_filter(usage_filter: Doc) -> Doc:
     return {"initial": usage_filter, "current": usage_filter, "updates": []}
 
 
+def present_terms(doc: Doc, product_names: dict[str, str]) -> Doc:
+    """The contract's term lists as the SDK reads them (also an edit's added terms: contract_edit_view)."""
+    view = TermView(product_names)
+    return {
+        "commits": [_commit(view, c) for c in doc.get("commits", [])],
+        "credits": [_commit(view, c) for c in doc.get("credits", [])],
+        "recurring_commits": [_recurring(view, t) for t in doc.get("recurring_commits", [])],
+        "recurring_credits": [_recurring(view, t) for t in doc.get("recurring_credits", [])],
+        "scheduled_charges": [_charge(view, c) for c in doc.get("scheduled_charges", [])],
+        "overrides": [_override(view, o) for o in doc.get("overrides", [])],
+        "subscriptions": [_subscription(view, s) for s in doc.get("subscriptions", [])],
+    }
+
+
 def present_contract(doc: Doc, product_names: dict[str, str], archived_at: str | None) -> Doc:
     view = TermView(product_names)
     version = {name: doc[name] for name in _VERSIONED if name in doc}
-    version.update(
-        commits=[_commit(view, c) for c in doc.get("commits", [])],
-        credits=[_commit(view, c) for c in doc.get("credits", [])],
-        recurring_commits=[_recurring(view, t) for t in doc.get("recurring_commits", [])],
-        recurring_credits=[_recurring(view, t) for t in doc.get("recurring_credits", [])],
-        scheduled_charges=[_charge(view, c) for c in doc.get("scheduled_charges", [])],
-        overrides=[_override(view, o) for o in doc.get("overrides", [])],
-    )
+    terms = present_terms(doc, product_names)
+    subscriptions = terms.pop("subscriptions")
+    version.update(terms)
     if "discounts" in doc:
         version["discounts"] = [_charge(view, d) for d in doc["discounts"]]
     if "reseller_royalties" in doc:
@@ -117,7 +126,7 @@ def present_contract(doc: Doc, product_names: dict[str, str], archived_at: str |
         "customer_billing_provider_configuration": present_billing_config(doc["customer_id"], config)
         if config
         else None,
-        "subscriptions": [_subscription(view, s) for s in doc.get("subscriptions", [])],
+        "subscriptions": subscriptions,
         "uniqueness_key": doc.get("uniqueness_key"),
         "scheduled_charges_on_usage_invoices": doc.get("scheduled_charges_on_usage_invoices"),
         "prepaid_balance_threshold_configuration": doc.get("prepaid_balance_threshold_configuration"),

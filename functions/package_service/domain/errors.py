@@ -32,6 +32,14 @@ class PackageNotFound(InvalidRequest):
         return {"code": "PackageNotFound", "message": self.message}
 
 
+class ContractNotFound(InvalidRequest):
+    """The v2 contract operations' answer for a contract the tenant (or that customer) does not have: as
+    for PackageNotFound, Metronome's published description gives them a 400 with `code`, not a 404."""
+
+    def body(self) -> dict[str, object]:
+        return {"code": "ContractNotFound", "message": self.message}
+
+
 class Conflict(DomainError):
     """The thing to create exists already; it was left as it is."""
 

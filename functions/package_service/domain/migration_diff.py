@@ -129,10 +129,19 @@ def _subscriptions(doc: Doc, at: datetime) -> Summaries:
             "product_id": rate["product_id"],
             "billing_frequency": rate["billing_frequency"],
             "collection_schedule": term.get("collection_schedule"),
-            "quantity": term.get("initial_quantity", 0),
+            "quantity": _quantity_at(term, at),
         }
         lines.append((rate["product_id"], {k: v for k, v in summary.items() if v is not None}))
     return _keyed(lines)
+
+
+def _quantity_at(term: Doc, at: datetime) -> Any:
+    """The subscription's quantity from `at` on (an edit may have changed it since it started), or at its
+    start when that is later."""
+    for window in term.get("quantity_schedule", []):
+        if "ending_before" not in window or parse_timestamp(window["ending_before"]) > at:
+            return window["quantity"]
+    return term.get("initial_quantity", 0)
 
 
 def _overrides(doc: Doc, at: datetime) -> Summaries:
@@ -195,3 +204,8 @@ _SCALARS: dict[str, Callable[[Doc], Any]] = {
     "billing_provider": _billing_provider,
     "duration": lambda doc: doc.get("ending_before"),  # compared as the contract's end date
 }
+
+
+def term_summaries(doc: Doc, at: datetime) -> dict[str, list[Doc]]:
+    """Each term kind's lines from `at` on, as the diff shows them (edit_carry's `carried`)."""
+    return {kind: list(summarize(doc, at).values()) for kind, summarize in _KINDS.items()}

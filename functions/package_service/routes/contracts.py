@@ -18,13 +18,13 @@ router = Router()
 TAGS = ["Contracts"]
 
 
-class _DateFilters(RequestModel):
+class DateFilters(RequestModel):
     covering_date: Timestamp | None = None
     starting_at: Timestamp | None = None
     include_archived: bool = False
 
     @model_validator(mode="after")
-    def _one_date_filter(self) -> "_DateFilters":
+    def _one_date_filter(self) -> "DateFilters":
         if self.covering_date and self.starting_at:
             raise ValueError("starting_at: cannot be combined with covering_date")
         return self
@@ -43,7 +43,7 @@ class ContractArchive(RequestModel):
     void_invoices: bool
 
 
-class ContractList(_DateFilters):
+class ContractList(DateFilters):
     customer_id: Id
     cursor: str | None = None
     limit: int = Field(default=10, ge=1, le=100)
@@ -51,7 +51,7 @@ class ContractList(_DateFilters):
     include_ledgers: bool | None = None
 
 
-class ContractsOnPackage(_DateFilters):
+class ContractsOnPackage(DateFilters):
     package_id: Id
 
 

@@ -20,10 +20,12 @@ from uuid import uuid4
 
 from ..domain.audit import WORKER, AuditEntry, Change
 from ..domain.base import format_timestamp, parse_timestamp
+from ..domain.edit_carry import carried_terms
 from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migrations import RowStatus
 from ..domain.provisioning import CoTerm, ProvisionRequest, Transition
 from ..store.audit import background_entry
+from ..store.contract_edits import edit_count, edits_of
 from ..store.dynamo import Item, batch_get, maybe_text, s, table_name, text, text_or, transact
 from ..store.kinds import CONTRACT
 from ..store.packing import Writes, failed_entries, pack_items, packs
@@ -138,13 +140,19 @@ def _prepare(batch: MigrationBatch, on_date: PackageOnDate, row: Item, now: date
         previous = on_date.previous_contract(contract_id)
         check_transition(previous, request)
         assert previous is not None  # check_transition refuses a missing contract
+        planned_edits = maybe_text(row, "planned_edit_count")
+        if planned_edits is not None and int(planned_edits) != edit_count(previous):
+            return _settle(batch, row, "ACTION_NEEDED", now, "the contract was edited since the plan; plan again")
         remaining = maybe_text(row, "successor_term") == "REMAINING_TERM"
-        co_term = CoTerm.of(contract_doc(previous)) if remaining else None
+        current = contract_doc(previous)
+        co_term = CoTerm.of(current) if remaining else None
+        carried = carried_terms(current, edits_of(previous), on_date.starting_at)
         new_id = str(uuid4())
         extras = _applied_items(batch, row, new_id, now, counted)
         audit = _entries(batch, contract_id, new_id, on_date, now)
         # The plan row's PLANNED -> APPLIED is the uniqueness guard (as a cohort's result row is): no guard item.
-        plan = on_date.plan(request, now, extras, new_id, guard_written_by_caller=True, co_term=co_term, audit=audit)
+        plan = on_date.plan(request, now, extras, new_id, guard_written_by_caller=True, co_term=co_term, audit=audit,
+                            carried=carried)  # fmt: skip
         if (plan.resolved.billing_config or {}).get("id") != maybe_text(row, "billing_config_id"):
             reason = "the customer's matching billing provider configuration changed since the plan"
             return _settle(batch, row, "ACTION_NEEDED", now, reason)

@@ -15,11 +15,13 @@ from typing import Any, Literal
 
 from ..domain.aliases import assignment_at
 from ..domain.base import format_timestamp, parse_timestamp
+from ..domain.edit_carry import carried_diff, carried_terms
 from ..domain.errors import InvalidRequest, PayloadTooLarge
 from ..domain.migration_diff import term_diff
 from ..domain.migrations import CannotMove, RowStatus, check_movable, effective_at
 from ..domain.principal import Principal
 from ..domain.provisioning import CoTerm, ProvisionRequest
+from ..store.contract_edits import edit_count, edits_of
 from ..store.counters import counter_update
 from ..store.dynamo import Item, batch_get, key, s, table_name, text, transact
 from ..store.kinds import CONTRACT, MIGRATION, PACKAGE
@@ -182,16 +184,21 @@ def _plan_group(batch: MigrationBatch, migration: dict[str, Any], at: datetime,
         customer_id = record.doc["customer_id"]
         request = ProvisionRequest(customer_id=customer_id, package_id=on_date.package.id, starting_at=at)
         co_term = CoTerm.of(current) if term == "REMAINING_TERM" else None
+        carried = carried_terms(current, edits_of(record), at)
         try:
-            plan = on_date.plan(request, now, co_term=co_term)
+            plan = on_date.plan(request, now, co_term=co_term, carried=carried)
         except (InvalidRequest, PayloadTooLarge) as error:  # no or several matching billing configurations...
             rows.append(_plan_row(batch, record.id, customer_id, "ACTION_NEEDED", now, at, reason=reason_of(error)))
             continue
         config = plan.resolved.billing_config
+        diff = term_diff(current, plan.doc, at) | _priced(prices.diff(current, plan.doc, at))
+        if carried:  # the customer's own edits, brought along (an edit after this plan: ACTION_NEEDED at apply)
+            diff["carried"] = carried_diff(carried, at)
         fields = {
             "to_package_id": on_date.package.id,
             "successor_term": term,
-            "diff": json.dumps(term_diff(current, plan.doc, at) | _priced(prices.diff(current, plan.doc, at))),
+            "diff": json.dumps(diff),
+            "planned_edit_count": str(edit_count(record)),
         }
         if config:
             fields["billing_config_id"] = config["id"]

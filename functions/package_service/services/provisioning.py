@@ -15,6 +15,7 @@ from uuid import uuid4
 from ..domain.aliases import AliasAssignment, assignment_at
 from ..domain.audit import AuditEntry
 from ..domain.base import format_timestamp
+from ..domain.edit_carry import with_carried
 from ..domain.errors import InvalidRequest
 from ..domain.package_view import named_product_ids
 from ..domain.principal import Principal
@@ -135,11 +136,13 @@ class PackageOnDate:
         guard_written_by_caller: bool = False,
         co_term: CoTerm | None = None,
         audit: list[AuditEntry] | None = None,
+        carried: dict[str, Any] | None = None,
     ) -> ContractPlan:
         """The contract `request.customer_id` gets, and the transaction that writes it. The contract's
         uniqueness key is guarded in that transaction, unless the caller writes the guard item itself
         among `extra_items` (the cohort worker: its result row is the guard). `co_term`: the successor
-        finishes the term of the contract it transitions from; `audit`: entries written with it."""
+        finishes the term of the contract it transitions from; `audit`: entries written with it; `carried`:
+        what the predecessor's own edits bring along (a migration's successor, domain/edit_carry.py)."""
         tenant = self.principal.tenant_id
         customer = self.customer(request.customer_id)
         config = match_billing_config(self.package.doc, request.customer_id, billing_configs(customer))
@@ -148,6 +151,8 @@ class PackageOnDate:
         doc = resolve_contract_terms(
             request, self.package.doc, resolved, contract_id, now, self.principal.token_name, co_term
         )
+        if carried:
+            doc = with_carried(doc, carried)
 
         package_active = ReferenceCheck(
             record_key(tenant, PACKAGE, self.package.id), self.field, f"package {self.package.id}"

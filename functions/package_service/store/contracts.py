@@ -68,8 +68,24 @@ def list_contracts(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Any], str | None]:
+    records, next_page = list_contract_records(
+        principal, customer_id, covering_date, starting_at, include_archived, limit, cursor
+    )
+    return _present(principal, [contract_doc(r) for r in records], [r.archived_at for r in records]), next_page
+
+
+def list_contract_records(
+    principal: Principal,
+    customer_id: str,
+    covering_date: datetime | None,
+    starting_at: datetime | None,
+    include_archived: bool,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[StoredRecord], str | None]:
+    """A page of the customer's contracts as stored (v1 and v2 `list` present them each their way)."""
     extra = _date_filter(covering_date, starting_at)
-    records, next_page = list_records(
+    return list_records(
         principal.tenant_id,
         CONTRACT,
         "ALL" if include_archived else "NOT_ARCHIVED",
@@ -78,7 +94,6 @@ def list_contracts(
         partition=customer_partition(principal.tenant_id, customer_id),
         extra_filter=extra,
     )
-    return _present(principal, [contract_doc(r) for r in records], [r.archived_at for r in records]), next_page
 
 
 def _date_filter(covering_date: datetime | None, starting_at: datetime | None) -> ListFilter | None:

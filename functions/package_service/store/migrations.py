@@ -6,7 +6,8 @@
   counters     pk=T#<t>#MIGRATION#<id>       sk=COUNTER#<n> planned / action_needed / applied / skipped / failed
   listing      pk=T#<t>#MIGRATIONS           sk=<created_at>#<id>  from_package_id, to_package_id?  (newest first)
   plan row     pk=T#<t>#MIGRATIONPLAN#<id>   sk=<contract>  customer_id, row_status, effective_at?, reason?,
-               to_package_id?, successor_term?, billing_config_id?, diff?, new_contract_id?
+               to_package_id?, successor_term?, billing_config_id?, diff?, new_contract_id?,
+               planned_edit_count? (the contract's edit_count when planned: an edit since is ACTION_NEEDED)
 
 Each plan row is counted under its current status, and every status change moves its count in the same
 transaction, so the counts always add up to the rows. The stored status is the phase (PLANNING,

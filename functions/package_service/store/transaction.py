@@ -22,6 +22,7 @@ class Failure(Enum):
     UNIQUENESS_KEY_TAKEN = auto()  # the uniqueness guard; the old item names the holder
     REFERENCE = auto()  # a ReferenceCheck (its `failure()` says what): gone, archived, or changed since read
     CONTRACT_ENDED = auto()  # the contract transitioned from ended or was archived since it was read
+    CONTRACT_CHANGED = auto()  # an edit's contract was edited, ended or archived since it was read
     RESULT_RECORDED = auto()  # a cohort customer's result row exists: a redelivery, done before
     COHORT_TAKEN = auto()  # an earlier job provisioned this customer onto this package at this start
     PLAN_ROW_SETTLED = auto()  # a migration's plan row is no longer PLANNED: another delivery applied it

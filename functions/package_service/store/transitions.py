@@ -4,17 +4,19 @@ successor's own transaction. Its document never changes: the end is stored besid
 cuts the terms). Its `ending_before` attribute and package-index row move with it, so date filters
 and `listContractsOnPackage` see the new end.
 
-A second transition out of one contract is refused: the update is conditioned on no transition out yet
-and on the contract being unarchived; if that condition fails, the provisioning reads again and the
-checks (services/transitions.py) say why.
+A second transition out of one contract is refused: the update is conditioned on no transition out yet,
+on the contract being unarchived and on no edit since it was read (decision 0017); if that condition
+fails, the provisioning reads again and the checks (services/transitions.py) say why.
 """
 
 from datetime import datetime
 from typing import Any
 
 from ..domain.base import format_timestamp, parse_timestamp
+from ..domain.edit_apply import contract_as_of
 from ..domain.transitions import cut_contract, ended_by
-from .dynamo import maybe_text, s, table_name
+from .contract_edits import edit_count, edits_of
+from .dynamo import maybe_text, n, s, table_name
 from .kinds import CONTRACT
 from .package_index import index_row
 from .records import StoredRecord, record_key
@@ -25,9 +27,10 @@ def transitions_out(record: StoredRecord) -> list[dict[str, str]]:
     return [{k: v["S"] for k, v in e["M"].items()} for e in record.item.get("transitions_out", {}).get("L", [])]
 
 
-def contract_doc(record: StoredRecord) -> dict[str, Any]:
-    """A stored contract as it now is: cut where a transition ended it, with the transitions out of it."""
-    doc = record.doc
+def contract_doc(record: StoredRecord, as_of: datetime | None = None) -> dict[str, Any]:
+    """A stored contract as it now is (or as its edits made it by `as_of`): its edits applied in order,
+    cut where a transition ended it, with the transitions out of it."""
+    doc = contract_as_of(record.doc, edits_of(record), as_of)
     ended_at = maybe_text(record.item, "ended_at")
     if ended_at:
         doc = cut_contract(doc, parse_timestamp(ended_at), record.item.get("trueup", {}).get("S", "AS_IS"))
@@ -39,19 +42,23 @@ def transition_items(
     tenant: str, transition: dict[str, str], previous: StoredRecord, at: datetime, trueup: str
 ) -> list[GuardedItem]:
     """The old contract's update (ended at `at`, the transition listed) and its index row's new end."""
-    new_end = ended_by(previous.doc.get("ending_before"), at)
+    new_end = ended_by(contract_as_of(previous.doc, edits_of(previous)).get("ending_before"), at)
     entry = {"M": {name: s(value) for name, value in transition.items()}}
+    # No edit since it was read: the end (and a migration's plan) was computed from the contract as edited.
+    edits = edit_count(previous)
+    unedited = "edit_count = :edits" if edits else "attribute_not_exists(edit_count)"
     update = {
         "TableName": table_name(),
         "Key": record_key(tenant, CONTRACT, transition["from_contract_id"]),
         "UpdateExpression": "SET transitions_out = :entry, ended_at = :at, trueup = :trueup, ending_before = :end",
         "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(transitions_out) "
-        "AND attribute_not_exists(archived_at)",
+        "AND attribute_not_exists(archived_at) AND " + unedited,
         "ExpressionAttributeValues": {
             ":entry": {"L": [entry]},
             ":at": s(format_timestamp(at)),
             ":trueup": s(trueup),
             ":end": s(new_end),
+            **({":edits": n(edits)} if edits else {}),
         },
     }
     items = [GuardedItem({"Update": update}, Failure.CONTRACT_ENDED)]
