@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import api, cohort, footprint, imports, migration, mixed, rates, refusal
+from bench import api, cohort, footprint, imports, migration, mixed, package, rates, refusal, soak
 
 RESULTS = Path(__file__).with_name("results.md")
 HISTORY = "## History"
@@ -23,10 +23,12 @@ def main() -> None:
     benchmarks = {
         "api": api.run,
         "imports": imports.run,
+        "package": package.run,
         "footprint": footprint.run,
         "cohort": cohort.run,
         "migration": migration.run,
         "mixed": mixed.run,
+        "soak": soak.run,
         "refusal": refusal.run,
         "rates": rates.run,
     }
