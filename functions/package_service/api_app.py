@@ -4,7 +4,7 @@ request for one of their routes (routes/table.py)."""
 
 import re
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import import_module
 from typing import Any
 
@@ -57,7 +57,7 @@ class RouteLoadedOnFirstUse:
     contracts never needs the catalog's or the migrations' models. Powertools reads the function's
     signature through `__wrapped__` when it first validates a request for the route; routes/table.py
     gives the name it derives the operation id from. Every route keeps Powertools' defaults (status,
-    CORS, compression, no route middleware): tests/unit/test_route_table.py checks it."""
+    CORS, compression, no route middleware): tests/unit/infra/test_route_table.py checks it."""
 
     def __init__(self, module: str, method: str, rule: str, name: str) -> None:
         self.module, self.method, self.rule, self.__name__ = module, method, rule, name
@@ -77,6 +77,7 @@ for _module, _routes in ROUTES.items():
         app.route(_rule, _method)(RouteLoadedOnFirstUse(_module, _method, _rule, _name))
 
 
+@cache  # its routes keep what they computed (their models' schemas) from one /swagger request to the next
 def documented_app() -> _Resolver:
     """Every route as its module declares it (summary, tags, models): the resolver the OpenAPI document is
     generated from. Its routers stay bound to `app`, which serves them."""

@@ -2,7 +2,7 @@
 registers all its routes at cold start without importing a route module: a module, with its request
 models and services, loads on the first request for one of its routes (api_app.RouteLoadedOnFirstUse).
 
-tests/unit/test_route_table.py checks this table against what the modules declare: a route added to a
+tests/unit/infra/test_route_table.py checks this table against what the modules declare: a route added to a
 module fails that test until it is listed here (the test prints the line to add)."""
 
 ROUTES: dict[str, tuple[tuple[str, str, str], ...]] = {
