@@ -26,9 +26,9 @@ def _seed(principal: Any, rates: int) -> tuple[str, str, str]:
     from package_service.domain.contract import ContractCreate
     from package_service.domain.customers import CustomerCreate
     from package_service.domain.rates import RateInput
+    from package_service.services.contracts import create_contract
     from package_service.services.rates import add_rates
     from package_service.store.catalog import create_product, create_rate_card
-    from package_service.store.contracts import create_contract
     from package_service.store.customers import create_customer
 
     card = create_rate_card(principal, RateCardCreate(name=f"{rates} rates"), NOW)
