@@ -33,7 +33,7 @@ def _call(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, An
     return data
 
 
-def _seed(client: httpx.Client) -> dict[str, Any]:
+def seed(client: httpx.Client) -> dict[str, Any]:
     from tests.payloads import STRIPE, package_body
 
     usage = _call(client, "/v1/contract-pricing/products/create", {"name": "Tokens", "type": "USAGE"})["id"]
@@ -68,25 +68,31 @@ def _grow(endpoint_url: str, table: str, count: int) -> None:
             pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
 
+KINDS = ("create", "get", "list", "provision")
+
+
+def request_for(kind: str, rng: random.Random, seeded: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The path and body of one request of the mix."""
+    if kind == "create":
+        return "/v1/packages/create", {"name": "Mixed", "duration": {"unit": "MONTHS", "value": 12}}
+    if kind == "get":
+        return "/v1/packages/get", {"package_id": seeded["package"]}
+    if kind == "list":
+        return "/v1/packages/list", {}
+    day = rng.randrange(1, 28)
+    return "/v1/contracts/create", {"customer_id": rng.choice(seeded["customers"]), "package_id": seeded["package"],
+                                    "starting_at": f"2027-02-{day:02}T00:00:00Z"}  # fmt: skip
+
+
 def _measure(client: httpx.Client, seeded: dict[str, Any]) -> tuple[float, float, float]:
     """(requests/s, p50 ms, p99 ms) of the mixed workload from CLIENTS threads."""
     rng = random.Random(7)
-    kinds = ["create", "get", "list", "provision"] * (REQUESTS // 4)
+    kinds = list(KINDS) * (REQUESTS // 4)
     rng.shuffle(kinds)
     latencies: list[float] = []
 
     def one(kind: str) -> None:
-        if kind == "create":
-            path, body = "/v1/packages/create", {"name": "Mixed", "duration": {"unit": "MONTHS", "value": 12}}
-        elif kind == "get":
-            path, body = "/v1/packages/get", {"package_id": seeded["package"]}
-        elif kind == "list":
-            path, body = "/v1/packages/list", {}
-        else:
-            day = rng.randrange(1, 28)
-            path, body = "/v1/contracts/create", {"customer_id": rng.choice(seeded["customers"]),
-                                                  "package_id": seeded["package"],
-                                                  "starting_at": f"2027-02-{day:02}T00:00:00Z"}  # fmt: skip
+        path, body = request_for(kind, rng, seeded)
         start = time.perf_counter()
         response = client.post(path, json=body)
         latencies.append(time.perf_counter() - start)
@@ -107,7 +113,7 @@ def _run_stack(module: str) -> dict[int, tuple[float, float, float]]:
         headers = {"Authorization": f"Bearer {TOKEN}"}
         limits = httpx.Limits(max_connections=CLIENTS)
         with httpx.Client(base_url=url, headers=headers, limits=limits, timeout=120) as client:
-            seeded = _seed(client)
+            seeded = seed(client)
             results, held = {}, 0
             for size in SIZES:
                 _grow(endpoint, table, size - held)

@@ -9,10 +9,10 @@ sys.path.insert(0, str(ROOT / "functions"))
 
 
 def render() -> str:
-    from package_service.api_app import app
+    from package_service.api_app import documented_app
     from package_service.api_docs import openapi_document
 
-    return json.dumps(openapi_document(app), indent=2, sort_keys=True) + "\n"
+    return json.dumps(openapi_document(documented_app()), indent=2, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":

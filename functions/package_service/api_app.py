@@ -1,8 +1,11 @@
 """The resolver: routes, validation and error mapping. No Lambda specifics. The OpenAPI document
-and Swagger UI live in api_docs, imported on first request for them."""
+and Swagger UI live in api_docs, imported on first request for them. Route modules load on the first
+request for one of their routes (routes/table.py)."""
 
 import re
 from collections.abc import Callable
+from functools import cache, cached_property
+from importlib import import_module
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -10,9 +13,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from .domain.errors import DomainError
 from .observability import logger
-from .routes import audit, catalog, contract_edits, contracts, customers, jobs, migrations, packages, rates
 from .routes.common import describe_validation_errors, error_response
 from .routes.request_json import read_json
+from .routes.table import ROUTES
 from .routes.wire import omit_absent_fields
 
 
@@ -38,15 +41,51 @@ class _Resolver(APIGatewayRestResolver):
 # Every body is read by read_json: numbers exact, shape bounded, before any model sees it.
 app = _Resolver(enable_validation=True, json_body_deserializer=read_json)
 app.use(middlewares=[omit_absent_fields])
-app.include_router(packages.router)
-app.include_router(catalog.router)
-app.include_router(customers.router)
-app.include_router(contracts.router)
-app.include_router(contract_edits.router)
-app.include_router(jobs.router)
-app.include_router(migrations.router)
-app.include_router(audit.router)
-app.include_router(rates.router)
+
+
+def _route_module(module: str) -> Any:
+    """A route module, its router bound to `app` as include_router binds it (its routes read the current
+    request through it)."""
+    routes = import_module(f"{__package__}.routes.{module}")
+    routes.router.api_resolver = app
+    return routes
+
+
+class RouteLoadedOnFirstUse:
+    """A route's function, imported with its module (request models, services) on the first request for
+    it: importing every route module cost ~60 ms of the API's cold start, and an instance serving only
+    contracts never needs the catalog's or the migrations' models. Powertools reads the function's
+    signature through `__wrapped__` when it first validates a request for the route; routes/table.py
+    gives the name it derives the operation id from. Every route keeps Powertools' defaults (status,
+    CORS, compression, no route middleware): tests/unit/infra/test_route_table.py checks it."""
+
+    def __init__(self, module: str, method: str, rule: str, name: str) -> None:
+        self.module, self.method, self.rule, self.__name__ = module, method, rule, name
+
+    @cached_property
+    def __wrapped__(self) -> Callable[..., Any]:
+        routes: dict[tuple[Any, ...], Callable[..., Any]] = _route_module(self.module).router._routes
+        # (the mapping include_router reads too)
+        return next(f for key, f in routes.items() if key[0] == self.rule and self.method in key[1])
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__wrapped__(*args, **kwargs)
+
+
+for _module, _routes in ROUTES.items():
+    for _method, _rule, _name in _routes:
+        app.route(_rule, _method)(RouteLoadedOnFirstUse(_module, _method, _rule, _name))
+
+
+@cache  # its routes keep what they computed (their models' schemas) from one /swagger request to the next
+def documented_app() -> _Resolver:
+    """Every route as its module declares it (summary, tags, models): the resolver the OpenAPI document is
+    generated from. Its routers stay bound to `app`, which serves them."""
+    documented = _Resolver(enable_validation=True, json_body_deserializer=read_json)
+    for module in ROUTES:
+        documented.include_router(_route_module(module).router)
+        _route_module(module)  # include_router bound the router to `documented`: back to `app`
+    return documented
 
 
 @app.get("/swagger", include_in_schema=False)
@@ -54,7 +93,7 @@ def _swagger() -> Response[str]:
     from .api_docs import swagger_page  # here, not at the top: see api_docs
 
     query = app.current_event.query_string_parameters or {}
-    return swagger_page(app, as_json=query.get("format") == "json")
+    return swagger_page(documented_app(), served_by=app, as_json=query.get("format") == "json")
 
 
 @app.exception_handler(RequestValidationError)

@@ -101,9 +101,10 @@ def served_from(app: APIGatewayRestResolver) -> str:
     return seen_as.removesuffix(event.path) or "/"
 
 
-def swagger_page(app: APIGatewayRestResolver, *, as_json: bool) -> Response[str]:
-    """What Powertools' enable_swagger serves (UI with inlined assets, or `?format=json`), built lazily."""
-    document = openapi_document(app, servers=[Server(url=served_from(app))])
+def swagger_page(app: APIGatewayRestResolver, *, served_by: APIGatewayRestResolver, as_json: bool) -> Response[str]:
+    """What Powertools' enable_swagger serves (UI with inlined assets, or `?format=json`), built lazily:
+    `app`'s routes, as `served_by` answers them."""
+    document = openapi_document(app, servers=[Server(url=served_from(served_by))])
     # "</" escaped so the document cannot close the <script> tag it is inlined into.
     spec = json.dumps(document, indent=2).replace("</", "<\\/")
     if as_json:

@@ -32,7 +32,8 @@ from .contract_terms import (
 from .errors import InvalidRequest
 from .provisioning import PackageChoice, ProvisionRequest
 from .term_rules import ProductPaths, check_term_rules, referenced_products
-from .terms import PrepaidBalanceThresholdConfiguration, Prioritization, SpendThresholdConfiguration, SpendTracker
+from .terms import Prioritization
+from .threshold_terms import PrepaidBalanceThresholdConfiguration, SpendThresholdConfiguration, SpendTracker
 
 Doc = dict[str, Any]
 

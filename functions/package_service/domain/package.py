@@ -27,13 +27,8 @@ from .package_terms import (
 )
 from .term_rules import check_term_rules
 from .term_rules import referenced_products as referenced_products
-from .terms import (
-    BillingProvider,
-    PrepaidBalanceThresholdConfiguration,
-    Prioritization,
-    SpendThresholdConfiguration,
-    SpendTracker,
-)
+from .terms import BillingProvider, Prioritization
+from .threshold_terms import PrepaidBalanceThresholdConfiguration, SpendThresholdConfiguration, SpendTracker
 
 
 class PackageCreate(RequestModel):

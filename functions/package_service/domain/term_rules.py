@@ -10,13 +10,11 @@ from .terms import (
     CommitTerms,
     CreditTerms,
     OverrideTerms,
-    PrepaidBalanceThresholdConfiguration,
     RecurringTerms,
     ScheduledChargeTerms,
-    SpendThresholdConfiguration,
-    SpendTracker,
     SubscriptionTerms,
 )
+from .threshold_terms import PrepaidBalanceThresholdConfiguration, SpendThresholdConfiguration, SpendTracker
 
 
 class TermSet(Protocol):

@@ -2,7 +2,8 @@
 the contract start, `package_terms.py`) and a custom contract's terms (absolute dates, `contract_terms.py`)
 share, field for field as metronome-sdk's `package_create_params` and `contract_create_params`.
 
-Each date-bearing term is a base class here, holding its rules, and one subclass per way of saying when."""
+Each date-bearing term is a base class here, holding its rules, and one subclass per way of saying when.
+The dateless spend trackers and thresholds, which both forms take as they are, are in `threshold_terms.py`."""
 
 from collections.abc import Sequence
 from typing import Annotated, Literal
@@ -14,7 +15,6 @@ from .base import (
     Frequency,
     Id,
     NonEmptyStr,
-    PositiveRelativeTime,
     RateType,
     RequestModel,
     _upper,
@@ -255,19 +255,6 @@ class RecurringCreditTerms(RecurringTerms):
     proration_rounding: RecurringCreditProrationRounding | None = None
 
 
-class SpendSpecifier(RequestModel):
-    sources: list[Literal["THRESHOLD_RECHARGE", "MANUAL"]] = Field(min_length=1)
-    spend_type: Literal["COMMIT_PURCHASE"]
-    discounted: Literal["ANY", "DISCOUNTED_ONLY", "UNDISCOUNTED_ONLY"] | None = None
-
-
-class SpendTracker(RequestModel):
-    alias: NonEmptyStr
-    applicable_spend_specifiers: list[SpendSpecifier] = Field(min_length=1)
-    credit_type_id: Id
-    reset_frequency: Literal["BILLING_PERIOD"]
-
-
 class SubscriptionProration(RequestModel):
     invoice_behavior: Literal["BILL_IMMEDIATELY", "BILL_ON_NEXT_COLLECTION_DATE"] | None = None
     is_prorated: bool | None = None
@@ -323,85 +310,3 @@ class ScheduledChargeTerms(RequestModel):
 class UsageStatementScheduleTerms(RequestModel):
     frequency: Frequency
     day: Literal["FIRST_OF_MONTH", "CONTRACT_START", "CUSTOM_DATE"] | None = None
-
-
-class PrecalculatedTaxConfig(RequestModel):
-    tax_amount: float
-    tax_name: str | None = None
-
-
-class StripeConfig(RequestModel):
-    payment_type: Literal["INVOICE", "PAYMENT_INTENT"]
-    invoice_metadata: dict[str, str] | None = None
-
-
-class PaymentGateConfig(RequestModel):
-    payment_gate_type: Literal["NONE", "STRIPE", "EXTERNAL"]
-    precalculated_tax_config: PrecalculatedTaxConfig | None = None
-    stripe_config: StripeConfig | None = None
-    tax_type: Literal["NONE", "STRIPE", "ANROK", "PRECALCULATED"] | None = None
-
-
-class ThresholdCommit(RequestModel):
-    product_id: Id
-    description: str | None = None
-    name: str | None = None
-    priority: float | None = None
-
-
-class PrepaidThresholdCommit(ThresholdCommit):
-    applicable_product_ids: list[Id] | None = None
-    applicable_product_tags: list[str] | None = None
-    duration: PositiveRelativeTime | None = None
-    rate_type: RateType | None = None
-    rollover_fraction: float | None = Field(default=None, ge=0, le=1)
-    specifiers: list[CommitSpecifierInput] | None = None
-
-
-class DiscountCap(RequestModel):
-    amount: float = Field(ge=0)
-    spend_tracker_alias: NonEmptyStr
-
-
-class DiscountConfiguration(RequestModel):
-    payment_fraction: float = Field(ge=0, le=1)
-    cap: DiscountCap | None = None
-
-
-class CustomFieldFilter(RequestModel):
-    entity: Literal["Commit", "ContractCredit", "ContractCreditOrCommit"]
-    key: str
-    value: str
-
-
-class ThresholdBalanceExclude(RequestModel):
-    custom_field_filters: list[CustomFieldFilter]
-
-
-class ThresholdBalanceSpecifier(RequestModel):
-    exclude: list[ThresholdBalanceExclude]
-
-
-class PrepaidBalanceThresholdConfiguration(RequestModel):
-    commit: PrepaidThresholdCommit
-    is_enabled: bool
-    payment_gate_config: PaymentGateConfig
-    recharge_to_amount: float
-    threshold_amount: float
-    custom_credit_type_id: Id | None = None
-    discount_configuration: DiscountConfiguration | None = None
-    threshold_balance_specifiers: list[ThresholdBalanceSpecifier] | None = None
-
-    @model_validator(mode="after")
-    def _recharge_above_threshold(self) -> "PrepaidBalanceThresholdConfiguration":
-        if self.recharge_to_amount <= self.threshold_amount:
-            raise ValueError("recharge_to_amount must be greater than threshold_amount")
-        return self
-
-
-class SpendThresholdConfiguration(RequestModel):
-    commit: ThresholdCommit
-    is_enabled: bool
-    payment_gate_config: PaymentGateConfig
-    threshold_amount: float = Field(gt=0)
-    discount_configuration: DiscountConfiguration | None = None

@@ -17,7 +17,7 @@ from package_service.handlers.loading import collector_paused
 # source, and X-Ray's patch_all every library it knows that happens to be installed.
 NEVER = ["boto3", "s3transfer", "pydantic_settings", "httpx", "requests", "aws_xray_sdk.ext.httpx"]
 # Request models of the API only, and the OpenAPI models (needed for /swagger alone).
-API_ONLY = ["package_service.domain.terms", "package_service.domain.catalog"]
+API_ONLY = ["package_service.domain.terms", "package_service.domain.threshold_terms", "package_service.domain.catalog"]
 OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
 
 
