@@ -123,10 +123,10 @@ def test_a_write_conditioned_on_a_chunk_another_write_changed_is_refused(api: Ap
     def rate(price: float, start: str) -> Any:
         return RateInput.model_validate(flat(catalog["usage"], price, start))
 
-    store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(2, APR)], [""]), read, _entry())
+    store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(2, APR)], [""]), read, _entry(), "rates")
     before = scan_count()
     with pytest.raises(ConcurrentChange):
-        store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(3, JUL)], [""]), read, _entry())
+        store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(3, JUL)], [""]), read, _entry(), "rates")
     assert scan_count() == before
     assert [r["price"] for chunk in store.read_chunks(tenant, card) for lane in chunk.lanes for r in lane] == [1, 2]
 
