@@ -119,3 +119,28 @@ def test_a_lane_past_one_dynamodb_item_uncompressed_is_refused(api: Api, catalog
     assert reply.status == 400 and reply.message.startswith("rates: "), reply.body
     assert scan_count() == before
     api.ok(f"{CARDS}/addRate", {**custom, "custom_rate": {"x": "a" * 300_000}, "rate_card_id": card})
+
+
+def test_pages_neither_skip_nor_repeat_a_row_when_a_write_splits_a_chunk_between_them(
+    api: Api, catalog: dict[str, str]
+) -> None:
+    """A cursor names its last row and the start of the chunk holding it; a split between two page reads moves
+    the rest of that chunk into new chunks after that start, which the next page's Query still covers."""
+    card = catalog["rate_card"]
+    lanes = [flat(catalog["usage"], i, JAN, pricing_group_values={"n": f"{i:02}"}) for i in range(10)]
+    api.ok(f"{CARDS}/addRates", {"rate_card_id": card, "rates": lanes})
+    body, query = {"rate_card_id": card, "at": JAN}, {"limit": "3"}
+    first = api.post(f"{CARDS}/getRates", body, query=query)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "CHUNK_BYTES", 1)
+        api.ok(f"{CARDS}/addRate", {**lanes[9], "price": 900, "starting_at": APR, "rate_card_id": card})
+    assert len(_chunk_items(api.tenant, card)) == 10
+    rows, cursor = list(first.data), first.body["next_page"]
+    while cursor:
+        reply = api.post(f"{CARDS}/getRates", body, query={**query, "next_page": cursor})
+        rows, cursor = rows + reply.data, reply.body["next_page"]
+    assert sorted(r["pricing_group_values"]["n"] for r in rows) == [f"{i:02}" for i in range(10)]
+    def keys(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return [(r["pricing_group_values"]["n"], r["starting_at"]) for r in rows]
+
+    assert keys(rows) == keys(api.every_page(f"{CARDS}/getRates", body))  # in the order one read lists them
