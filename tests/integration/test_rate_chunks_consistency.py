@@ -144,3 +144,27 @@ def test_pages_neither_skip_nor_repeat_a_row_when_a_write_splits_a_chunk_between
         return [(r["pricing_group_values"]["n"], r["starting_at"]) for r in rows]
 
     assert keys(rows) == keys(api.every_page(f"{CARDS}/getRates", body))  # in the order one read lists them
+
+
+LAMBDA_MAX_RESPONSE_BYTES = 6 * 1024 * 1024  # the whole proxy response, the body escaped inside it
+
+
+def test_a_page_of_big_rates_stays_within_lambdas_answer_and_pages_on(api: Api, catalog: dict[str, str]) -> None:
+    """20 lanes of one CUSTOM rate each, ~350 KB of JSON (under the lane bound): 100 rows would be a 7 MB
+    answer, past what Lambda hands back (API Gateway answers 502). A page stops short and pages on."""
+    card = catalog["rate_card"]
+    custom = {**flat(catalog["usage"], 1, JAN), "rate_type": "CUSTOM", "custom_rate": {"x": '"' * 175_000}}
+    del custom["price"]
+    for n in range(20):
+        api.ok(f"{CARDS}/addRate", {**custom, "pricing_group_values": {"n": f"{n:02}"}, "rate_card_id": card})
+    for path, body in [(f"{CARDS}/getRates", {"rate_card_id": card, "at": APR}),
+                       (f"{CARDS}/getRateSchedule", {"rate_card_id": card, "starting_at": JAN})]:  # fmt: skip
+        rows, cursor = [], None
+        while True:
+            reply = api.post(path, body, query={"limit": "100", **({"next_page": cursor} if cursor else {})})
+            assert reply.status == 200 and reply.data, reply.body
+            assert len(json.dumps({"statusCode": 200, "body": reply.text})) < LAMBDA_MAX_RESPONSE_BYTES
+            rows, cursor = rows + reply.data, reply.body["next_page"]
+            if not cursor:
+                break
+        assert sorted(r["pricing_group_values"]["n"] for r in rows) == [f"{n:02}" for n in range(20)]

@@ -10,6 +10,7 @@ card's compressed rates fit its 1 MB page (store/rates.py: 70,000 rates or more)
   — 3 calls. Tag selectors or overrides naming tags read the products of the lanes looked at instead:
   one BatchGetItem per 100 products until the page is full (3 calls unless selectors skip many rows)."""
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -139,10 +140,27 @@ def _rows_page(
     if not starts and must_exist and cursor is None:
         get_record(tenant, RATE_CARD, rate_card_id, "rate card")  # no rates, or no such card (404)?
     rows, last = page_after(rows, None, limit)
-    next_page = encode_cursor({"after": last, "from": chunk_start(lane_of(rows[-1]), starts)}) if last else None
     if not tags_needed:
         rows = with_products(rows, _products(tenant, {row["product_id"] for row in rows}, now))
+    if (fitting := _fitting(rows)) < len(rows):
+        rows, last = rows[:fitting], order_key(rows[fitting - 1])
+    next_page = encode_cursor({"after": last, "from": chunk_start(last.rsplit("#", 1)[0], starts)}) if last else None
     return rows, next_page
+
+
+# A page's rows stop once their JSON passes this (at least one row): Lambda hands back at most 6 MB, the
+# body escaped once more inside it (a quote takes two bytes). A page of 100 ordinary rows is ~50 KB.
+ANSWER_BYTES = 2_000_000
+
+
+def _fitting(rows: list[Doc]) -> int:
+    """How many of the rows, from the first, fit in ANSWER_BYTES of JSON (at least one)."""
+    used = 0
+    for count, row in enumerate(rows):
+        used += len(json.dumps(row))
+        if used > ANSWER_BYTES and count:
+            return count
+    return len(rows)
 
 
 _CHUNK_START = re.compile(r"(|[0-9a-f-]{36}#[0-9a-f]{32})")  # "" or a lane name: <product id>#<group hash>
