@@ -4,12 +4,18 @@ Neither may show a lane twice, nor let a write put a lane in a chunk other than 
 
 import json
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from package_service.domain.audit import AuditEntry, Change
+from package_service.domain.principal import Principal
+from package_service.domain.rates import RateInput, add_to_lanes
 from package_service.store import rates as store
+from package_service.store.audit import audited
 from package_service.store.dynamo import get_client, table_name
+from package_service.store.records import ConcurrentChange
 
 from .conftest import Api, scan_count
 from .test_rates import APR, CARDS, JAN, JUL, flat
@@ -140,6 +146,7 @@ def test_pages_neither_skip_nor_repeat_a_row_when_a_write_splits_a_chunk_between
         reply = api.post(f"{CARDS}/getRates", body, query={**query, "next_page": cursor})
         rows, cursor = rows + reply.data, reply.body["next_page"]
     assert sorted(r["pricing_group_values"]["n"] for r in rows) == [f"{i:02}" for i in range(10)]
+
     def keys(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
         return [(r["pricing_group_values"]["n"], r["starting_at"]) for r in rows]
 
@@ -168,3 +175,30 @@ def test_a_page_of_big_rates_stays_within_lambdas_answer_and_pages_on(api: Api, 
             if not cursor:
                 break
         assert sorted(r["pricing_group_values"]["n"] for r in rows) == [f"{n:02}" for n in range(20)]
+
+
+def test_two_writers_splitting_the_same_chunk_cannot_both_succeed(api: Api, catalog: dict[str, str]) -> None:
+    """Both read the card's one chunk and split it with their own new lanes: a split rewrites that chunk
+    conditioned on the version read and puts each split-off chunk conditioned on its absence, so the second
+    is refused whole (either condition alone would refuse it) and nothing of it is stored."""
+    card, tenant = catalog["rate_card"], api.tenant
+    lanes = [flat(catalog["usage"], i, JAN, pricing_group_values={"n": f"{i:02}"}) for i in range(6)]
+    api.ok(f"{CARDS}/addRates", {"rate_card_id": card, "rates": lanes})
+    read = store.read_chunks(tenant, card, consistent=True)
+
+    def entry(minute: int) -> AuditEntry:  # each writer's own audit entry
+        change = Change("rate_card", card, "update", "test")
+        return audited(Principal(tenant, "test"), change, datetime(2026, 12, 1, 0, minute, tzinfo=UTC))
+
+    def new_lane(n: str) -> dict[str, list[dict[str, Any]]]:
+        rate = RateInput.model_validate(flat(catalog["usage"], 1, APR, pricing_group_values={"n": n}))
+        return add_to_lanes({}, [rate], [""])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "CHUNK_BYTES", 1)
+        store.write_lanes(tenant, card, new_lane("a"), read, entry(1), "rates")
+        after_first = _chunk_items(api.tenant, card)
+        assert len(after_first) == 7
+        with pytest.raises(ConcurrentChange):
+            store.write_lanes(tenant, card, new_lane("b"), read, entry(2), "rates")
+    assert _chunk_items(api.tenant, card) == after_first
