@@ -123,10 +123,10 @@ def test_a_write_conditioned_on_a_chunk_another_write_changed_is_refused(api: Ap
     def rate(price: float, start: str) -> Any:
         return RateInput.model_validate(flat(catalog["usage"], price, start))
 
-    store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(2, APR)], [""]), read, _entry())
+    store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(2, APR)], [""]), read, _entry(), "rates")
     before = scan_count()
     with pytest.raises(ConcurrentChange):
-        store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(3, JUL)], [""]), read, _entry())
+        store.write_lanes(tenant, card, add_to_lanes(lanes, [rate(3, JUL)], [""]), read, _entry(), "rates")
     assert scan_count() == before
     assert [r["price"] for chunk in store.read_chunks(tenant, card) for lane in chunk.lanes for r in lane] == [1, 2]
 
@@ -141,3 +141,23 @@ def test_a_forged_cursor_is_a_400_not_a_query(api: Api, catalog: dict[str, str],
         f"{CARDS}/getRates", {"rate_card_id": catalog["rate_card"], "at": APR}, query={"next_page": forged}
     )
     assert reply.status == 400 and reply.message.startswith("next_page"), reply.body
+
+
+EDGE_PRICES = ["1e-130", "0.1", "0.30000000000000004", "123456789.12345678", "1.7976931348623155e+125", "1e+22", "-0.0"]
+
+
+def test_prices_come_back_from_the_compressed_chunks_as_sent(api: Api, catalog: dict[str, str]) -> None:
+    """A price, a tier's price and size as the request wrote them (each in a float's shortest spelling; the
+    body reader refuses what a float cannot hold): the chunks' JSON keeps that spelling through zlib."""
+    card, tokens = catalog["rate_card"], catalog["usage"]
+    for i, price in enumerate(EDGE_PRICES):
+        size = "1" if price == "-0.0" else price  # a tier's size is > 0
+        tiered = f'"rate_type": "TIERED", "tiers": [{{"price": {price}, "size": {size}}}, {{"price": 1}}]'
+        for kind, fields in (("flat", f'"rate_type": "FLAT", "price": {price}'), ("tiered", tiered)):
+            raw = (f'{{"rate_card_id": "{card}", "product_id": "{tokens}", "entitled": true, "starting_at": "{JAN}", '
+                   f'"pricing_group_values": {{"i": "{i}", "kind": "{kind}"}}, {fields}}}')  # fmt: skip
+            assert api.post(f"{CARDS}/addRate", raw=raw).status == 200, raw
+    text = api.post(f"{CARDS}/getRates", {"rate_card_id": card, "at": APR}, query={"limit": "100"}).text
+    for price in EDGE_PRICES:
+        assert f'"price":{price},' in text, price  # FLAT: {"rate_type", "credit_type", "price", ...}
+        assert f'"tiers":[{{"price":{price},"size":{"1.0" if price == "-0.0" else price}}}' in text, price

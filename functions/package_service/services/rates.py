@@ -10,8 +10,8 @@ card's compressed rates fit its 1 MB page (store/rates.py: 70,000 rates or more)
   — 3 calls. Tag selectors or overrides naming tags read the products of the lanes looked at instead:
   one BatchGetItem per 100 products until the page is full (3 calls unless selectors skip many rows)."""
 
+import json
 import re
-from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import islice
@@ -47,7 +47,7 @@ from ..store.audit import audited
 from ..store.cursors import decode_cursor, encode_cursor
 from ..store.dynamo import BATCH_GET_LIMIT
 from ..store.kinds import CONTRACT, PRODUCT, RATE_CARD
-from ..store.rates import chunk_start, lanes_named, read_chunk_pages, read_chunks, write_lanes
+from ..store.rates import chunk_start, lanes_named, lanes_once, read_chunk_pages, read_chunks, write_lanes
 from ..store.records import ConcurrentChange, get_record, get_records, record_updates
 from ..store.transitions import contract_doc
 
@@ -65,14 +65,15 @@ def add_rates(
     _check_products(tenant, rates, prefixes)
     product_ids = {rate.product_id for rate in rates}
     names = {lane_of(stored_rate(rate)) for rate in rates}
+    field = "rates" if prefixes[0] else "request body"  # addRates' list, or addRate's whole body
     for _ in range(_WRITE_ATTEMPTS):
-        read = read_chunks(tenant, rate_card_id)
+        read = read_chunks(tenant, rate_card_id, consistent=True)
         changed = add_to_lanes(lanes_named(read, names), rates, prefixes)
         noun = "rate" if len(rates) == 1 else f"{len(rates)} rates"
         products = ", ".join(sorted(product_ids))
         change = Change("rate_card", rate_card_id, "update", f"added {noun} to rate card {rate_card_id} ({products})")
         try:
-            write_lanes(tenant, rate_card_id, changed, read, audited(principal, change, now))
+            write_lanes(tenant, rate_card_id, changed, read, audited(principal, change, now), field)
             break
         except ConcurrentChange:
             continue  # another write changed these chunks since they were read: read again, rules again
@@ -107,7 +108,7 @@ def _products(tenant: str, product_ids: set[str], now: datetime) -> dict[str, Pr
 
 
 def _rates(tenant: str, rate_card_id: str) -> list[Doc]:
-    return [rate for chunk in read_chunks(tenant, rate_card_id) for lane in chunk.lanes for rate in lane]
+    return [rate for _, lanes in lanes_once(read_chunks(tenant, rate_card_id)) for lane in lanes for rate in lane]
 
 
 RowsFor = Callable[[list[list[Doc]], dict[str, Product]], list[Doc]]
@@ -139,10 +140,27 @@ def _rows_page(
     if not starts and must_exist and cursor is None:
         get_record(tenant, RATE_CARD, rate_card_id, "rate card")  # no rates, or no such card (404)?
     rows, last = page_after(rows, None, limit)
-    next_page = encode_cursor({"after": last, "from": chunk_start(lane_of(rows[-1]), starts)}) if last else None
     if not tags_needed:
         rows = with_products(rows, _products(tenant, {row["product_id"] for row in rows}, now))
+    if (fitting := _fitting(rows)) < len(rows):
+        rows, last = rows[:fitting], order_key(rows[fitting - 1])
+    next_page = encode_cursor({"after": last, "from": chunk_start(last.rsplit("#", 1)[0], starts)}) if last else None
     return rows, next_page
+
+
+# A page's rows stop once their JSON passes this (at least one row): Lambda hands back at most 6 MB, the
+# body escaped once more inside it (a quote takes two bytes). A page of 100 ordinary rows is ~50 KB.
+ANSWER_BYTES = 2_000_000
+
+
+def _fitting(rows: list[Doc]) -> int:
+    """How many of the rows, from the first, fit in ANSWER_BYTES of JSON (at least one)."""
+    used = 0
+    for count, row in enumerate(rows):
+        used += len(json.dumps(row))
+        if used > ANSWER_BYTES and count:
+            return count
+    return len(rows)
 
 
 _CHUNK_START = re.compile(r"(|[0-9a-f-]{36}#[0-9a-f]{32})")  # "" or a lane name: <product id>#<group hash>
@@ -168,22 +186,20 @@ def _lanes_from(
     the lanes after it); else placeholders (the page's products are read once it is cut)."""
     read: dict[str, Product] = {}
     asked: set[str] = set()
-    for chunks in read_chunk_pages(tenant, rate_card_id, start):
-        for chunk in chunks:
-            lanes = chunk.lanes
-            first = bisect_left(lanes, after_lane, key=lambda lane: lane_of(lane[0]))
-            upcoming = iter(dict.fromkeys(rate["product_id"] for lane in lanes[first:] for rate in lane))
-            for at in range(first, len(lanes), _LANES_AT_A_TIME):
-                run = lanes[at : at + _LANES_AT_A_TIME]
-                ids = {rate["product_id"] for lane in run for rate in lane}
-                if not tags_needed:
-                    yield chunk.start, run, dict.fromkeys(ids, NOT_YET_READ)
-                    continue
-                if wanted := ids - asked:
-                    wanted |= set(islice((i for i in upcoming if i not in asked), BATCH_GET_LIMIT - len(wanted)))
-                    asked |= wanted
-                    read |= _products(tenant, wanted, now)
-                yield chunk.start, run, read
+    chunks = (chunk for page in read_chunk_pages(tenant, rate_card_id, start) for chunk in page)
+    for chunk, lanes in lanes_once(chunks, after_lane):
+        upcoming = iter(dict.fromkeys(rate["product_id"] for lane in lanes for rate in lane))
+        for at in range(0, len(lanes), _LANES_AT_A_TIME):
+            run = lanes[at : at + _LANES_AT_A_TIME]
+            ids = {rate["product_id"] for lane in run for rate in lane}
+            if not tags_needed:
+                yield chunk.start, run, dict.fromkeys(ids, NOT_YET_READ)
+                continue
+            if wanted := ids - asked:
+                wanted |= set(islice((i for i in upcoming if i not in asked), BATCH_GET_LIMIT - len(wanted)))
+                asked |= wanted
+                read |= _products(tenant, wanted, now)
+            yield chunk.start, run, read
 
 
 def _entries(rates: list[Doc], products: dict[str, Product], selectors: list[RateSelector] | None) -> list[Doc]:

@@ -11,8 +11,8 @@ so 70,000 rates or more (decision 0016)."""
 
 import json
 import zlib
-from bisect import bisect_right
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -29,7 +29,9 @@ Doc = dict[str, Any]
 CHUNK_PREFIX = "CHUNK#"
 _PAST_CHUNKS = "CHUNK$"  # sorts after every CHUNK#... key
 CHUNK_BYTES = 32_000  # a write rewrites whole chunks (1 WCU a KB): split past this to keep writes cheap
-MAX_ITEM_BYTES = 380_000  # DynamoDB's item limit is 400 KB; headroom for keys and the version
+# A lane's JSON, before compression, at most what one DynamoDB item (400 KB) held before chunks: zlib packs
+# repeated text ~1,000 to 1, and what is read is decoded (a page, a preview), so the bound is on the JSON.
+MAX_LANE_BYTES = 380_000
 MAX_ITEMS_PER_WRITE = 98  # a transaction holds 100 items: the chunks, the rate card's check, the audit entry
 MAX_WRITE_BYTES = 3_800_000  # a transaction carries at most 4 MB
 
@@ -71,9 +73,13 @@ def _chunk(item: Item) -> Chunk:
     return Chunk(text(item, "sk")[len(CHUNK_PREFIX) :], number(item, "version"), binary(item, "lanes"))
 
 
-def read_chunk_pages(tenant: str, rate_card_id: str, start: str = "") -> Iterator[list[Chunk]]:
+def read_chunk_pages(
+    tenant: str, rate_card_id: str, start: str = "", consistent: bool = False
+) -> Iterator[list[Chunk]]:
     """The card's chunks from the one starting at `start` on, one Query page (up to 1 MB) at a time, so a
-    reader that has what it needs asks no further."""
+    reader that has what it needs asks no further. A writer reads `consistent`: it routes each lane by the
+    chunks it sees and conditions only on the versions of those it writes, so a replica that has a split's
+    rewrite of a chunk but not yet the chunks split off it would have it write a lane into the wrong one."""
     query: dict[str, Any] = {
         "TableName": table_name(),
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :past",
@@ -82,6 +88,7 @@ def read_chunk_pages(tenant: str, rate_card_id: str, start: str = "") -> Iterato
             ":from": s(CHUNK_PREFIX + start),
             ":past": s(_PAST_CHUNKS),
         },
+        "ConsistentRead": consistent,
     }
     while True:
         with translated_errors():
@@ -92,9 +99,27 @@ def read_chunk_pages(tenant: str, rate_card_id: str, start: str = "") -> Iterato
         query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def read_chunks(tenant: str, rate_card_id: str) -> list[Chunk]:
+def read_chunks(tenant: str, rate_card_id: str, consistent: bool = False) -> list[Chunk]:
     """Every chunk of the card, in range order."""
-    return [chunk for page in read_chunk_pages(tenant, rate_card_id) for chunk in page]
+    return [chunk for page in read_chunk_pages(tenant, rate_card_id, consistent=consistent) for chunk in page]
+
+
+def _name(lane: list[Doc]) -> str:
+    return lane_of(lane[0])
+
+
+def lanes_once(chunks: Iterable[Chunk], after_lane: str = "") -> Iterator[tuple[Chunk, list[list[Doc]]]]:
+    """Each chunk with its lanes from `after_lane` on that no earlier chunk of the same read had. A Query is
+    read-committed against a transaction: one that a split lands in answers the split chunk as it was and
+    the chunks split off it as they now are, so their lanes come twice; the first copy is kept, and each
+    lane reads as before that write or as after it."""
+    passed = ""  # the last lane taken ("" sorts before every lane name)
+    for chunk in chunks:
+        lanes = chunk.lanes
+        first = max(bisect_left(lanes, after_lane, key=_name), bisect_right(lanes, passed, key=_name))
+        if first < len(lanes):
+            passed = _name(lanes[-1])
+            yield chunk, lanes[first:]
 
 
 def chunk_start(lane: str, starts: list[str]) -> str:
@@ -103,26 +128,27 @@ def chunk_start(lane: str, starts: list[str]) -> str:
 
 
 def _pieces(lanes: list[list[Doc]]) -> list[tuple[list[list[Doc]], bytes]]:
-    """The lanes cut into runs that each encode to at most CHUNK_BYTES (a lane alone may be more)."""
+    """The lanes cut into runs that each encode to at most CHUNK_BYTES (a lane alone may be more: at most
+    MAX_LANE_BYTES before compression, which zlib grows by a few hundred bytes at worst)."""
     encoded = _encoded(lanes)
     if len(encoded) <= CHUNK_BYTES or len(lanes) == 1:
-        if len(encoded) > MAX_ITEM_BYTES:
-            raise InvalidRequest(
-                f"rates: product {lanes[0][-1]['product_id']} would hold more rates for one pricing group than "
-                "one DynamoDB item (400 KB) keeps"
-            )
         return [(lanes, encoded)]
     half = len(lanes) // 2
     return _pieces(lanes[:half]) + _pieces(lanes[half:])
 
 
-def _puts(changed: dict[str, list[Doc]], chunks: list[Chunk], partition: str) -> list[Item]:
+def _puts(changed: dict[str, list[Doc]], chunks: list[Chunk], partition: str, field: str) -> list[Item]:
     """The Puts writing the changed lanes into their chunks, splitting what grew: each conditioned on the
     version read (a chunk not stored before, or split off, on its absence)."""
     chunks = chunks or [Chunk("", 0, _encoded([]))]
     starts = [chunk.start for chunk in chunks]
     touched: dict[int, dict[str, list[Doc]]] = {}
     for lane, rates in changed.items():
+        if len(json.dumps(rates, separators=(",", ":"))) > MAX_LANE_BYTES:  # ASCII: characters are bytes
+            raise InvalidRequest(
+                f"{field}: product {rates[-1]['product_id']} would hold more rates for one pricing group than "
+                f"{MAX_LANE_BYTES:,} bytes of JSON (what one DynamoDB item of 400 KB keeps)"
+            )
         touched.setdefault(starts.index(chunk_start(lane, starts)), {})[lane] = rates
     puts: list[Item] = []
     for index, lanes in sorted(touched.items()):
@@ -143,16 +169,17 @@ def _puts(changed: dict[str, list[Doc]], chunks: list[Chunk], partition: str) ->
 
 
 def write_lanes(
-    tenant: str, rate_card_id: str, changed: dict[str, list[Doc]], chunks: list[Chunk], entry: AuditEntry
+    tenant: str, rate_card_id: str, changed: dict[str, list[Doc]], chunks: list[Chunk], entry: AuditEntry, field: str
 ) -> None:
     """One transaction: the chunks holding the changed lanes, provided nobody wrote them since `chunks` were
-    read; the rate card still there and active; the audit entry. ConcurrentChange when a chunk moved
-    underneath (read and retry)."""
-    puts = _puts(changed, chunks, rates_partition(tenant, rate_card_id))
+    read (strongly consistent: read_chunks(consistent=True)); the rate card still there and active; the audit
+    entry. ConcurrentChange when a chunk moved underneath (read and retry). A request too big for one
+    transaction is an InvalidRequest naming `field`."""
+    puts = _puts(changed, chunks, rates_partition(tenant, rate_card_id), field)
     size = sum(len(binary(put["Put"]["Item"], "lanes")) for put in puts)
     if len(puts) > MAX_ITEMS_PER_WRITE or size > MAX_WRITE_BYTES:
         raise InvalidRequest(
-            f"rates: this request rewrites {len(puts)} items ({size:,} bytes) of the rate card; one DynamoDB "
+            f"{field}: this request rewrites {len(puts)} items ({size:,} bytes) of the rate card; one DynamoDB "
             f"transaction writes at most {MAX_ITEMS_PER_WRITE} ({MAX_WRITE_BYTES:,} bytes): split the request"
         )
     check: Item = {
