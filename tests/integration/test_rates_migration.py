@@ -54,3 +54,37 @@ def test_a_migration_plan_names_the_price_change_per_product(api: Api, priced: d
     [change] = row["diff"]["prices"]["changes"]
     assert change["before"]["product"] == change["after"]["product"] == {"id": priced["usage"], "name": "Tokens"}
     assert (change["before"]["rate"]["price"], change["after"]["rate"]["price"]) == (2.5, 2.0)
+
+
+def big_card(api: Api, catalog: dict[str, str], groups: int) -> None:
+    """The tokens product priced in `groups` pricing groups (a lane each), 2.50 from January."""
+    rates = [flat(catalog["usage"], 2.5, "2027-01-01T00:00:00Z") | {"pricing_group_values": {"region": f"r{g:04}"}}
+             for g in range(groups)]  # fmt: skip
+    for start in range(0, groups, 1000):
+        api.ok(f"{CARDS}/addRates", {"rate_card_id": catalog["rate_card"], "rates": rates[start : start + 1000]})
+
+
+def test_a_preview_of_a_big_card_answers_the_first_page_and_counts_the_rest(api: Api, priced: dict[str, str]) -> None:
+    big_card(api, priced, 250)  # + the two ungrouped rates of `priced`
+    body = {"customer_id": priced["customer"], "package_id": priced["v2"], "starting_at": JUNE}
+    preview = api.ok("/v1/contracts/preview", body)
+    assert len(preview["rate_schedule"]) == 100
+    assert preview["rate_schedule_rows"] == 252
+
+
+def test_a_migration_on_a_card_of_thousands_of_lanes_plans_with_a_bounded_price_diff(
+    api: Api, priced: dict[str, str]
+) -> None:
+    """A plan row is one item (400 KB): with every lane listed, 2,000 lanes' `keeps` alone passed it and
+    the plan failed. Each kind lists at most 50 and `counts` says how many there are."""
+    big_card(api, priced, 2000)
+    provision(api, priced["v1"], [priced["customer"]], "2027-01-01T00:00:00Z")
+    moving = {"from_package_id": priced["v1"], "to_package_id": priced["v2"],
+              "effective": {"type": "AT_DATE", "at": JUNE}}  # fmt: skip
+    [row] = plan(api, start_migration(api, moving))
+    assert row["status"] == "PLANNED", row
+    prices = row["diff"]["prices"]
+    # v2's override takes 20% off every lane of tokens: 2,001 changes (2,000 groups + the ungrouped lane).
+    assert prices["counts"] == {"changes": 2001}
+    assert len(prices["changes"]) == 50
+    assert all(c["after"]["rate"]["price"] == 2.0 for c in prices["changes"])

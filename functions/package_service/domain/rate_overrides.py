@@ -187,6 +187,16 @@ def prices_at(contract: Doc, rates: list[Doc], products: dict[str, Product], at:
     return prices
 
 
+# A plan row is one DynamoDB item (400 KB at most) beside its term diff: a card of thousands of products
+# and pricing groups lists only so many of each kind, and says how many there are.
+PRICES_LISTED = 50
+
+
 def price_diff(before: dict[str, Doc], after: dict[str, Doc]) -> Doc:
-    """The migration diff's `prices`: per product, what the customer pays before and after the move."""
-    return compare_summaries(before, after)
+    """The migration diff's `prices`: per product, what the customer pays before and after the move — at
+    most PRICES_LISTED of each kind (`adds`, `removes`, `changes`, `keeps`), `counts` giving them all."""
+    entry = compare_summaries(before, after)
+    if not entry:
+        return entry
+    counts = {kind: len(items) for kind, items in entry.items()}
+    return {kind: items[:PRICES_LISTED] for kind, items in entry.items()} | {"counts": counts}

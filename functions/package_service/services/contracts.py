@@ -102,13 +102,14 @@ def preview_contract(principal: Principal, request: ProvisionRequest, now: datet
         holder = uniqueness_key_holder(principal.tenant_id, request.uniqueness_key)
         if holder:
             raise UniquenessKeyTaken("contract", request.uniqueness_key, holder)
+    # What it would pay per product from its start: getContractRateSchedule's first page, and how many
+    # rows the whole schedule holds (a card of 10,000 rates would pass Lambda's 6 MB answer).
+    rows, total = PriceBook(principal.tenant_id, now).first_page(plan.doc, parse_timestamp(plan.doc["starting_at"]))
     return {
         "package_id": plan.resolved.package_id,
         "rate_card_id": plan.resolved.rate_card_id,
         "customer_billing_provider_configuration": plan.resolved.billing_config,
         "contract": present_contract(plan.doc, plan.product_names, None),
-        # What it would pay per product from its start: getContractRateSchedule's rows.
-        "rate_schedule": PriceBook(principal.tenant_id, now).schedule(
-            plan.doc, parse_timestamp(plan.doc["starting_at"])
-        ),
+        "rate_schedule": rows,
+        "rate_schedule_rows": total,
     }

@@ -148,6 +148,9 @@ def _rows_page(
     return rows, next_page
 
 
+# A preview shows what a first getContractRateSchedule page would (the rest is paged once it exists).
+PREVIEW_ROWS = 100
+
 # A page's rows stop once their JSON passes this (at least one row): Lambda hands back at most 6 MB, the
 # body escaped once more inside it (a quote takes two bytes). A page of 100 ordinary rows is ~50 KB.
 ANSWER_BYTES = 2_000_000
@@ -275,9 +278,12 @@ class PriceBook:
             self._cards[rate_card_id] = rates, _products(self.tenant, {r["product_id"] for r in rates}, self.now)
         return self._cards[rate_card_id]
 
-    def schedule(self, contract: Doc, at: datetime) -> list[Doc]:
-        """The contract's rate schedule from `at` on (getContractRateSchedule's rows)."""
-        return contract_rate_schedule(contract, *self.card(contract.get("rate_card_id")), at, None)
+    def first_page(self, contract: Doc, at: datetime) -> tuple[list[Doc], int]:
+        """The first page of the contract's rate schedule from `at` on (getContractRateSchedule's first
+        page at its default limit, held to ANSWER_BYTES) and how many rows the whole schedule has."""
+        rows = contract_rate_schedule(contract, *self.card(contract.get("rate_card_id")), at, None)
+        page = rows[:PREVIEW_ROWS]
+        return page[: _fitting(page)], len(rows)
 
     def diff(self, old: Doc, new: Doc, at: datetime) -> Doc:
         """Per product, what the customer pays at `at` under the old contract and under the new one."""
