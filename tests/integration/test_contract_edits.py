@@ -141,6 +141,9 @@ def _bad_edits(deal: dict[str, str], foreign_product: str) -> list[tuple[str, di
         ("/v2/contracts/edit", {**ref(deal), "add_credits": [{"product_id": deal["usage"],
                                                               "access_schedule": {"schedule_items": [outside]}}]},
          "add_credits[0].access_schedule.schedule_items[0].ending_before"),
+        ("/v2/contracts/edit", {**ref(deal), "update_subscriptions": [  # each -3 alone leaves 0; together -3
+            seats_at(deal, "2027-03-31T00:00:00Z", quantity_delta=-3)["update_subscriptions"][0]] * 2},
+         "update_subscriptions[1].subscription_id"),
         ("/v2/contracts/edit", {**ref(deal), "update_commits": [{"commit_id": unknown, "name": "x"}]},
          "update_commits[0].commit_id"),
         ("/v2/contracts/edit", {**ref(deal), "archive_credits": [{"id": unknown}]}, "archive_credits[0].id"),

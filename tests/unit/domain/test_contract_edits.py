@@ -189,3 +189,38 @@ def test_a_schedule_past_the_year_9999_is_refused_not_raised() -> None:
     with pytest.raises(InvalidRequest) as refused:
         plan_edit(open_ended, request, "e0000000-0000-4000-8000-000000000000", MADE, "update_contract_end_date")
     assert "9999" in refused.value.message
+
+
+COMMIT, CREDIT = DOC["commits"][0]["id"], DOC["credits"][0]["id"]
+COMMIT_ITEM = DOC["commits"][0]["access_schedule"]["schedule_items"][0]["id"]
+
+
+def seats_delta(delta: int) -> dict[str, Any]:
+    return {"subscription_id": SUBSCRIPTION, "quantity_updates": [{"starting_at": "2027-03-31T00:00:00Z",
+                                                                    "quantity_delta": delta}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"update_subscriptions": [seats_delta(1), seats_delta(1)]}, "update_subscriptions[1].subscription_id"),
+        ({"update_commits": [{"commit_id": COMMIT, "name": "a"}, {"commit_id": COMMIT, "name": "b"}]},
+         "update_commits[1].commit_id"),
+        ({"archive_credits": [{"id": CREDIT}], "update_credits": [{"credit_id": CREDIT, "name": "a"}]},
+         "update_credits[0].credit_id"),
+        ({"archive_commits": [{"id": COMMIT}, {"id": COMMIT}]}, "archive_commits[1].id"),
+        ({"update_commits": [{"commit_id": COMMIT, "access_schedule": {
+            "remove_schedule_items": [{"id": COMMIT_ITEM}], "update_schedule_items": [{"id": COMMIT_ITEM, "amount": 5}],
+            "add_schedule_items": [{"amount": 1, "starting_at": "2027-02-28T00:00:00Z",
+                                    "ending_before": "2027-03-31T00:00:00Z"}]}}]},
+         "update_commits[0].access_schedule.update_schedule_items[0].id"),
+    ],
+    ids=["subscription-twice", "commit-updated-twice", "credit-archived-and-updated", "commit-archived-twice",
+         "schedule-item-removed-and-updated"],
+)  # fmt: skip
+def test_an_edit_names_each_term_once(body: dict[str, Any], field: str) -> None:
+    """Each update is checked against the contract as it was: two of one term (e.g. two seat deltas that
+    each leave 0 or more, together fewer than 0) could each pass and together store an invalid contract."""
+    with pytest.raises(InvalidRequest) as refused:
+        edit(body)
+    assert refused.value.message.startswith(field), refused.value.message
