@@ -15,7 +15,7 @@ from uuid import uuid4
 from .base import format_timestamp, parse_timestamp
 from .contract import ContractCreate, as_stored, check_contract_rules, contract_products
 from .contract_document import TermDocuments, build_contract, point_schedule
-from .edit_apply import ADDED, REMOVED, quantity_from
+from .edit_apply import ADDED, REMOVED, quantity_from, updated_drawdown
 from .edit_terms import (
     AccessScheduleUpdate,
     CommitUpdate,
@@ -210,7 +210,24 @@ def _drawdown_update(current: Doc, update: DrawdownUpdate, path: str, start: dat
         if "invoice_schedule" not in term:
             raise InvalidRequest(f"{path}.invoice_schedule: commit {term_id} has no invoice schedule")
         out["invoice_schedule"] = _invoice_update(term, update.invoice_schedule, f"{path}.invoice_schedule", start, end)
+    if term.get("type") == "POSTPAID":
+        _true_up_whole(
+            updated_drawdown(term, out), path, "access_schedule" if "access_schedule" in out else "invoice_schedule"
+        )
     return out
+
+
+def _true_up_whole(commit: Doc, path: str, field: str) -> None:
+    """A POSTPAID commit, as at creation (terms.CommitTerms): one access item and one invoice item, its
+    true-up, of the same amount; an edit changes both or neither."""
+    access = commit["access_schedule"]["schedule_items"]
+    invoice = commit.get("invoice_schedule", {}).get("schedule_items", [])
+    if len(access) != 1 or len(invoice) != 1:
+        raise InvalidRequest(
+            f"{path}.{field}: a POSTPAID commit takes exactly one access and one invoice schedule item"
+        )
+    if abs(invoice[0]["amount"] - access[0]["amount"]) > 1e-9:
+        raise InvalidRequest(f"{path}.{field}: a POSTPAID commit's invoice amount must equal its access amount")
 
 
 def _dumped(value: Any) -> Any:

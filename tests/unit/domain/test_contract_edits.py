@@ -224,3 +224,42 @@ def test_an_edit_names_each_term_once(body: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidRequest) as refused:
         edit(body)
     assert refused.value.message.startswith(field), refused.value.message
+
+
+POSTPAID = next(c for c in DOC["commits"] if c["type"] == "POSTPAID")
+POSTPAID_ACCESS = POSTPAID["access_schedule"]["schedule_items"][0]["id"]
+POSTPAID_INVOICE = POSTPAID["invoice_schedule"]["schedule_items"][0]["id"]
+
+
+def postpaid_update(access: float | None = None, invoice: float | None = None) -> dict[str, Any]:
+    update: dict[str, Any] = {"commit_id": POSTPAID["id"]}
+    if access is not None:
+        update["access_schedule"] = {"update_schedule_items": [{"id": POSTPAID_ACCESS, "amount": access}]}
+    if invoice is not None:
+        update["invoice_schedule"] = {"update_schedule_items": [{"id": POSTPAID_INVOICE, "amount": invoice}]}
+    return {"update_commits": [update]}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (postpaid_update(access=6000), "update_commits[0].access_schedule"),
+        (postpaid_update(invoice=6000), "update_commits[0].invoice_schedule"),
+        ({"update_commits": [{"commit_id": POSTPAID["id"], "access_schedule": {"add_schedule_items": [
+            {"amount": 1, "starting_at": "2027-02-28T00:00:00Z", "ending_before": "2027-03-31T00:00:00Z"}]}}]},
+         "update_commits[0].access_schedule"),
+    ],
+    ids=["access-amount-alone", "invoice-amount-alone", "second-access-item"],
+)  # fmt: skip
+def test_a_postpaid_commit_keeps_its_true_up_whole(body: dict[str, Any], field: str) -> None:
+    """As at creation: one access item, one invoice item (the true-up) of the same amount."""
+    with pytest.raises(InvalidRequest) as refused:
+        edit(body)
+    assert refused.value.message.startswith(field), refused.value.message
+
+
+def test_a_postpaid_commit_is_resized_access_and_invoice_together() -> None:
+    edited = apply_edit(DOC, edit(postpaid_update(access=6000, invoice=6000)))
+    commit = next(c for c in edited["commits"] if c["id"] == POSTPAID["id"])
+    assert [i["amount"] for i in commit["access_schedule"]["schedule_items"]] == [6000]
+    assert [i["amount"] for i in commit["invoice_schedule"]["schedule_items"]] == [6000]
