@@ -24,9 +24,12 @@ MADE = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def contract() -> dict[str, Any]:
-    """Every term kind, 2027-01-31 -> 2028-01-31, stored as a custom create stores it."""
+    """Every term kind, 2027-01-31 -> 2028-01-31, stored as a custom create stores it; its subscription's
+    quantity is stated (QUANTITY_ONLY), so quantity updates apply to it."""
     request = ContractCreate.model_validate(payloads.full_custom_contract(CUSTOMER, USAGE, SEATS, CARD))
-    return custom_contract_document(request, "c0000000-0000-4000-8000-000000000000", CARD, None, MADE, "test")
+    doc = custom_contract_document(request, "c0000000-0000-4000-8000-000000000000", CARD, None, MADE, "test")
+    seats = {k: v for k, v in doc["subscriptions"][0].items() if k != "seat_config"}
+    return {**doc, "subscriptions": [{**seats, "quantity_management_mode": "QUANTITY_ONLY"}]}
 
 
 DOC = contract()
@@ -263,3 +266,18 @@ def test_a_postpaid_commit_is_resized_access_and_invoice_together() -> None:
     commit = next(c for c in edited["commits"] if c["id"] == POSTPAID["id"])
     assert [i["amount"] for i in commit["access_schedule"]["schedule_items"]] == [6000]
     assert [i["amount"] for i in commit["invoice_schedule"]["schedule_items"]] == [6000]
+
+
+def test_a_seat_based_subscriptions_quantity_is_not_stated() -> None:
+    """SEAT_BASED: the quantity follows the seats (`seat_updates`, not kept here), never `quantity_updates`."""
+    seat_based = {**DOC, "subscriptions": [{**DOC["subscriptions"][0], "quantity_management_mode": "SEAT_BASED"}]}
+    request = ContractEdit.model_validate(
+        {
+            "contract_id": DOC["id"],
+            "customer_id": CUSTOMER,
+            **quantity_change(datetime(2027, 3, 31, tzinfo=UTC), quantity=5),
+        }
+    )
+    with pytest.raises(InvalidRequest) as refused:
+        plan_edit(seat_based, request, "e0000000-0000-4000-8000-000000000000", MADE, "update_contract_end_date")
+    assert refused.value.message.startswith("update_subscriptions[0].quantity_updates:"), refused.value.message
