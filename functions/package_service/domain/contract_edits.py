@@ -310,8 +310,10 @@ def _subscription_updates(current: Doc, request: ContractEdit, start: datetime, 
         stored: Doc = {"id": update.subscription_id}
         schedule = subscription["quantity_schedule"]
         if update.quantity_updates and subscription.get("quantity_management_mode") == "SEAT_BASED":
-            raise InvalidRequest(f"{path}.quantity_updates: subscription {update.subscription_id} is SEAT_BASED: its "
-                                 "quantity follows its seats (seat_updates, not kept here), not a stated quantity")  # fmt: skip
+            raise InvalidRequest(
+                f"{path}.quantity_updates: subscription {update.subscription_id} is SEAT_BASED: its quantity "
+                "follows its seats (seat_updates, not kept here), not a stated quantity"
+            )
         changes = []
         for change_index, change in enumerate(update.quantity_updates or []):
             at = f"{path}.quantity_updates[{change_index}].starting_at"
