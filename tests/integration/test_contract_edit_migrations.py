@@ -104,3 +104,34 @@ def test_an_edit_after_the_plan_makes_the_contract_action_needed(
     assert counts == {"planned": 0, "action_needed": 1, "applied": 1, "skipped": 0, "failed": 0}
     still = api.ok("/v2/contracts/get", {"contract_id": deals[0]["contract_id"], "customer_id": edited})
     assert still["ending_before"] == "2028-01-31T00:00:00.000Z" and not still["transitions"]
+
+
+@pytest.mark.parametrize(
+    ("effective", "successor_start"),
+    [
+        ({"effective": {"type": "AT_DATE", "at": AT}, "successor_term": "FULL_TERM"}, AT),
+        ({"effective": {"type": "END_OF_TERM"}}, "2028-01-31T00:00:00.000Z"),
+    ],
+    ids=["full-term-from-a-date", "at-the-end-of-term"],
+)
+def test_carried_seats_cover_a_successor_that_runs_past_the_old_end(
+    api: Api, catalog: dict[str, str], packages: dict[str, str], effective: dict[str, Any], successor_start: str
+) -> None:
+    """The customer's 7 seats ran to the old contract's end; a successor with a term of its own keeps 7 seats
+    over its whole subscription, not up to the old end and then no quantity at all (or the package's 5)."""
+    customer = make_customers(1, with_config=True)[0]
+    deal = provisioned(api, packages["v1"], customer)
+    negotiate(api, deal, catalog["usage"])
+    migration_id = start_migration(api, {"from_package_id": packages["v1"], "to_package_id": packages["v2"],
+                                         **effective})  # fmt: skip
+    [row] = plan(api, migration_id)
+    assert row["diff"]["carried"]["seats"] == [{"product_id": catalog["seats"], "quantity": 7}], row["diff"]
+    api.ok("/v1/packageMigrations/apply", {"migration_id": migration_id})
+    run()
+    [applied] = plan(api, migration_id)
+    assert applied["status"] == "APPLIED", applied
+    got = api.ok("/v2/contracts/get", {"contract_id": applied["new_contract_id"], "customer_id": customer})
+    assert got["starting_at"] == successor_start and got["ending_before"] > "2028-01-31T00:00:00.000Z"
+    [subscription] = got["subscriptions"]
+    schedule = [(w["quantity"], w["starting_at"], w.get("ending_before")) for w in subscription["quantity_schedule"]]
+    assert schedule == [(7, successor_start, subscription.get("ending_before"))]

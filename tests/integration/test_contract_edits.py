@@ -112,15 +112,20 @@ def test_a_custom_contract_edits_the_same_way(api: Api, world: dict[str, str]) -
     body = payloads.full_custom_contract(world["customer"], world["usage"], world["seats"], world["rate_card"])
     contract = api.ok("/v1/contracts/create", body)["id"]
     custom = {"contract_id": contract, "customer_id": world["customer"]}
-    subscription = api.ok("/v2/contracts/get", custom)["subscriptions"][0]
-    update = {
-        "subscription_id": subscription["id"],
-        "quantity_updates": [{"starting_at": "2027-07-31T00:00:00Z", "quantity": 42}],
-    }
-    api.ok("/v2/contracts/edit", {**custom, "update_subscriptions": [update]})
+    seat_based = api.ok("/v2/contracts/get", custom)["subscriptions"][0]
+    assert seat_based["quantity_management_mode"] == "SEAT_BASED"
+    change = {"quantity_updates": [{"starting_at": "2027-07-31T00:00:00Z", "quantity": 42}]}
+    refused = api.post("/v2/contracts/edit", {**custom, "update_subscriptions": [
+        {"subscription_id": seat_based["id"], **change}]})  # fmt: skip
+    assert refused.status == 400 and refused.message.startswith("update_subscriptions[0].quantity_updates:")
+    added = {"collection_schedule": "ADVANCE", "proration": {"is_prorated": True}, "initial_quantity": 2,
+             "subscription_rate": {"billing_frequency": "MONTHLY", "product_id": world["seats"]}}  # fmt: skip
+    api.ok("/v2/contracts/edit", {**custom, "add_subscriptions": [added]})
+    stated = api.ok("/v2/contracts/get", custom)["subscriptions"][1]
+    api.ok("/v2/contracts/edit", {**custom, "update_subscriptions": [{"subscription_id": stated["id"], **change}]})
     got = api.post("/v2/contracts/get", custom)
     ContractRetrieveResponse.model_validate(got.body)
-    assert got.data["subscriptions"][0]["quantity_schedule"][-1]["quantity"] == 42
+    assert [w["quantity"] for w in got.data["subscriptions"][1]["quantity_schedule"]] == [2, 42]
     Contract.model_validate(api.ok("/v1/contracts/get", custom))
 
 
@@ -141,6 +146,9 @@ def _bad_edits(deal: dict[str, str], foreign_product: str) -> list[tuple[str, di
         ("/v2/contracts/edit", {**ref(deal), "add_credits": [{"product_id": deal["usage"],
                                                               "access_schedule": {"schedule_items": [outside]}}]},
          "add_credits[0].access_schedule.schedule_items[0].ending_before"),
+        ("/v2/contracts/edit", {**ref(deal), "update_subscriptions": [  # each -3 alone leaves 0; together -3
+            seats_at(deal, "2027-03-31T00:00:00Z", quantity_delta=-3)["update_subscriptions"][0]] * 2},
+         "update_subscriptions[1].subscription_id"),
         ("/v2/contracts/edit", {**ref(deal), "update_commits": [{"commit_id": unknown, "name": "x"}]},
          "update_commits[0].commit_id"),
         ("/v2/contracts/edit", {**ref(deal), "archive_credits": [{"id": unknown}]}, "archive_credits[0].id"),

@@ -15,7 +15,7 @@ from uuid import uuid4
 from .base import format_timestamp, parse_timestamp
 from .contract import ContractCreate, as_stored, check_contract_rules, contract_products
 from .contract_document import TermDocuments, build_contract, point_schedule
-from .edit_apply import ADDED, REMOVED, quantity_from
+from .edit_apply import ADDED, REMOVED, quantity_from, updated_drawdown
 from .edit_terms import (
     AccessScheduleUpdate,
     CommitUpdate,
@@ -42,6 +42,7 @@ def plan_edit(current: Doc, request: ContractEdit, edit_id: str, now: datetime, 
         raise InvalidRequest(
             "request body: the edit changes nothing; give at least one add_, update_ or archive_ field"
         )
+    _each_named_once(request)
     start = parse_timestamp(current["starting_at"])
     end = current.get("ending_before")
     if request.changes_end_date():
@@ -74,6 +75,29 @@ def plan_edit(current: Doc, request: ContractEdit, edit_id: str, now: datetime, 
     if request.changes_end_date():
         edit["update_contract_end_date"] = end
     return edit
+
+
+# The edit's lists that name existing terms: (field, the contract field it names, the id's field).
+_NAMING = (
+    ("archive_commits", "commits", "id"), ("archive_credits", "credits", "id"),
+    ("archive_scheduled_charges", "scheduled_charges", "id"), ("remove_overrides", "overrides", "id"),
+    ("update_commits", "commits", "commit_id"), ("update_credits", "credits", "credit_id"),
+    ("update_subscriptions", "subscriptions", "subscription_id"),
+)  # fmt: skip
+
+
+def _each_named_once(request: ContractEdit) -> None:
+    """Each term at most once per edit: every update is checked against the contract as it was, so two of
+    one term (two seat deltas, or an update of a term the edit archives) could each pass and together store
+    an invalid contract, or be dropped."""
+    named: dict[tuple[str, str], str] = {}
+    for field, term_field, id_field in _NAMING:
+        for index, entry in enumerate(getattr(request, field) or []):
+            path, term_id = f"{field}[{index}].{id_field}", getattr(entry, id_field)
+            earlier = named.setdefault((term_field, term_id), path)
+            if earlier != path:
+                noun = _NOUNS[term_field]
+                raise InvalidRequest(f"{path}: {noun} {term_id} is already named by {earlier}; name each {noun} once")
 
 
 def edit_products(request: ContractEdit) -> dict[str, str]:
@@ -186,7 +210,24 @@ def _drawdown_update(current: Doc, update: DrawdownUpdate, path: str, start: dat
         if "invoice_schedule" not in term:
             raise InvalidRequest(f"{path}.invoice_schedule: commit {term_id} has no invoice schedule")
         out["invoice_schedule"] = _invoice_update(term, update.invoice_schedule, f"{path}.invoice_schedule", start, end)
+    if term.get("type") == "POSTPAID":
+        _true_up_whole(
+            updated_drawdown(term, out), path, "access_schedule" if "access_schedule" in out else "invoice_schedule"
+        )
     return out
+
+
+def _true_up_whole(commit: Doc, path: str, field: str) -> None:
+    """A POSTPAID commit, as at creation (terms.CommitTerms): one access item and one invoice item, its
+    true-up, of the same amount; an edit changes both or neither."""
+    access = commit["access_schedule"]["schedule_items"]
+    invoice = commit.get("invoice_schedule", {}).get("schedule_items", [])
+    if len(access) != 1 or len(invoice) != 1:
+        raise InvalidRequest(
+            f"{path}.{field}: a POSTPAID commit takes exactly one access and one invoice schedule item"
+        )
+    if abs(invoice[0]["amount"] - access[0]["amount"]) > 1e-9:
+        raise InvalidRequest(f"{path}.{field}: a POSTPAID commit's invoice amount must equal its access amount")
 
 
 def _dumped(value: Any) -> Any:
@@ -204,10 +245,14 @@ def _schedule_update(schedule: Doc, update: AccessScheduleUpdate | InvoiceSchedu
     `whole(item as it will be, fields the request stated, path)` checks and completes it."""
     items = {item["id"]: item for item in schedule["schedule_items"]}
     out: Doc = {}
+    named: dict[str, str] = {}  # each item removed or updated once
     for field in ("remove_schedule_items", "update_schedule_items"):
         for index, ref in enumerate(getattr(update, field) or []):
+            item_path = f"{path}.{field}[{index}].id"
             if ref.id not in items:
-                raise InvalidRequest(f"{path}.{field}[{index}].id: no schedule item {ref.id} in this schedule")
+                raise InvalidRequest(f"{item_path}: no schedule item {ref.id} in this schedule")
+            if named.setdefault(ref.id, item_path) != item_path:
+                raise InvalidRequest(f"{item_path}: schedule item {ref.id} is already named by {named[ref.id]}")
     if update.remove_schedule_items:
         out["remove_schedule_items"] = [{"id": ref.id} for ref in update.remove_schedule_items]
     changed = []
@@ -264,6 +309,11 @@ def _subscription_updates(current: Doc, request: ContractEdit, start: datetime, 
         sub_start, sub_end = subscription["starting_at"], subscription.get("ending_before")
         stored: Doc = {"id": update.subscription_id}
         schedule = subscription["quantity_schedule"]
+        if update.quantity_updates and subscription.get("quantity_management_mode") == "SEAT_BASED":
+            raise InvalidRequest(
+                f"{path}.quantity_updates: subscription {update.subscription_id} is SEAT_BASED: its quantity "
+                "follows its seats (seat_updates, not kept here), not a stated quantity"
+            )
         changes = []
         for change_index, change in enumerate(update.quantity_updates or []):
             at = f"{path}.quantity_updates[{change_index}].starting_at"

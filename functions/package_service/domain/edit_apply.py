@@ -54,7 +54,7 @@ def apply_edit(doc: Doc, edit: Doc) -> Doc:
             out[term_field] = [*out.get(term_field, []), *edit[field]]
     for field, term_field in (("update_commits", "commits"), ("update_credits", "credits")):
         for update in edit.get(field, []):
-            out[term_field] = [_updated_drawdown(t, update) if t["id"] == update["id"] else t for t in out[term_field]]
+            out[term_field] = [updated_drawdown(t, update) if t["id"] == update["id"] else t for t in out[term_field]]
     for update in edit.get("update_subscriptions", []):
         out["subscriptions"] = [
             _updated_subscription(s, update) if s["id"] == update["id"] else s for s in out["subscriptions"]
@@ -93,7 +93,7 @@ def _extended(term: Doc, old_end: str, new_end: str | None) -> Doc:
     return out
 
 
-def _updated_drawdown(term: Doc, update: Doc) -> Doc:
+def updated_drawdown(term: Doc, update: Doc) -> Doc:
     out = dict(term)
     for field in _DRAWDOWN_FIELDS:
         if field in update:

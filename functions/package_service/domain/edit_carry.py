@@ -4,7 +4,8 @@ seat counts an edit set. Pure.
 
 Carried terms run from `effective_at` (what came before stays with the old contract) to the successor's
 end (cut there as a transition cuts), with new ids. A carried seat count replaces the quantity the
-package gives the successor's subscription on the same product, from the successor's start on."""
+package gives the successor's subscription on the same product, from the successor's start on; the last
+count runs to the successor subscription's end (a FULL_TERM or END_OF_TERM successor outlasts the old end)."""
 
 from datetime import datetime
 from typing import Any
@@ -31,7 +32,7 @@ def carried_terms(current: Doc, edits: list[Doc], at: datetime) -> Doc:
             carried[term_field] = kept
     resized = {u["id"] for edit in edits for u in edit.get("update_subscriptions", []) if "quantity_updates" in u}
     seats = {
-        s["subscription_rate"]["product_id"]: _windows_from(s["quantity_schedule"], at)
+        s["subscription_rate"]["product_id"]: _seat_counts(s["quantity_schedule"], at)
         for s in current.get("subscriptions", [])
         if s["id"] in resized and s["id"] not in added
     }
@@ -108,6 +109,23 @@ def _windows_from(schedule: list[Doc], at: datetime) -> list[Doc]:
         for w in schedule
         if "ending_before" not in w or parse_timestamp(w["ending_before"]) > at
     ]
+
+
+def _seat_counts(schedule: list[Doc], at: datetime) -> list[Doc]:
+    """The seat counts from `at` on, the last one open-ended: it is the customer's count when the old contract
+    ends, so it runs on through a successor's own (longer) term rather than stopping at the old end. At the
+    end of term (`at` is where the last count ends) that last count is what carries."""
+    windows = _windows_from(schedule, at)
+    if (
+        not windows
+        and schedule
+        and "ending_before" in schedule[-1]
+        and parse_timestamp(schedule[-1]["ending_before"]) == at
+    ):
+        windows = [{**schedule[-1], "starting_at": format_timestamp(at)}]
+    if windows:
+        windows[-1] = {k: v for k, v in windows[-1].items() if k != "ending_before"}
+    return windows
 
 
 def _resized(subscription: Doc, schedule: list[Doc], start: str) -> Doc:

@@ -24,9 +24,12 @@ MADE = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def contract() -> dict[str, Any]:
-    """Every term kind, 2027-01-31 -> 2028-01-31, stored as a custom create stores it."""
+    """Every term kind, 2027-01-31 -> 2028-01-31, stored as a custom create stores it; its subscription's
+    quantity is stated (QUANTITY_ONLY), so quantity updates apply to it."""
     request = ContractCreate.model_validate(payloads.full_custom_contract(CUSTOMER, USAGE, SEATS, CARD))
-    return custom_contract_document(request, "c0000000-0000-4000-8000-000000000000", CARD, None, MADE, "test")
+    doc = custom_contract_document(request, "c0000000-0000-4000-8000-000000000000", CARD, None, MADE, "test")
+    seats = {k: v for k, v in doc["subscriptions"][0].items() if k != "seat_config"}
+    return {**doc, "subscriptions": [{**seats, "quantity_management_mode": "QUANTITY_ONLY"}]}
 
 
 DOC = contract()
@@ -189,3 +192,92 @@ def test_a_schedule_past_the_year_9999_is_refused_not_raised() -> None:
     with pytest.raises(InvalidRequest) as refused:
         plan_edit(open_ended, request, "e0000000-0000-4000-8000-000000000000", MADE, "update_contract_end_date")
     assert "9999" in refused.value.message
+
+
+COMMIT, CREDIT = DOC["commits"][0]["id"], DOC["credits"][0]["id"]
+COMMIT_ITEM = DOC["commits"][0]["access_schedule"]["schedule_items"][0]["id"]
+
+
+def seats_delta(delta: int) -> dict[str, Any]:
+    return {"subscription_id": SUBSCRIPTION, "quantity_updates": [{"starting_at": "2027-03-31T00:00:00Z",
+                                                                    "quantity_delta": delta}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"update_subscriptions": [seats_delta(1), seats_delta(1)]}, "update_subscriptions[1].subscription_id"),
+        ({"update_commits": [{"commit_id": COMMIT, "name": "a"}, {"commit_id": COMMIT, "name": "b"}]},
+         "update_commits[1].commit_id"),
+        ({"archive_credits": [{"id": CREDIT}], "update_credits": [{"credit_id": CREDIT, "name": "a"}]},
+         "update_credits[0].credit_id"),
+        ({"archive_commits": [{"id": COMMIT}, {"id": COMMIT}]}, "archive_commits[1].id"),
+        ({"update_commits": [{"commit_id": COMMIT, "access_schedule": {
+            "remove_schedule_items": [{"id": COMMIT_ITEM}], "update_schedule_items": [{"id": COMMIT_ITEM, "amount": 5}],
+            "add_schedule_items": [{"amount": 1, "starting_at": "2027-02-28T00:00:00Z",
+                                    "ending_before": "2027-03-31T00:00:00Z"}]}}]},
+         "update_commits[0].access_schedule.update_schedule_items[0].id"),
+    ],
+    ids=["subscription-twice", "commit-updated-twice", "credit-archived-and-updated", "commit-archived-twice",
+         "schedule-item-removed-and-updated"],
+)  # fmt: skip
+def test_an_edit_names_each_term_once(body: dict[str, Any], field: str) -> None:
+    """Each update is checked against the contract as it was: two of one term (e.g. two seat deltas that
+    each leave 0 or more, together fewer than 0) could each pass and together store an invalid contract."""
+    with pytest.raises(InvalidRequest) as refused:
+        edit(body)
+    assert refused.value.message.startswith(field), refused.value.message
+
+
+POSTPAID = next(c for c in DOC["commits"] if c["type"] == "POSTPAID")
+POSTPAID_ACCESS = POSTPAID["access_schedule"]["schedule_items"][0]["id"]
+POSTPAID_INVOICE = POSTPAID["invoice_schedule"]["schedule_items"][0]["id"]
+
+
+def postpaid_update(access: float | None = None, invoice: float | None = None) -> dict[str, Any]:
+    update: dict[str, Any] = {"commit_id": POSTPAID["id"]}
+    if access is not None:
+        update["access_schedule"] = {"update_schedule_items": [{"id": POSTPAID_ACCESS, "amount": access}]}
+    if invoice is not None:
+        update["invoice_schedule"] = {"update_schedule_items": [{"id": POSTPAID_INVOICE, "amount": invoice}]}
+    return {"update_commits": [update]}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (postpaid_update(access=6000), "update_commits[0].access_schedule"),
+        (postpaid_update(invoice=6000), "update_commits[0].invoice_schedule"),
+        ({"update_commits": [{"commit_id": POSTPAID["id"], "access_schedule": {"add_schedule_items": [
+            {"amount": 1, "starting_at": "2027-02-28T00:00:00Z", "ending_before": "2027-03-31T00:00:00Z"}]}}]},
+         "update_commits[0].access_schedule"),
+    ],
+    ids=["access-amount-alone", "invoice-amount-alone", "second-access-item"],
+)  # fmt: skip
+def test_a_postpaid_commit_keeps_its_true_up_whole(body: dict[str, Any], field: str) -> None:
+    """As at creation: one access item, one invoice item (the true-up) of the same amount."""
+    with pytest.raises(InvalidRequest) as refused:
+        edit(body)
+    assert refused.value.message.startswith(field), refused.value.message
+
+
+def test_a_postpaid_commit_is_resized_access_and_invoice_together() -> None:
+    edited = apply_edit(DOC, edit(postpaid_update(access=6000, invoice=6000)))
+    commit = next(c for c in edited["commits"] if c["id"] == POSTPAID["id"])
+    assert [i["amount"] for i in commit["access_schedule"]["schedule_items"]] == [6000]
+    assert [i["amount"] for i in commit["invoice_schedule"]["schedule_items"]] == [6000]
+
+
+def test_a_seat_based_subscriptions_quantity_is_not_stated() -> None:
+    """SEAT_BASED: the quantity follows the seats (`seat_updates`, not kept here), never `quantity_updates`."""
+    seat_based = {**DOC, "subscriptions": [{**DOC["subscriptions"][0], "quantity_management_mode": "SEAT_BASED"}]}
+    request = ContractEdit.model_validate(
+        {
+            "contract_id": DOC["id"],
+            "customer_id": CUSTOMER,
+            **quantity_change(datetime(2027, 3, 31, tzinfo=UTC), quantity=5),
+        }
+    )
+    with pytest.raises(InvalidRequest) as refused:
+        plan_edit(seat_based, request, "e0000000-0000-4000-8000-000000000000", MADE, "update_contract_end_date")
+    assert refused.value.message.startswith("update_subscriptions[0].quantity_updates:"), refused.value.message
