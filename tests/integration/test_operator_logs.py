@@ -15,6 +15,7 @@ from infra.lambda_runtime import LocalContext
 from infra.template import ROOT
 from package_service.domain.errors import Unavailable
 from package_service.handlers import worker
+from package_service.services import cohorts
 
 
 def sample_event() -> dict[str, Any]:
@@ -35,7 +36,7 @@ def test_failed_messages_are_logged_at_warning_and_counted(table: str, monkeypat
         return {"PROVISIONED": len(batch.customer_ids)}
 
     counted: list[tuple[str, float]] = []
-    monkeypatch.setattr(worker, "provision_cohort_batch", provision)
+    monkeypatch.setattr(cohorts, "provision_cohort_batch", provision)  # the worker imports it per message
     monkeypatch.setattr(worker.metrics, "add_metric", lambda name, unit, value: counted.append((name, value)))
     log = io.StringIO()
     monkeypatch.setattr(worker.logger.logger_handler, "stream", log)  # the handler bound stdout at import

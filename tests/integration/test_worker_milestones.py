@@ -63,7 +63,7 @@ def test_when_the_last_message_fails_its_redelivery_records_the_completion(
             raise RuntimeError("injected: the message holding the last customers fails before writing")
         return real(batch, now)
 
-    monkeypatch.setattr("package_service.handlers.worker.provision_cohort_batch", last_message_fails)
+    monkeypatch.setattr(cohorts, "provision_cohort_batch", last_message_fails)  # the worker imports it per message
     drain(queues)
     assert failed_once and api.ok("/v1/provisioningJobs/get", {"job_id": job_id})["status"] == "RUNNING"
     assert _completions(api, job_id) == []

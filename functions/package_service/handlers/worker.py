@@ -14,6 +14,12 @@ whether the run reached a milestone (completions.py): once per run and batch rat
 as reading a run's counts is a query of all its counter shards. Any message that completes a run is
 followed in its own invocation by that check, so the milestone is seen; a check that fails fails its
 message, which comes back and checks again.
+
+What a message kind needs (the cohort or the migration services, their domain and store modules) is
+imported by its first message, not with the handler: an instance working a cohort never loads the
+migration modules, and its cold start is the handler's import alone (decision 0018 does the same for the
+API's route modules). Each import runs each time a message of its kind does; after the first it is a
+lookup in sys.modules.
 """
 
 import json
@@ -32,10 +38,6 @@ with collector_paused():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from ..observability import logger, metrics
-    from ..services.cohorts import CohortBatch, provision_cohort_batch
-    from ..services.migration_apply import run_migration_batch
-    from ..services.migration_work import MigrationBatch
-    from ..store.completions import job_milestone, migration_milestone
     from ..tracing import tracer
 
 THREADS = 4  # messages worked at once; more buys little while one message's CPU holds the interpreter
@@ -87,6 +89,10 @@ def _work_on(record: SQSRecord) -> dict[str, int]:
         body = json.loads(record.body)
         run = _run_of(body)
         if "kind" in body:
+            from ..services.migration_apply import run_migration_batch
+            from ..services.migration_work import MigrationBatch
+            from ..store.completions import migration_milestone
+
             migration = MigrationBatch.from_message(body)
             tally = run_migration_batch(migration, datetime.now(UTC))
             finished = True
@@ -94,6 +100,9 @@ def _work_on(record: SQSRecord) -> dict[str, int]:
                 migration_milestone(migration.tenant_id, migration.migration_id, datetime.now(UTC))
             counted = "Contracts"
         else:
+            from ..services.cohorts import CohortBatch, provision_cohort_batch
+            from ..store.completions import job_milestone
+
             cohort = CohortBatch.from_message(body)
             tally = provision_cohort_batch(cohort, datetime.now(UTC))
             finished = True

@@ -73,3 +73,9 @@ def test_collector_paused_restores_the_state_it_found() -> None:
 def test_traced_functions_patch_botocore_and_the_authorizer_loads_no_xray() -> None:
     assert "aws_xray_sdk.ext.botocore.patch" in _loaded_after_import("ProvisionWorkerFunction")
     assert not any(name.startswith("aws_xray_sdk") for name in _loaded_after_import("AuthorizerFunction"))
+
+
+def test_the_worker_loads_a_message_kind_s_services_with_its_first_message() -> None:
+    loaded = _loaded_after_import("ProvisionWorkerFunction")
+    per_kind = ["package_service.services.cohorts", "package_service.services.migration_apply"]
+    assert not loaded & set(per_kind), f"the worker imports {sorted(loaded & set(per_kind))} with the handler"
