@@ -14,9 +14,9 @@ from typing import Any
 
 from ..domain.base import format_timestamp, parse_timestamp
 from ..domain.edit_apply import contract_as_of
-from ..domain.transitions import cut_contract, ended_by
+from ..domain.transitions import Trueup, cut_contract, ended_by
 from .contract_edits import edit_count, edits_of
-from .dynamo import maybe_text, n, s, table_name
+from .dynamo import maybe_text, n, s, table_name, text_or
 from .kinds import CONTRACT
 from .package_index import index_row
 from .records import StoredRecord, record_key
@@ -33,9 +33,14 @@ def contract_doc(record: StoredRecord, as_of: datetime | None = None) -> dict[st
     doc = contract_as_of(record.doc, edits_of(record), as_of)
     ended_at = maybe_text(record.item, "ended_at")
     if ended_at:
-        doc = cut_contract(doc, parse_timestamp(ended_at), record.item.get("trueup", {}).get("S", "AS_IS"))
+        doc = cut_contract(doc, parse_timestamp(ended_at), _trueup(record))
     out = transitions_out(record)
     return {**doc, "transitions": [*doc.get("transitions", []), *out]} if out else doc
+
+
+def _trueup(record: StoredRecord) -> Trueup:
+    """How the transition out of the contract treats its commits (stored as written: AS_IS or REMOVE)."""
+    return "AS_IS" if text_or(record.item, "trueup", "AS_IS") == "AS_IS" else "REMOVE"
 
 
 def transition_items(
