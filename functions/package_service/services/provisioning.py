@@ -28,10 +28,11 @@ from ..domain.provisioning import (
     resolve_contract_terms,
 )
 from ..store.batch_reads import Found, read_together
+from ..store.contracts import date_attributes
 from ..store.customers import billing_configs, customer_unchanged
-from ..store.dynamo import Item, s, table_name
+from ..store.dynamo import Item
 from ..store.kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD, customer_partition
-from ..store.package_index import index_row
+from ..store.package_index import index_row_put
 from ..store.records import (
     GuardedItem,
     NewRecord,
@@ -153,8 +154,7 @@ class PackageOnDate:
         package_active = ReferenceCheck(
             record_key(tenant, PACKAGE, self.package.id), self.field, f"package {self.package.id}"
         )
-        row = index_row(tenant, doc, doc.get("ending_before"))
-        extras = [GuardedItem({"Put": {"TableName": table_name(), "Item": row}}), *(extra_items or [])]
+        extras = [index_row_put(tenant, doc, doc.get("ending_before")), *(extra_items or [])]
         if request.transition:
             previous = self.previous_contract(request.transition.from_contract_id)
             extras += transition_extras(tenant, request, previous, doc)
@@ -213,7 +213,7 @@ def contract_record(
         tenant,
         CONTRACT,
         doc,
-        attributes={name: s(doc[name]) for name in ("starting_at", "ending_before") if name in doc},
+        attributes=date_attributes(doc),
         uniqueness_key=request.uniqueness_key if guard else None,
         listing_partition=customer_partition(tenant, request.customer_id),
         extra_items=extras,

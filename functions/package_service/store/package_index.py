@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from .dynamo import Item, key, query_page, s, table_name, text
+from .transaction import GuardedItem
 
 SHARDS = 8  # package-index partitions per package (see docs/data-model.md)
 
@@ -36,6 +37,17 @@ def index_row(tenant: str, contract: dict[str, Any], ending_before: str | None) 
         "starting_at": s(contract["starting_at"]),
     }
     return {**row, "ending_before": s(ending_before)} if ending_before else row
+
+
+def index_row_put(
+    tenant: str, contract: dict[str, Any], ending_before: str | None, replacing: bool = False
+) -> GuardedItem:
+    """A transaction's put of the contract's index row, whole; `replacing`: only over the row it has (a new
+    end for a provisioned contract), never creating one."""
+    put: Item = {"TableName": table_name(), "Item": index_row(tenant, contract, ending_before)}
+    if replacing:
+        put["ConditionExpression"] = "attribute_exists(pk)"
+    return GuardedItem({"Put": put})
 
 
 def active_index_page(

@@ -18,7 +18,7 @@ from ..domain.transitions import Trueup, cut_contract, ended_by
 from .contract_edits import edit_count, edits_of
 from .dynamo import maybe_text, n, s, table_name, text_or
 from .kinds import CONTRACT
-from .package_index import index_row
+from .package_index import index_row_put
 from .records import StoredRecord, record_key
 from .transaction import Failure, GuardedItem
 
@@ -70,7 +70,5 @@ def transition_items(
     if "package_id" in previous.doc:
         # The index row is put whole with its new end (its every attribute is known from the contract; an
         # archived contract's row has archived_at, but then the contract's own condition cancels this).
-        row = index_row(tenant, previous.doc, new_end)
-        index_put = {"TableName": table_name(), "Item": row, "ConditionExpression": "attribute_exists(pk)"}
-        items.append(GuardedItem({"Put": index_put}))
+        items.append(index_row_put(tenant, previous.doc, new_end, replacing=True))
     return items
