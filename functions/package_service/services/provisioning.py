@@ -28,10 +28,9 @@ from ..domain.provisioning import (
     resolve_contract_terms,
 )
 from ..store.batch_reads import Found, read_together
-from ..store.contracts import date_attributes
 from ..store.customers import billing_configs, customer_unchanged
 from ..store.dynamo import Item
-from ..store.kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD, customer_partition
+from ..store.kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD, customer_partition, date_attributes
 from ..store.package_index import index_row_put
 from ..store.records import (
     GuardedItem,

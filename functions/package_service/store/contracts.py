@@ -31,11 +31,6 @@ from .records import (
 from .transitions import contract_doc
 
 
-def date_attributes(contract: dict[str, Any]) -> Item:
-    """A new contract's dates, stored beside its document for the listings' date filters."""
-    return {name: s(contract[name]) for name in ("starting_at", "ending_before") if name in contract}
-
-
 def uniqueness_key_holder(tenant: str, uniqueness_key: str) -> str | None:
     """The contract holding `uniqueness_key`, if any."""
     with translated_errors():
