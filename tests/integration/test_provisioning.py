@@ -270,11 +270,9 @@ def test_a_billing_config_change_between_read_and_write_is_resolved_again(
     api: Api, package: str, customer: str, monkeypatch: pytest.MonkeyPatch, dynamodb_calls: Counter[str]
 ) -> None:
     # The first two attempts carry a stale configuration version, as if a change landed in between.
-    from package_service.services import provisioning
-
-    seen = iter(["999", "999"])
+    seen = iter([999, 999])
     real = customer_store.billing_config_version
-    monkeypatch.setattr(provisioning, "billing_config_version", lambda record: next(seen, None) or real(record))
+    monkeypatch.setattr(customer_store, "billing_config_version", lambda record: next(seen, None) or real(record))
     dynamodb_calls.clear()
     contract_id = provision(api, customer_id=customer, package_id=package, starting_at=START)
     assert dynamodb_calls["TransactWriteItems"] == 3  # two cancelled by the version check, one committed

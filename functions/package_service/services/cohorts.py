@@ -24,8 +24,16 @@ from ..domain.errors import InvalidRequest, PayloadTooLarge, UniquenessKeyTaken
 from ..domain.jobs import Outcome
 from ..domain.principal import Principal
 from ..domain.provisioning import ProvisionRequest
-from ..store.dynamo import text_or
-from ..store.jobs import JobRef, cohort_guard, contract_key, outcome_counter, outcome_items, record_outcome, result_put
+from ..store.jobs import (
+    JobRef,
+    cohort_guard,
+    cohort_holder,
+    contract_key,
+    outcome_counter,
+    outcome_items,
+    record_outcome,
+    result_put,
+)
 from ..store.packing import Writes, pack_items, packs
 from ..store.records import (
     ConcurrentChange,
@@ -162,7 +170,7 @@ def _provision_one(on_date: PackageOnDate, batch: CohortBatch, customer_id: str,
         except ConditionFailed as failure:
             if failure.failure is Failure.RESULT_RECORDED:
                 return "ALREADY_DONE"  # a redelivery: this customer's outcome is already recorded
-            holder = text_or(failure.existing or {}, "holder_id", "")
+            holder = cohort_holder(failure)
             record_outcome(batch.job, customer_id, "SKIPPED", now, contract_id=holder,
                             reason="already provisioned onto this package at this start by an earlier job")  # fmt: skip
             return "SKIPPED"

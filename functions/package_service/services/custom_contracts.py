@@ -14,47 +14,38 @@ from ..domain.contract import ContractCreate, contract_products, custom_contract
 from ..domain.errors import InvalidRequest
 from ..domain.principal import Principal
 from ..domain.provisioning import Resolved, matching_config
+from ..store.batch_reads import Found, read_together
 from ..store.customers import billing_configs
-from ..store.dynamo import Item, batch_get, text
 from ..store.kinds import CONTRACT, CUSTOMER, PRODUCT, RATE_CARD
-from ..store.records import ReferenceCheck, StoredRecord, alias_key, current_product_name, record_key
-from .provisioning import (
-    ContractPlan,
-    active_customer,
-    alias_on,
-    contract_record,
-    found_record,
-    transition_extras,
-)
+from ..store.records import ReferenceCheck, StoredRecord, current_product_name, record_key
+from .provisioning import ContractPlan, active_customer, alias_on, contract_record, transition_extras
 from .transitions import check_transition
 
 
 def plan_custom_contract(principal: Principal, request: ContractCreate, now: datetime) -> ContractPlan:
     tenant = principal.tenant_id
     products = contract_products(request)
-    keys = [record_key(tenant, CUSTOMER, request.customer_id)]
-    keys += [record_key(tenant, PRODUCT, product_id) for product_id in sorted(products)]
-    if request.rate_card_alias:
-        keys.append(alias_key(tenant, RATE_CARD, request.rate_card_alias))
+    records = [(CUSTOMER, request.customer_id), *((PRODUCT, product_id) for product_id in sorted(products))]
     if request.transition:
-        keys.append(record_key(tenant, CONTRACT, request.transition.from_contract_id))
+        records.append((CONTRACT, request.transition.from_contract_id))
     parent = request.hierarchy_configuration.parent if request.hierarchy_configuration else None
     if parent and (not request.transition or parent.contract_id != request.transition.from_contract_id):
-        keys.append(record_key(tenant, CONTRACT, parent.contract_id))
-    found = {text(item, "pk"): item for item in batch_get(keys)}
+        records.append((CONTRACT, parent.contract_id))
+    aliases = [(RATE_CARD, request.rate_card_alias)] if request.rate_card_alias else []
+    found = read_together(tenant, records, aliases)
 
-    customer = active_customer(found, tenant, request.customer_id)
-    product_names = _active_products(found, tenant, products)
+    customer = active_customer(found, request.customer_id)
+    product_names = _active_products(found, products)
     rate_card_id = request.rate_card_id
     if request.rate_card_alias:
-        alias = alias_on(found, tenant, RATE_CARD, request.rate_card_alias, request.starting_at, "rate_card_alias: ")
+        alias = alias_on(found, RATE_CARD, request.rate_card_alias, request.starting_at, "rate_card_alias: ")
         rate_card_id = alias.holder_id
     previous = None
     if request.transition:
-        previous = found_record(found, tenant, CONTRACT, request.transition.from_contract_id)
+        previous = found.record(CONTRACT, request.transition.from_contract_id)
         check_transition(previous, request)
     if parent:
-        _check_parent(found_record(found, tenant, CONTRACT, parent.contract_id), parent.contract_id, parent.customer_id)
+        _check_parent(found.record(CONTRACT, parent.contract_id), parent.contract_id, parent.customer_id)
     config = _billing_config(request, billing_configs(customer))
 
     contract_id = str(uuid4())
@@ -74,12 +65,12 @@ def plan_custom_contract(principal: Principal, request: ContractCreate, now: dat
     return ContractPlan(doc, Resolved(None, rate_card_id, config), record, product_names)
 
 
-def _active_products(found: dict[str, Item], tenant: str, products: dict[str, str]) -> dict[str, str]:
+def _active_products(found: Found, products: dict[str, str]) -> dict[str, str]:
     """Each named product's name as of now; 400 naming the first field whose product is missing or archived."""
     now = datetime.now(UTC)
     names: dict[str, str] = {}
     for product_id, path in products.items():
-        product = found_record(found, tenant, PRODUCT, product_id)
+        product = found.record(PRODUCT, product_id)
         if product is None or product.archived_at:
             raise InvalidRequest(f"{path}: product {product_id} does not exist or is archived")
         names[product_id] = current_product_name(product, now)

@@ -13,14 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.audit import PROVISIONER
-from ..domain.base import format_timestamp
 from ..domain.jobs import chunks
 from ..domain.migrations import MESSAGE_SIZE
 from ..store.completions import migration_milestone
-from ..store.dynamo import Item, get_client, n, s, table_name, text, translated_errors
-from ..store.leases import SAFETY_MARGIN_MS, Claim, release, update_leased, work_done
-from ..store.migrations import plan_pk
-from ..store.package_index import SHARDS, index_pk
+from ..store.leases import SAFETY_MARGIN_MS, Claim, release, work_done
+from ..store.migrations import advance_fan_cursor, mark_fanned_out, planned_rows_page
+from ..store.package_index import SHARDS, active_index_page
 from ..store.queue import send_messages
 from .migration_work import APPLY, PLAN, MigrationBatch
 
@@ -44,66 +42,28 @@ def fan_out_migration(held: Claim, now: datetime, time_left_ms: Callable[[], int
                 for batch in chunks(pairs, MESSAGE_SIZE)
             ]
         )
-        values: Item = {":cursor": s(json.dumps(cursor))}
-        expression = "SET fan_cursor = :cursor"
-        if planning:
-            expression, values[":sent"] = expression + " ADD plan_expected :sent", n(len(pairs))
-        if not update_leased(held, expression, values):
+        if not advance_fan_cursor(held, json.dumps(cursor), len(pairs) if planning else None):
             return "paused"  # the lease was taken over, or the migration cancelled
 
 
 def _finish(held: Claim, now: datetime, stamp: str) -> str:
     """Mark the phase fanned out, record the milestone if the workers are already done (store/completions.py),
     and only then leave the due index: a run that stops in between is checked again by the next trigger."""
-    if not update_leased(held, f"SET {stamp} = if_not_exists({stamp}, :now)", {":now": s(format_timestamp(now))}):
+    if not mark_fanned_out(held, stamp, now):
         return "paused"
     migration_milestone(held.tenant, held.id, now, PROVISIONER)
     work_done(held, now, stamp)
     return "finished"
 
 
-def _page(query: dict[str, Any], after: str | None) -> tuple[list[Item], str | None]:
-    if after:
-        query["ExclusiveStartKey"] = {"pk": query["ExpressionAttributeValues"][":pk"], "sk": s(after)}
-    with translated_errors():
-        response = get_client().query(**query)
-    last = response.get("LastEvaluatedKey")
-    return response.get("Items", []), (text(last, "sk") if last else None)
-
-
 def _plan_page(held: Claim, cursor: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     shard = int(cursor.get("shard", 0))
-    partition = index_pk(held.tenant, held.doc["from_package_id"], shard)
-    items, after = _page(
-        {
-            "TableName": table_name(),
-            "KeyConditionExpression": "pk = :pk",
-            "FilterExpression": "attribute_not_exists(archived_at)",
-            "ExpressionAttributeValues": {":pk": s(partition)},
-            "Limit": PAGE,
-        },
-        cursor.get("after"),
-    )
+    pairs, after = active_index_page(held.tenant, held.doc["from_package_id"], shard, cursor.get("after"), PAGE)
     subset = set(held.doc.get("customer_ids") or ())
-    pairs = [
-        (text(item, "contract_id"), text(item, "customer_id"))
-        for item in items
-        if not subset or text(item, "customer_id") in subset
-    ]
+    pairs = [(contract, customer) for contract, customer in pairs if not subset or customer in subset]
     return pairs, ({"shard": shard, "after": after} if after else {"shard": shard + 1})
 
 
 def _apply_page(held: Claim, cursor: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-    items, after = _page(
-        {
-            "TableName": table_name(),
-            "KeyConditionExpression": "pk = :pk",
-            "FilterExpression": "row_status = :planned",
-            "ProjectionExpression": "pk, sk, customer_id",
-            "ExpressionAttributeValues": {":pk": s(plan_pk(held.tenant, held.id)), ":planned": s("PLANNED")},
-            "Limit": PAGE,
-        },
-        cursor.get("after"),
-    )
-    pairs = [(text(item, "sk"), text(item, "customer_id")) for item in items]
+    pairs, after = planned_rows_page(held.tenant, held.id, cursor.get("after"), PAGE)
     return pairs, ({"after": after} if after else {"done": True})

@@ -27,26 +27,20 @@ from ..domain.provisioning import (
     match_billing_config,
     resolve_contract_terms,
 )
-from ..store.customers import billing_config_version, billing_configs
-from ..store.dynamo import Item, batch_get, s, table_name, text
-from ..store.kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD, customer_partition
-from ..store.package_index import index_row
+from ..store.batch_reads import Found, read_together
+from ..store.customers import billing_configs, customer_unchanged
+from ..store.dynamo import Item
+from ..store.kinds import CONTRACT, CUSTOMER, PACKAGE, PRODUCT, RATE_CARD, customer_partition, date_attributes
+from ..store.package_index import index_row_put
 from ..store.records import (
     GuardedItem,
     NewRecord,
     ReferenceCheck,
     StoredRecord,
-    alias_key,
     current_product_name,
-    history_from_item,
-    record_from_item,
     record_key,
 )
 from ..store.transitions import transition_items
-
-
-def _read(keys: list[Item]) -> dict[str, Item]:
-    return {text(item, "pk"): item for item in batch_get(keys)} if keys else {}
 
 
 @dataclass
@@ -70,44 +64,46 @@ class PackageOnDate:
 
     def __post_init__(self) -> None:
         tenant = self.principal.tenant_id
-        first = [record_key(tenant, CUSTOMER, c) for c in self.customer_ids]
+        customers = [(CUSTOMER, c) for c in self.customer_ids]
         if self.package_id:
-            first.append(record_key(tenant, PACKAGE, self.package_id))
+            self.found = read_together(tenant, [*customers, (PACKAGE, self.package_id)], keys=self.extra_keys)
         else:
-            first.append(alias_key(tenant, PACKAGE, self.package_alias or ""))
-        self.found = _read(first + self.extra_keys)
+            self.found = read_together(tenant, customers, [(PACKAGE, self.package_alias or "")], self.extra_keys)
         self.field = "package_id" if self.package_id else "package_alias"
 
         # The second read takes the rate card alias and the products the contract names (for their names
         # as of now); by alias, the package too (the alias row lists its products).
+        second: list[tuple[str, str]] = []
         if self.package_id:
-            package_item = self.found.get(text(record_key(tenant, PACKAGE, self.package_id), "pk"))
-            if package_item is None:
+            package = self.found.record(PACKAGE, self.package_id)
+            if package is None:
                 raise InvalidRequest(f"package_id: package {self.package_id} not found")
-            self.package = record_from_item(package_item)
+            self.package = package
             rate_card_alias = self.package.doc.get("rate_card_alias")
             product_ids: set[str] | None = named_product_ids(self.package.doc)
-            second = [alias_key(tenant, RATE_CARD, rate_card_alias)] if rate_card_alias else []
         else:
             assignment = self._alias_at(self.found, PACKAGE, self.package_alias or "", "package_alias: ")
             rate_card_alias = assignment.rate_card_alias
             # Alias rows written before product ids were copied into them: the products are read after.
             listed = assignment.product_ids
             product_ids = None if listed is None else set(filter(None, listed.split(",")))
-            second = [record_key(tenant, PACKAGE, assignment.holder_id)]
-            if rate_card_alias:
-                second.append(alias_key(tenant, RATE_CARD, rate_card_alias))
-        product_keys = [record_key(tenant, PRODUCT, p) for p in sorted(product_ids or ())]
-        found = _read(second + product_keys)
+            second.append((PACKAGE, assignment.holder_id))
+        products = sorted(product_ids or ())
+        rate_card = [(RATE_CARD, rate_card_alias)] if rate_card_alias else []
+        found = read_together(tenant, second + [(PRODUCT, p) for p in products], rate_card)
         if not self.package_id:
-            self.package = record_from_item(found[text(second[0], "pk")])
+            holder = found.record(PACKAGE, assignment.holder_id)
+            if holder is None:  # an alias names only packages that exist (they are archived, never deleted)
+                raise InvalidRequest(f"package_alias: package {assignment.holder_id} not found")
+            self.package = holder
         if product_ids is None:
-            product_keys = [record_key(tenant, PRODUCT, p) for p in sorted(named_product_ids(self.package.doc))]
-            found.update(_read(product_keys))
+            products = sorted(named_product_ids(self.package.doc))
+            found.add(read_together(tenant, [(PRODUCT, p) for p in products]))
         now = datetime.now(UTC)
         self.product_names = {
             record.id: current_product_name(record, now)
-            for record in (record_from_item(found[text(k, "pk")]) for k in product_keys if text(k, "pk") in found)
+            for record in (found.record(PRODUCT, p) for p in products)
+            if record is not None
         }
         if self.package.archived_at:
             raise InvalidRequest(
@@ -118,14 +114,14 @@ class PackageOnDate:
             context = f"{self.field}: package {self.package.id}'s rate_card_alias "
             self.rate_card_id = self._alias_at(found, RATE_CARD, rate_card_alias, context).holder_id
 
-    def _alias_at(self, found: dict[str, Item], kind: str, name: str, context: str) -> AliasAssignment:
-        return alias_on(found, self.principal.tenant_id, kind, name, self.starting_at, context)
+    def _alias_at(self, found: Found, kind: str, name: str, context: str) -> AliasAssignment:
+        return alias_on(found, kind, name, self.starting_at, context)
 
     def customer(self, customer_id: str) -> StoredRecord:
-        return active_customer(self.found, self.principal.tenant_id, customer_id)
+        return active_customer(self.found, customer_id)
 
     def previous_contract(self, contract_id: str) -> StoredRecord | None:
-        return found_record(self.found, self.principal.tenant_id, CONTRACT, contract_id)
+        return self.found.record(CONTRACT, contract_id)
 
     def plan(
         self,
@@ -157,8 +153,7 @@ class PackageOnDate:
         package_active = ReferenceCheck(
             record_key(tenant, PACKAGE, self.package.id), self.field, f"package {self.package.id}"
         )
-        row = index_row(tenant, doc, doc.get("ending_before"))
-        extras = [GuardedItem({"Put": {"TableName": table_name(), "Item": row}}), *(extra_items or [])]
+        extras = [index_row_put(tenant, doc, doc.get("ending_before")), *(extra_items or [])]
         if request.transition:
             previous = self.previous_contract(request.transition.from_contract_id)
             extras += transition_extras(tenant, request, previous, doc)
@@ -172,24 +167,18 @@ class PackageOnDate:
 _KIND_NAMES = {PACKAGE: "package", RATE_CARD: "rate card"}
 
 
-def alias_on(found: dict[str, Item], tenant: str, kind: str, name: str, at: datetime, context: str) -> AliasAssignment:
+def alias_on(found: Found, kind: str, name: str, at: datetime, context: str) -> AliasAssignment:
     """The alias's assignment on `at` (a contract's start), from an alias row already read; 400 starting
     with `context` (the field) when it names nothing then."""
-    alias_item = found.get(text(alias_key(tenant, kind, name), "pk"))
-    assignment = assignment_at(history_from_item(alias_item) if alias_item else [], at)
+    assignment = assignment_at(found.alias_history(kind, name), at)
     if assignment is None:
         raise InvalidRequest(f"{context}{name!r} points at no {_KIND_NAMES[kind]} on {format_timestamp(at)}")
     return assignment
 
 
-def found_record(found: dict[str, Item], tenant: str, kind: str, record_id: str) -> StoredRecord | None:
-    item = found.get(text(record_key(tenant, kind, record_id), "pk"))
-    return record_from_item(item) if item else None
-
-
-def active_customer(found: dict[str, Item], tenant: str, customer_id: str) -> StoredRecord:
+def active_customer(found: Found, customer_id: str) -> StoredRecord:
     """The customer, from a batch read, if it exists and is not archived (400 naming customer_id)."""
-    customer = found_record(found, tenant, CUSTOMER, customer_id)
+    customer = found.record(CUSTOMER, customer_id)
     if customer is None:
         raise InvalidRequest(f"customer_id: customer {customer_id} not found")
     if customer.archived_at:
@@ -219,20 +208,13 @@ def contract_record(
     """A new contract's write: the document, its dates beside it (for the date filters), its uniqueness
     guard unless the caller writes one, listed under its customer, and conditioned on the customer and
     its billing provider configurations being as they were read."""
-    customer_unchanged = ReferenceCheck(
-        record_key(tenant, CUSTOMER, request.customer_id),
-        "customer_id",
-        f"customer {request.customer_id} or its billing provider configurations changed while provisioning",
-        condition="attribute_not_exists(archived_at) AND bpc_version = :version",
-        values={":version": {"N": billing_config_version(customer)}},
-    )
     return NewRecord(
         tenant,
         CONTRACT,
         doc,
-        attributes={name: s(doc[name]) for name in ("starting_at", "ending_before") if name in doc},
+        attributes=date_attributes(doc),
         uniqueness_key=request.uniqueness_key if guard else None,
         listing_partition=customer_partition(tenant, request.customer_id),
         extra_items=extras,
-        references=[*references, customer_unchanged],
+        references=[*references, customer_unchanged(tenant, customer)],
     )

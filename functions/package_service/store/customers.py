@@ -31,13 +31,27 @@ from ..domain.customers import (
 from ..domain.errors import Conflict, InvalidRequest, NotFound, Unavailable
 from ..domain.principal import Principal
 from .audit import audited, entry_put, update_with_entry
-from .dynamo import Item, batch_get, get_client, key, n, s, table_name, text, text_or, transact, translated_errors
+from .dynamo import (
+    Item,
+    batch_get,
+    get_client,
+    key,
+    n,
+    number,
+    s,
+    table_name,
+    text,
+    text_or,
+    transact,
+    translated_errors,
+)
 from .kinds import CUSTOMER
 from .pages import list_records
 from .records import (
     ConditionFailed,
     GuardedItem,
     NewRecord,
+    ReferenceCheck,
     StoredRecord,
     archive_record,
     get_record,
@@ -65,8 +79,20 @@ def billing_configs(record: StoredRecord) -> list[dict[str, Any]]:
     return sorted(configs, key=lambda c: (c["created_at"], c["id"]))
 
 
-def billing_config_version(record: StoredRecord) -> str:
-    return str(record.item.get("bpc_version", {}).get("N", "0"))
+def billing_config_version(record: StoredRecord) -> int:
+    return number(record.item, "bpc_version")
+
+
+def customer_unchanged(tenant: str, customer: StoredRecord) -> ReferenceCheck:
+    """A transaction's check that the customer is still active and its billing provider configurations
+    are as `customer` was read (a configuration change since moves `bpc_version`)."""
+    return ReferenceCheck(
+        record_key(tenant, CUSTOMER, customer.id),
+        "customer_id",
+        f"customer {customer.id} or its billing provider configurations changed while provisioning",
+        condition="attribute_not_exists(archived_at) AND bpc_version = :version",
+        values={":version": n(billing_config_version(customer))},
+    )
 
 
 def create_customer(

@@ -160,6 +160,17 @@ def query_at_least(query: dict[str, Any], wanted: int) -> tuple[list[Item], Item
         query = {**query, "ExclusiveStartKey": last_key}
 
 
+def query_page(query: dict[str, Any], after: str | None) -> tuple[list[Item], str | None]:
+    """One page of a query on the base table, resumed after the sort key `after` (of the query's `:pk`
+    partition); returns the items and the sort key to resume after (None: the partition ended)."""
+    if after:
+        query = {**query, "ExclusiveStartKey": {"pk": query["ExpressionAttributeValues"][":pk"], "sk": s(after)}}
+    with translated_errors():
+        response = get_client().query(**query)
+    last = response.get("LastEvaluatedKey")
+    return response.get("Items", []), (text(last, "sk") if last else None)
+
+
 BATCH_GET_LIMIT = 100
 
 

@@ -23,7 +23,7 @@ from ..domain.jobs import CHUNK_SIZE, COUNTS, JobCreate, Outcome, chunks, presen
 from ..domain.principal import Principal
 from .audit import audited, background_entry, update_with_entry
 from .counters import counter_key, counter_update, read_counts
-from .dynamo import Item, get_client, key, maybe_text, n, s, table_name, text, translated_errors
+from .dynamo import Item, get_client, key, maybe_text, n, s, table_name, text, text_or, translated_errors
 from .kinds import CONTRACT, JOB
 from .leases import DUE_PARTITION, Claim, claim, due_sort_key, update_leased
 from .pages import partition_page
@@ -36,7 +36,7 @@ from .records import (
     record_key,
     uniqueness_key_item_key,
 )
-from .transaction import Failure
+from .transaction import ConditionFailed, Failure
 
 COHORT_RETENTION = timedelta(days=30)
 
@@ -244,6 +244,11 @@ def record_outcome(job: JobRef, customer_id: str, outcome: Outcome, now: datetim
         reasons = error.response.get("CancellationReasons", [])
         if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
             raise
+
+
+def cohort_holder(taken: ConditionFailed) -> str:
+    """The contract an earlier job provisioned, from its cohort guard's failed put ("" if not returned)."""
+    return text_or(taken.existing or {}, "holder_id", "")
 
 
 def cohort_guard(

@@ -31,9 +31,9 @@ from ..domain.principal import Principal
 from .audit import audited, update_with_entry
 from .counters import read_counts
 from .cursors import decode_cursor, encode_cursor
-from .dynamo import Item, get_client, key, n, number, s, table_name, text, translated_errors
+from .dynamo import Item, get_client, key, n, number, query_page, s, table_name, text, translated_errors
 from .kinds import MIGRATION, PACKAGE
-from .leases import DUE_PARTITION, due_sort_key
+from .leases import DUE_PARTITION, Claim, due_sort_key, update_leased
 from .pages import partition_page
 from .records import (
     GuardedItem,
@@ -170,6 +170,41 @@ def list_plan(
     get_record(principal.tenant_id, MIGRATION, migration_id, LABEL)  # 404 outside the tenant
     items, next_page = partition_page(plan_pk(principal.tenant_id, migration_id), limit, cursor)
     return [plan_row_view(item) for item in items], next_page
+
+
+def planned_rows_page(
+    tenant: str, migration_id: str, after: str | None, limit: int
+) -> tuple[list[tuple[str, str]], str | None]:
+    """One page of the plan rows still PLANNED: (contract id, customer id) pairs, and the contract id to
+    resume after (None: the plan is done)."""
+    items, last = query_page(
+        {
+            "TableName": table_name(),
+            "KeyConditionExpression": "pk = :pk",
+            "FilterExpression": "row_status = :planned",
+            "ProjectionExpression": "pk, sk, customer_id",
+            "ExpressionAttributeValues": {":pk": s(plan_pk(tenant, migration_id)), ":planned": s("PLANNED")},
+            "Limit": limit,
+        },
+        after,
+    )
+    return [(text(item, "sk"), text(item, "customer_id")) for item in items], last
+
+
+def advance_fan_cursor(held: Claim, cursor: str, sent: int | None) -> bool:
+    """Move the fan-out's page pointer to `cursor` and, while planning, add the `sent` contracts to
+    `plan_expected`, in one update under the lease (False: the lease was lost or the migration cancelled)."""
+    values: Item = {":cursor": s(cursor)}
+    expression = "SET fan_cursor = :cursor"
+    if sent is not None:
+        expression, values[":sent"] = expression + " ADD plan_expected :sent", n(sent)
+    return update_leased(held, expression, values)
+
+
+def mark_fanned_out(held: Claim, stamp: str, now: datetime) -> bool:
+    """Stamp the phase fanned out (`stamp`: a PHASE_DONE attribute), keeping the first stamp; False as
+    `advance_fan_cursor`."""
+    return update_leased(held, f"SET {stamp} = if_not_exists({stamp}, :now)", {":now": s(format_timestamp(now))})
 
 
 def plan_row_view(item: Item) -> dict[str, Any]:

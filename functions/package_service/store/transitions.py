@@ -14,11 +14,11 @@ from typing import Any
 
 from ..domain.base import format_timestamp, parse_timestamp
 from ..domain.edit_apply import contract_as_of
-from ..domain.transitions import cut_contract, ended_by
+from ..domain.transitions import Trueup, cut_contract, ended_by
 from .contract_edits import edit_count, edits_of
-from .dynamo import maybe_text, n, s, table_name
+from .dynamo import maybe_text, n, s, table_name, text_or
 from .kinds import CONTRACT
-from .package_index import index_row
+from .package_index import index_row_put
 from .records import StoredRecord, record_key
 from .transaction import Failure, GuardedItem
 
@@ -33,9 +33,14 @@ def contract_doc(record: StoredRecord, as_of: datetime | None = None) -> dict[st
     doc = contract_as_of(record.doc, edits_of(record), as_of)
     ended_at = maybe_text(record.item, "ended_at")
     if ended_at:
-        doc = cut_contract(doc, parse_timestamp(ended_at), record.item.get("trueup", {}).get("S", "AS_IS"))
+        doc = cut_contract(doc, parse_timestamp(ended_at), _trueup(record))
     out = transitions_out(record)
     return {**doc, "transitions": [*doc.get("transitions", []), *out]} if out else doc
+
+
+def _trueup(record: StoredRecord) -> Trueup:
+    """How the transition out of the contract treats its commits (stored as written: AS_IS or REMOVE)."""
+    return "AS_IS" if text_or(record.item, "trueup", "AS_IS") == "AS_IS" else "REMOVE"
 
 
 def transition_items(
@@ -65,7 +70,5 @@ def transition_items(
     if "package_id" in previous.doc:
         # The index row is put whole with its new end (its every attribute is known from the contract; an
         # archived contract's row has archived_at, but then the contract's own condition cancels this).
-        row = index_row(tenant, previous.doc, new_end)
-        index_put = {"TableName": table_name(), "Item": row, "ConditionExpression": "attribute_exists(pk)"}
-        items.append(GuardedItem({"Put": index_put}))
+        items.append(index_row_put(tenant, previous.doc, new_end, replacing=True))
     return items

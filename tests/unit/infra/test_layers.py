@@ -94,3 +94,69 @@ def test_the_walk_sees_the_layers() -> None:
 def test_no_module_is_past_about_400_lines(module: str) -> None:
     lines = len(MODULES[module].read_text().splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines: split it"
+
+
+# A service names records and asks the store for them; it does not spell DynamoDB items or requests.
+ATTRIBUTE_TYPES = {"S", "N", "B", "L", "M", "BOOL", "NULL", "SS", "NS", "BS"}  # as dict keys or subscripts
+REQUEST_WORDS = {
+    "Key",
+    "Item",
+    "Items",
+    "TableName",
+    "IndexName",
+    "KeyConditionExpression",
+    "FilterExpression",
+    "UpdateExpression",
+    "ConditionExpression",
+    "ProjectionExpression",
+    "ExpressionAttributeNames",
+    "ExpressionAttributeValues",
+    "ExclusiveStartKey",
+    "LastEvaluatedKey",
+    "ReturnValuesOnConditionCheckFailure",
+    "Put",
+    "Update",
+    "Delete",
+    "ConditionCheck",
+}
+ITEM_HELPERS = {
+    *("s", "n", "b", "key", "text", "maybe_text", "text_or", "number", "binary"),
+    *("table_name", "get_client", "batch_get", "transact", "query_page", "query_at_least"),
+}
+# Decision 0015's remainder: these services still assemble plan rows and their transactions.
+STILL_SPELLING_ITEMS = {"package_service.services.migration_work", "package_service.services.migration_apply"}
+
+
+def dynamodb_spellings(source: str) -> list[str]:
+    """Where `source` spells a DynamoDB attribute type or request parameter, or calls store/dynamo.py's item
+    and client helpers itself."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            found += [f'{{"{k}": ...}}' for k in keys if k in ATTRIBUTE_TYPES | REQUEST_WORDS]
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            if node.slice.value in ATTRIBUTE_TYPES | REQUEST_WORDS:
+                found.append(f"[{node.slice.value!r}]")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and first.value in ATTRIBUTE_TYPES | REQUEST_WORDS:
+                found.append(f".get({first.value!r})")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").endswith("store.dynamo"):
+            found += [f"imports {alias.name}" for alias in node.names if alias.name in ITEM_HELPERS]
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) == LAYERS["services"]))
+def test_services_spell_no_dynamodb_items(module: str) -> None:
+    spelled = dynamodb_spellings(MODULES[module].read_text())
+    if module in STILL_SPELLING_ITEMS:
+        assert spelled, f"{module} no longer spells items: drop it from STILL_SPELLING_ITEMS and decision 0015"
+    else:
+        assert not spelled, f"{module} spells DynamoDB items or requests {spelled}: move that into store/"
+
+
+def test_the_spelling_check_sees_items_and_requests() -> None:
+    raw = 'from ..store.dynamo import text\nq = {"KeyConditionExpression": "pk = :pk"}\nv = item["x"]["S"]'
+    assert dynamodb_spellings(raw) == ["imports text", '{"KeyConditionExpression": ...}', "['S']"]
+    assert dynamodb_spellings('from ..store.dynamo import Item\nlabel = {"name": "S"}') == []

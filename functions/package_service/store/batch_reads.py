@@ -1,0 +1,43 @@
+"""Records and alias rows read together (one BatchGetItem per 100 keys), looked up by what was asked
+for: a service names kinds, ids and alias names, never the keys or items behind them."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ..domain.aliases import AliasAssignment
+from .dynamo import Item, batch_get, text
+from .records import StoredRecord, alias_key, history_from_item, record_from_item, record_key
+
+
+@dataclass
+class Found:
+    """What batch reads in one tenant found, by partition key."""
+
+    tenant: str
+    items: dict[str, Item] = field(default_factory=dict)
+
+    def record(self, kind: str, record_id: str) -> StoredRecord | None:
+        item = self.items.get(text(record_key(self.tenant, kind, record_id), "pk"))
+        return record_from_item(item) if item else None
+
+    def alias_history(self, kind: str, name: str) -> list[AliasAssignment]:
+        """The alias's assignments ([] when it was not found)."""
+        item = self.items.get(text(alias_key(self.tenant, kind, name), "pk"))
+        return history_from_item(item) if item else []
+
+    def add(self, other: "Found") -> None:
+        self.items.update(other.items)
+
+
+def read_together(
+    tenant: str,
+    records: Iterable[tuple[str, str]] = (),
+    aliases: Iterable[tuple[str, str]] = (),
+    keys: Sequence[Item] = (),
+) -> Found:
+    """Read the records (kind, id), the alias rows (kind, name) and any record `keys` a caller holds in one
+    batch; nothing asked for, no call."""
+    wanted = [record_key(tenant, kind, record_id) for kind, record_id in records]
+    wanted += [alias_key(tenant, kind, name) for kind, name in aliases]
+    wanted += keys
+    return Found(tenant, {text(item, "pk"): item for item in batch_get(wanted)} if wanted else {})
