@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -67,6 +68,23 @@ def local_stack(**settings: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def client(base_url: str) -> Metronome:
     return Metronome(bearer_token=TOKENS["acme"], base_url=base_url, max_retries=0)
+
+
+def stack_on_clock(clock: str) -> tuple[Any, Any]:
+    """`base_url` and `client` fixtures for one module, on a stack of its own whose clock starts at `clock`
+    (LOCAL_CLOCK): migrations refuse past dates, so a module's dates stay in the future whenever it runs.
+    A module takes them with `base_url, client = stack_on_clock(CLOCK)` (the session's `client` cannot
+    depend on a module-scoped stack)."""
+
+    @pytest.fixture(scope="module", name="base_url")
+    def pinned_base_url() -> Iterator[str]:
+        yield from local_stack(LOCAL_CLOCK=clock)
+
+    @pytest.fixture(scope="module", name="client")
+    def pinned_client(base_url: str) -> Metronome:
+        return Metronome(bearer_token=TOKENS["acme"], base_url=base_url, max_retries=0)
+
+    return pinned_base_url, pinned_client
 
 
 @pytest.fixture(scope="session")

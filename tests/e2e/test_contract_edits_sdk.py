@@ -7,7 +7,6 @@ This module's stack runs on a clock that starts at CLOCK (LOCAL_CLOCK): a migrat
 past, and the dates below must stay in the future whenever the tests run."""
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import metronome
@@ -24,7 +23,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from tests.payloads import STRIPE, package_body
 from tests.published import EDITS_DOCUMENT
 
-from .conftest import TOKENS, local_stack
+from .conftest import TOKENS, stack_on_clock
 from .published_runs import fuzz_published
 from .test_migrations_http import wait_for
 
@@ -32,14 +31,7 @@ CLOCK = "2026-11-01T00:00:00Z"
 START = "2027-01-31T00:00:00Z"
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    yield from local_stack(LOCAL_CLOCK=CLOCK)
-
-
-@pytest.fixture(scope="module")
-def client(base_url: str) -> Metronome:
-    return Metronome(bearer_token=TOKENS["acme"], base_url=base_url, max_retries=0)
+base_url, client = stack_on_clock(CLOCK)
 
 
 def seats(product_id: str, quantity: int) -> dict[str, Any]:

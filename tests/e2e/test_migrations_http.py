@@ -7,30 +7,21 @@ past, and the dates below must stay in the future whenever the tests run."""
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from metronome import Metronome
 
 from infra.local_stack import EVENTS_FILE
 from tests.payloads import STRIPE, package_body
 
-from .conftest import TOKENS, local_stack
+from .conftest import TOKENS, stack_on_clock
 from .test_jobs_http import call, wait_for_status
 
 CLOCK = "2026-11-01T00:00:00Z"
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    yield from local_stack(LOCAL_CLOCK=CLOCK)
-
-
-@pytest.fixture(scope="module")
-def client(base_url: str) -> Metronome:
-    return Metronome(bearer_token=TOKENS["acme"], base_url=base_url, max_retries=0)
+base_url, client = stack_on_clock(CLOCK)
 
 
 def wait_for(base_url: str, migration_id: str, status: str) -> dict[str, Any]:

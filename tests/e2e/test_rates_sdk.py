@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from metronome.types.v1.contracts.rate_cards import RateAddManyResponse, RateAdd
 
 from tests.published import RATES_DOCUMENT
 
-from .conftest import TOKENS, local_stack
+from .conftest import TOKENS, stack_on_clock
 from .test_fuzz_published import CHECKS
 from .test_fuzz_published import CONFIG as PUBLISHED_CONFIG
 from .test_migrations_http import wait_for
@@ -32,14 +31,7 @@ CARDS = "/v1/contract-pricing/rate-cards"
 JAN, APR, JUN = "2027-01-01T00:00:00Z", "2027-04-01T00:00:00Z", "2027-06-01T00:00:00Z"
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    yield from local_stack(LOCAL_CLOCK=CLOCK)
-
-
-@pytest.fixture(scope="module")
-def client(base_url: str) -> Metronome:
-    return Metronome(bearer_token=TOKENS["acme"], base_url=base_url, max_retries=0)
+base_url, client = stack_on_clock(CLOCK)
 
 
 @pytest.fixture(scope="module")
