@@ -11,11 +11,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from tests.e2e.conftest import TOKENS
-from tests.e2e.published_runs import PUBLISHED_CONFIG, fuzz_published
+from tests.e2e.published_runs import fuzz_published
 from tests.payloads import full_package
 from tests.published import DOCUMENT, published
 
-CONFIG = PUBLISHED_CONFIG  # test_rates_sdk.py reads it from here
 CUSTOM_CREDIT = "5f1b7c55-0000-4000-8000-00000000c0de"  # a custom pricing unit
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 

@@ -4,11 +4,7 @@ by the SDK's own response model (the SDK builds its objects without validating t
 This module's stack runs on a clock that starts at CLOCK (LOCAL_CLOCK): a migration refuses dates in the
 past, and the dates below must stay in the future whenever the tests run."""
 
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +18,8 @@ from metronome.types.v1.contracts.rate_cards import RateAddManyResponse, RateAdd
 from tests.published import RATES_DOCUMENT
 
 from .conftest import TOKENS, stack_on_clock
+from .published_runs import fuzz_published
 from .test_fuzz_published import CHECKS
-from .test_fuzz_published import CONFIG as PUBLISHED_CONFIG
 from .test_migrations_http import wait_for
 
 CLOCK = "2026-11-01T00:00:00Z"
@@ -141,15 +137,7 @@ def test_a_migration_diff_names_the_price_change(client: Metronome, base_url: st
 def test_generated_requests_get_answers_in_the_published_shapes(base_url: str, card: dict[str, str]) -> None:
     """schemathesis over Metronome's published rate operations (tests/published/metronome-rates-openapi.yaml),
     every phase of the published run's configuration: no 5xx, and every answer in the published response shape."""
-    command = [
-        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(PUBLISHED_CONFIG), "run",
-        str(RATES_DOCUMENT), "--url", base_url, "-H", f"Authorization: Bearer {TOKENS['acme']}",
-    ]  # fmt: skip
-    run = subprocess.run(command, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_COLOR": "1"})
-    report = run.stdout[run.stdout.rfind("SUMMARY") :]
-    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
-    assert "Failures:" not in report and "Errors:" not in report, report
-    assert "5 selected" in run.stdout or "Tested: 5" in report, run.stdout[-3000:]
+    fuzz_published(RATES_DOCUMENT, base_url, operations=5)
 
 
 def test_every_rate_operation_answers_real_records_in_the_published_shape(
