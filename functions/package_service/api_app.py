@@ -25,17 +25,23 @@ class _Resolver(APIGatewayRestResolver):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.methods_by_path: list[tuple[re.Pattern[str], set[str]]] = []
+        self.methods_by_rule: dict[str, set[str]] = {}
 
     def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
         methods = {method} if isinstance(method, str) else set(method)
-        self.methods_by_path.append(
-            (re.compile("^" + re.sub(r"<\w+>", "[^/]+", rule) + "$"), {m.upper() for m in methods})
-        )
+        self.methods_by_rule.setdefault(rule, set()).update(m.upper() for m in methods)
+        self.__dict__.pop("_methods_by_path", None)  # a route added after the first 404 is seen too
         return super().route(rule, method, *args, **kwargs)
 
     def allowed_methods(self, path: str) -> list[str]:
-        return sorted({m for pattern, methods in self.methods_by_path if pattern.match(path) for m in methods})
+        return sorted({m for pattern, methods in self._methods_by_path for m in methods if pattern.match(path)})
+
+    @cached_property
+    def _methods_by_path(self) -> list[tuple[re.Pattern[str], set[str]]]:
+        # Compiled on the first unmatched request, not at import: only a 404 or 405 reads them.
+        return [
+            (re.compile("^" + re.sub(r"<\w+>", "[^/]+", rule) + "$"), m) for rule, m in self.methods_by_rule.items()
+        ]
 
 
 # Every body is read by read_json: numbers exact, shape bounded, before any model sees it.

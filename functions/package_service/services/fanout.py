@@ -5,6 +5,10 @@ A claim is a conditional write, so two triggers firing together never both run a
 pointer is saved after each chunk is queued; a run that stops (time running out, or a crash) is
 picked up by the next trigger from that chunk. Re-sending a chunk is harmless: the worker is
 idempotent per customer.
+
+What a kind of due work needs (a cohort's package resolution and batches; a migration's planning
+modules) is imported when the first of its kind is due, not with the handler: most runs find nothing
+due, and a cold start pays only for claiming (decision 0018 does the same for the API and the worker).
 """
 
 from collections.abc import Callable
@@ -19,9 +23,6 @@ from ..store.jobs import chunk_sent, claim_job, cohort_chunk, fail_job
 from ..store.kinds import MIGRATION
 from ..store.leases import SAFETY_MARGIN_MS, Claim, claim, due_records, release, work_done
 from ..store.queue import send_messages
-from .cohorts import CohortBatch
-from .migration_fanout import fan_out_migration
-from .provisioning import PackageOnDate
 
 
 def run_due_jobs(now: datetime, time_left_ms: Callable[[], int]) -> dict[str, Any]:
@@ -29,6 +30,8 @@ def run_due_jobs(now: datetime, time_left_ms: Callable[[], int]) -> dict[str, An
     for tenant, kind, record_id in due_records(now):
         fan_out: Callable[[Claim, datetime, Callable[[], int]], str]
         if kind == MIGRATION:
+            from .migration_fanout import fan_out_migration
+
             held = claim(tenant, MIGRATION, record_id, now)
             fan_out = fan_out_migration
         else:
@@ -41,6 +44,9 @@ def run_due_jobs(now: datetime, time_left_ms: Callable[[], int]) -> dict[str, An
 
 
 def _fan_out(job: Claim, now: datetime, time_left_ms: Callable[[], int]) -> str:
+    from .cohorts import CohortBatch
+    from .provisioning import PackageOnDate
+
     doc = job.doc
     principal = Principal(job.tenant, doc["created_by"])
     starting_at = parse_timestamp(doc["starting_at"])
