@@ -79,3 +79,14 @@ def test_the_worker_loads_a_message_kind_s_services_with_its_first_message() -> 
     loaded = _loaded_after_import("ProvisionWorkerFunction")
     per_kind = ["package_service.services.cohorts", "package_service.services.migration_apply"]
     assert not loaded & set(per_kind), f"the worker imports {sorted(loaded & set(per_kind))} with the handler"
+
+
+def test_the_provisioner_loads_a_due_kind_s_modules_with_the_first_of_its_kind() -> None:
+    loaded = _loaded_after_import("ProvisionerFunction")
+    per_kind = [
+        "package_service.services.cohorts",
+        "package_service.services.provisioning",
+        "package_service.services.migration_fanout",
+        "package_service.services.migration_work",
+    ]
+    assert not loaded & set(per_kind), f"the Provisioner imports {sorted(loaded & set(per_kind))} with the handler"
