@@ -54,6 +54,7 @@ def _package_body() -> dict[str, Any]:
 
 def _calls_per_operation() -> list[str]:
     """In-process handler calls against the embedded DynamoDB, counted through botocore's hooks."""
+
     from package_service.store.dynamo import get_client
     from tests.integration.conftest import Api
     from tests.payloads import STRIPE, package_body
@@ -91,6 +92,8 @@ def _calls_per_operation() -> list[str]:
 
 def _interleaved(url: str) -> list[str]:
     """HTTP create vs raw TransactWriteItems of the same items (record + uniqueness guard + audit entry)."""
+    from aws_lambda_powertools import Metrics
+
     from package_service.domain.audit import Change
     from package_service.domain.package import PackageCreate
     from package_service.domain.package_view import new_package_document
@@ -118,6 +121,7 @@ def _interleaved(url: str) -> list[str]:
         start = time.perf_counter()
         in_process.ok("/v1/packages/create", {**_package_body(), "uniqueness_key": str(uuid4())})
         handler_times.append(time.perf_counter() - start)
+        Metrics().clear_metrics()  # as the local runtime does after each invocation (metrics are off here)
         doc = new_package_document(request, str(uuid4()), datetime.now(UTC), "bench")
         entry = audited(Principal("rawbench", "bench"), Change("package", doc["id"], "create", "c"), datetime.now(UTC))
         items = _transaction(NewRecord("rawbench", "PACKAGE", doc, uniqueness_key=key, audit=[entry])).items
