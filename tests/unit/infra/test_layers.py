@@ -160,3 +160,39 @@ def test_the_spelling_check_sees_items_and_requests() -> None:
     raw = 'from ..store.dynamo import text\nq = {"KeyConditionExpression": "pk = :pk"}\nv = item["x"]["S"]'
     assert dynamodb_spellings(raw) == ["imports text", '{"KeyConditionExpression": ...}', "['S']"]
     assert dynamodb_spellings('from ..store.dynamo import Item\nlabel = {"name": "S"}') == []
+
+
+# The store returns records as stored; a service presents them with domain/'s presenters (decision 0021).
+# These store modules still present what they read; the test fails once one no longer does, so the list
+# only shrinks.
+STILL_PRESENTING = {
+    "package_service.store.catalog",
+    "package_service.store.customers",
+    "package_service.store.jobs",
+    "package_service.store.packages",
+}
+
+
+def presenters_used(source: str) -> list[str]:
+    """The presenters (`present_*`, domain/'s wire-shape functions) `source` imports or calls through a module."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            found += [alias.name for alias in node.names if alias.name.startswith("present_")]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("present_"):
+            found.append(node.attr)
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) == LAYERS["store"]))
+def test_the_store_presents_nothing(module: str) -> None:
+    presenters = presenters_used(MODULES[module].read_text())
+    if module in STILL_PRESENTING:
+        assert presenters, f"{module} no longer presents: drop it from STILL_PRESENTING and decision 0021"
+    else:
+        assert not presenters, f"{module} presents records {presenters}: return them, and present in services/"
+
+
+def test_the_presenter_check_sees_imports_and_module_calls() -> None:
+    raw = "from ..domain.contract_view import present_contract, TermView\nview.present_job(doc)\npresentable = 1"
+    assert presenters_used(raw) == ["present_contract", "present_job"]
