@@ -42,7 +42,7 @@ def _contract(principal: Any) -> tuple[str, str, str]:
     from package_service.domain.catalog import ProductCreate
     from package_service.domain.contract import ContractCreate
     from package_service.domain.customers import CustomerCreate
-    from package_service.services.contract_edits import get_contract_v2
+    from package_service.services.contract_reads import get_contract_v2
     from package_service.services.contracts import create_contract
     from package_service.store.catalog import create_product
     from package_service.store.customers import create_customer
@@ -71,7 +71,8 @@ def _seat_change(customer: str, contract: str, subscription: str, index: int) ->
 
 def run() -> list[str]:
     from package_service.domain.principal import Principal
-    from package_service.services.contract_edits import edit_contract, get_contract_v2
+    from package_service.services.contract_edits import edit_contract
+    from package_service.services.contract_reads import get_contract_v2
 
     principal = Principal(TENANT, "bench")
     rows = []

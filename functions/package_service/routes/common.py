@@ -57,6 +57,11 @@ def page(items: list[dict[str, Any]], next_page: str | None) -> dict[str, Any]:
     return {"data": items, "next_page": next_page}
 
 
+def cursor_page(items: list[dict[str, Any]], cursor: str | None) -> dict[str, Any]:
+    """A page as `/v1/contracts/list` and `/v2/contracts/list` answer: the next page's cursor in `cursor`."""
+    return {"data": items, "cursor": cursor}
+
+
 MAX_MESSAGE_CHARS = 8_000  # an error body stays well under 16 KB, whatever text a client sent
 MAX_LISTED_ERRORS = 20
 

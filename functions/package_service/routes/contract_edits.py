@@ -7,22 +7,18 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import Field
 
-from ..domain.base import Id
 from ..domain.edit_terms import ContractAsOf, ContractEdit, ContractEndDate, ContractRefBody
 from ..services import contract_edits as edit_service
-from .common import now, principal
-from .contracts import DateFilters
+from ..services import contract_reads as read_service
+from .common import cursor_page, now, principal
+from .contracts import ContractList
 
 router = Router()
 TAGS = ["Contracts"]
 
 
-class ContractListV2(DateFilters):
-    customer_id: Id
-    cursor: str | None = None
+class ContractListV2(ContractList):
     limit: int = Field(default=20, ge=1, le=20)
-    include_balance: bool | None = None
-    include_ledgers: bool | None = None
 
 
 @router.post(
@@ -60,17 +56,13 @@ def update_end_date(body: Annotated[ContractEndDate, Body()]) -> dict[str, Any]:
 )
 def get_contract(body: Annotated[ContractAsOf, Body()]) -> dict[str, Any]:
     return {
-        "data": edit_service.get_contract_v2(principal(router), body.contract_id, body.customer_id, body.as_of_date)
+        "data": read_service.get_contract_v2(principal(router), body.contract_id, body.customer_id, body.as_of_date)
     }
 
 
 @router.post("/v2/contracts/list", summary="List a customer's contracts (v2 shape)", tags=TAGS)
 def list_contracts(body: Annotated[ContractListV2, Body()]) -> dict[str, Any]:
-    data, cursor = edit_service.list_contracts_v2(
-        principal(router), body.customer_id, body.covering_date, body.starting_at, body.include_archived,
-        body.limit, body.cursor,
-    )  # fmt: skip
-    return {"data": data, "cursor": cursor}
+    return cursor_page(*read_service.list_contracts_v2(principal(router), body.customer_id, body.page_query()))
 
 
 @router.post("/v2/contracts/getEditHistory", summary="Every edit of a contract, oldest first", tags=TAGS)

@@ -9,10 +9,12 @@ from pydantic import Field, model_validator
 
 from ..domain.base import Id, RequestModel, Timestamp
 from ..domain.contract import ContractCreate, check_contract_rules
+from ..domain.contract_query import ContractQuery
 from ..domain.provisioning import ProvisionRequest
 from ..observability import metrics
+from ..services import contract_reads as read_service
 from ..services import contracts as contract_service
-from .common import Cursor, Limit, now, page, principal
+from .common import Cursor, Limit, cursor_page, now, page, principal
 
 router = Router()
 TAGS = ["Contracts"]
@@ -29,6 +31,9 @@ class DateFilters(RequestModel):
             raise ValueError("starting_at: cannot be combined with covering_date")
         return self
 
+    def contract_query(self, limit: int, cursor: str | None) -> ContractQuery:
+        return ContractQuery(limit, self.covering_date, self.starting_at, self.include_archived, cursor)
+
 
 class ContractRef(RequestModel):
     contract_id: Id
@@ -43,12 +48,16 @@ class ContractArchive(RequestModel):
     void_invoices: bool
 
 
+# /v1/contracts/list's body; /v2's differs in its page size alone (a docstring would show in openapi.json)
 class ContractList(DateFilters):
     customer_id: Id
     cursor: str | None = None
     limit: int = Field(default=10, ge=1, le=100)
     include_balance: bool | None = None
     include_ledgers: bool | None = None
+
+    def page_query(self) -> ContractQuery:
+        return self.contract_query(self.limit, self.cursor)
 
 
 class ContractsOnPackage(DateFilters):
@@ -84,16 +93,12 @@ def preview_contract(body: Annotated[ProvisionRequest, Body()]) -> dict[str, Any
 
 @router.post("/v1/contracts/get", summary="Get a contract", tags=TAGS)
 def get_contract(body: Annotated[ContractRef, Body()]) -> dict[str, Any]:
-    return {"data": contract_service.get_contract(principal(router), body.contract_id, body.customer_id)}
+    return {"data": read_service.get_contract(principal(router), body.contract_id, body.customer_id)}
 
 
 @router.post("/v1/contracts/list", summary="List a customer's contracts", tags=TAGS)
 def list_contracts(body: Annotated[ContractList, Body()]) -> dict[str, Any]:
-    data, cursor = contract_service.list_contracts(
-        principal(router), body.customer_id, body.covering_date, body.starting_at, body.include_archived,
-        body.limit, body.cursor,
-    )  # fmt: skip
-    return {"data": data, "cursor": cursor}
+    return cursor_page(*read_service.list_contracts(principal(router), body.customer_id, body.page_query()))
 
 
 @router.post("/v1/contracts/archive", summary="Archive a contract", tags=TAGS)
@@ -106,9 +111,5 @@ def archive_contract(body: Annotated[ContractArchive, Body()]) -> dict[str, Any]
 def list_contracts_on_package(
     body: Annotated[ContractsOnPackage, Body()], limit: Limit = 10, next_page: Cursor = None
 ) -> dict[str, Any]:
-    return page(
-        *contract_service.list_contracts_on_package(
-            principal(router), body.package_id, body.covering_date, body.starting_at, body.include_archived,
-            limit, next_page,
-        )
-    )  # fmt: skip
+    query = body.contract_query(limit, next_page)
+    return page(*read_service.list_contracts_on_package(principal(router), body.package_id, query))

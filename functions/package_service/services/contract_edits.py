@@ -1,6 +1,6 @@
 """Changing a contract after it is provisioned: `/v2/contracts/edit`, `/v1/contracts/updateEndDate`, and
-the v2 reads (`get` with `as_of_date`, `list`, `getEditHistory`). A package contract and a custom one
-edit the same way.
+`/v2/contracts/getEditHistory` (the v2 `get` and `list`: contract_reads.py). A package contract and a
+custom one edit the same way.
 
 An edit reads the contract (consistently), plans the edit against it as it now is (domain/contract_edits),
 checks the products it names, and writes it in one transaction conditioned on the contract being as read
@@ -17,20 +17,20 @@ from uuid import uuid4
 
 from ..domain.audit import Change
 from ..domain.base import parse_timestamp
-from ..domain.contract_edit_view import present_contract_v2, present_edit
+from ..domain.contract_edit_view import present_edit
 from ..domain.contract_edits import edit_products, plan_edit
 from ..domain.edit_apply import ADDED
 from ..domain.edit_terms import ContractEdit, ContractEndDate
-from ..domain.errors import ContractNotFound, InvalidRequest, NotFound, Unavailable
+from ..domain.errors import InvalidRequest, Unavailable
 from ..domain.package_view import named_product_ids
 from ..domain.principal import Principal
 from ..store.audit import audited
 from ..store.contract_edits import ContractEditWrite, EndMove, edits_of, write_edit
-from ..store.contracts import list_contract_records
-from ..store.kinds import CONTRACT, PRODUCT
+from ..store.kinds import PRODUCT
 from ..store.packages import product_names
-from ..store.records import ConcurrentChange, ReferenceCheck, StoredRecord, get_record, get_records, record_key
+from ..store.records import ConcurrentChange, ReferenceCheck, get_records, record_key
 from ..store.transitions import contract_doc, transitions_out
+from .contract_reads import customer_contract
 
 _ATTEMPTS = 12  # 50 concurrent edits of one contract: each waits its turn, a few rounds at most
 
@@ -53,7 +53,7 @@ def _edit(principal: Principal, request: ContractEdit, now: datetime, end_field:
     tenant, edit_id = principal.tenant_id, str(uuid4())
     products = edit_products(request)
     for attempt in range(_ATTEMPTS):
-        record = _owned(principal, request.contract_id, request.customer_id, consistent=True)
+        record = customer_contract(principal, request.contract_id, request.customer_id, consistent=True)
         if record.archived_at:
             raise InvalidRequest(f"contract_id: contract {record.id} is archived and cannot be edited")
         moved_to = transitions_out(record)
@@ -97,47 +97,9 @@ def _describe(edit: Doc) -> str:
     return f"edited contract ({', '.join(changed)}); edit {edit['id']}"
 
 
-def _owned(principal: Principal, contract_id: str, customer_id: str, consistent: bool = False) -> StoredRecord:
-    """The customer's contract; another customer's or tenant's is not found (a 400 with `code`, as published)."""
-    try:
-        record = get_record(principal.tenant_id, CONTRACT, contract_id, "contract", consistent=consistent)
-    except NotFound:
-        record = None
-    if record is None or record.doc["customer_id"] != customer_id:
-        raise ContractNotFound(f"contract_id: contract {contract_id} not found for customer {customer_id}")
-    return record
-
-
-def _present(tenant: str, docs: list[Doc], archived: list[str | None]) -> list[Doc]:
-    names = product_names(tenant, {pid for doc in docs for pid in named_product_ids(doc)})
-    return [present_contract_v2(doc, names, at) for doc, at in zip(docs, archived, strict=True)]
-
-
-def get_contract_v2(principal: Principal, contract_id: str, customer_id: str, as_of: datetime | None) -> Doc:
-    """`/v2/contracts/get`: the contract as it now is, or as it stood at `as_of` (the edits made by then)."""
-    record = _owned(principal, contract_id, customer_id)
-    return _present(principal.tenant_id, [contract_doc(record, as_of)], [record.archived_at])[0]
-
-
-def list_contracts_v2(
-    principal: Principal,
-    customer_id: str,
-    covering_date: datetime | None,
-    starting_at: datetime | None,
-    include_archived: bool,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Doc], str | None]:
-    records, next_page = list_contract_records(
-        principal, customer_id, covering_date, starting_at, include_archived, limit, cursor
-    )
-    docs = [contract_doc(record) for record in records]
-    return _present(principal.tenant_id, docs, [r.archived_at for r in records]), next_page
-
-
 def edit_history(principal: Principal, contract_id: str, customer_id: str) -> list[Doc]:
     """`/v2/contracts/getEditHistory`: every edit, oldest first."""
-    edits = edits_of(_owned(principal, contract_id, customer_id))
+    edits = edits_of(customer_contract(principal, contract_id, customer_id))
     added = {term_field: [t for edit in edits for t in edit.get(field, [])] for field, term_field in ADDED.items()}
     names = product_names(principal.tenant_id, named_product_ids(added))
     return [present_edit(edit, names) for edit in edits]

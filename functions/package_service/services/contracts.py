@@ -15,21 +15,8 @@ from ..domain.errors import Unavailable, UniquenessKeyTaken
 from ..domain.principal import Principal
 from ..domain.provisioning import ProvisionRequest
 from ..store.audit import audited
-from ..store.contracts import (  # reads and the archive are one store call each
-    archive_contract as archive_contract,
-)
-from ..store.contracts import (
-    get_contract as get_contract,
-)
-from ..store.contracts import (
-    list_contracts as list_contracts,
-)
-from ..store.contracts import (
-    list_contracts_on_package as list_contracts_on_package,
-)
-from ..store.contracts import (
-    uniqueness_key_holder,
-)
+from ..store.contracts import archive_contract as archive_contract  # one store call
+from ..store.contracts import uniqueness_key_holder
 from ..store.kinds import CONTRACT
 from ..store.records import ConcurrentChange, ConditionFailed, put_record_guarded, record_key
 from ..store.transaction import Failure

@@ -1,4 +1,5 @@
-"""Contracts: reads, archive, contracts on a package (creating one: services/contracts.py).
+"""Contracts as stored: reads, archive, contracts on a package (creating one: services/contracts.py;
+presenting them: services/contract_reads.py).
 
 `listContractsOnPackage` reads the package index, which is sharded (SHARDS partitions per package)
 so a 100,000-customer cohort spreads its writes over SHARDS x 1,000 writes/s instead of one
@@ -11,16 +12,14 @@ from typing import Any
 
 from ..domain.audit import Change
 from ..domain.base import format_timestamp
-from ..domain.contract_view import present_contract
-from ..domain.errors import NotFound, PackageNotFound
-from ..domain.package_view import named_product_ids
+from ..domain.contract_query import ContractQuery
+from ..domain.errors import NotFound
 from ..domain.principal import Principal
 from .audit import audited, update_with_entry
 from .cursors import decode_cursor, encode_cursor
 from .dynamo import Item, get_client, maybe_text, query_at_least, s, table_name, text, translated_errors
-from .kinds import CONTRACT, PACKAGE, customer_partition
+from .kinds import CONTRACT, customer_partition
 from .package_index import SHARDS, index_pk, index_row_key
-from .packages import product_names
 from .pages import ListFilter, list_records
 from .records import (
     StoredRecord,
@@ -28,7 +27,6 @@ from .records import (
     record_key,
     uniqueness_key_item_key,
 )
-from .transitions import contract_doc
 
 
 def uniqueness_key_holder(tenant: str, uniqueness_key: str) -> str | None:
@@ -41,76 +39,42 @@ def uniqueness_key_holder(tenant: str, uniqueness_key: str) -> str | None:
     return text(item, "holder_id") if item else None
 
 
-def _present(principal: Principal, docs: list[dict[str, Any]], archived: list[str | None] | None = None) -> list[Any]:
-    names = product_names(principal.tenant_id, {pid for doc in docs for pid in named_product_ids(doc)})
-    archived = archived or [None] * len(docs)
-    return [present_contract(doc, names, archived_at) for doc, archived_at in zip(docs, archived, strict=True)]
-
-
-def _owned(principal: Principal, contract_id: str, customer_id: str) -> StoredRecord:
-    record = get_record(principal.tenant_id, CONTRACT, contract_id, "contract")
+def owned_contract(tenant: str, contract_id: str, customer_id: str, consistent: bool = False) -> StoredRecord:
+    """The customer's contract as stored; another customer's or tenant's is not found."""
+    record = get_record(tenant, CONTRACT, contract_id, "contract", consistent=consistent)
     if record.doc["customer_id"] != customer_id:
         raise NotFound(f"contract {contract_id} not found for customer {customer_id}")
     return record
 
 
-def get_contract(principal: Principal, contract_id: str, customer_id: str) -> dict[str, Any]:
-    record = _owned(principal, contract_id, customer_id)
-    return dict(_present(principal, [contract_doc(record)], [record.archived_at])[0])
-
-
-def list_contracts(
-    principal: Principal,
-    customer_id: str,
-    covering_date: datetime | None,
-    starting_at: datetime | None,
-    include_archived: bool,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Any], str | None]:
-    records, next_page = list_contract_records(
-        principal, customer_id, covering_date, starting_at, include_archived, limit, cursor
-    )
-    return _present(principal, [contract_doc(r) for r in records], [r.archived_at for r in records]), next_page
-
-
-def list_contract_records(
-    principal: Principal,
-    customer_id: str,
-    covering_date: datetime | None,
-    starting_at: datetime | None,
-    include_archived: bool,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[StoredRecord], str | None]:
-    """A page of the customer's contracts as stored (v1 and v2 `list` present them each their way)."""
-    extra = _date_filter(covering_date, starting_at)
+def list_contracts(tenant: str, customer_id: str, query: ContractQuery) -> tuple[list[StoredRecord], str | None]:
+    """A page of the customer's contracts as stored (services/contract_reads.py presents them)."""
     return list_records(
-        principal.tenant_id,
+        tenant,
         CONTRACT,
-        "ALL" if include_archived else "NOT_ARCHIVED",
-        limit,
-        cursor,
-        partition=customer_partition(principal.tenant_id, customer_id),
-        extra_filter=extra,
+        "ALL" if query.include_archived else "NOT_ARCHIVED",
+        query.limit,
+        query.cursor,
+        partition=customer_partition(tenant, customer_id),
+        extra_filter=_date_filter(query),
     )
 
 
-def _date_filter(covering_date: datetime | None, starting_at: datetime | None) -> ListFilter | None:
+def _date_filter(query: ContractQuery) -> ListFilter | None:
     """Contracts active at `covering_date`, or starting on or after `starting_at`."""
-    if covering_date:
-        at = s(format_timestamp(covering_date))
+    if query.covering_date:
+        at = s(format_timestamp(query.covering_date))
         return ListFilter(
             "starting_at <= :at AND (attribute_not_exists(ending_before) OR ending_before > :at)", {":at": at}
         )
-    if starting_at:
-        return ListFilter("starting_at >= :from", {":from": s(format_timestamp(starting_at))})
+    if query.starting_at:
+        return ListFilter("starting_at >= :from", {":from": s(format_timestamp(query.starting_at))})
     return None
 
 
 def archive_contract(principal: Principal, contract_id: str, customer_id: str, now: datetime) -> None:
     """Archive the contract and its package-index row together (idempotent)."""
-    record = _owned(principal, contract_id, customer_id)
+    record = owned_contract(principal.tenant_id, contract_id, customer_id)
     if record.archived_at:
         return
     stamp = s(format_timestamp(now))
@@ -135,28 +99,19 @@ def archive_contract(principal: Principal, contract_id: str, customer_id: str, n
 
 
 def list_contracts_on_package(
-    principal: Principal,
-    package_id: str,
-    covering_date: datetime | None,
-    starting_at: datetime | None,
-    include_archived: bool,
-    limit: int,
-    cursor: str | None,
+    tenant: str, package_id: str, query: ContractQuery
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Contracts on a package, by start date, merged across the index shards (no scan)."""
-    try:
-        get_record(principal.tenant_id, PACKAGE, package_id, "package")
-    except NotFound:  # also another tenant's package
-        raise PackageNotFound(f"package_id: package {package_id} not found") from None
-    after = decode_cursor(cursor, "after")[0] if cursor else None
-    date_filter = _date_filter(covering_date, starting_at)
+    """A page of the package's index rows (their attributes as stored), by start date, merged across the
+    index shards (no scan)."""
+    after = decode_cursor(query.cursor, "after")[0] if query.cursor else None
+    date_filter = _date_filter(query)
     shard_rows = [
-        _shard_page(index_pk(principal.tenant_id, package_id, shard), after, date_filter, include_archived, limit + 1)
+        _shard_page(index_pk(tenant, package_id, shard), after, date_filter, query.include_archived, query.limit + 1)
         for shard in range(SHARDS)
     ]
     merged = list(heapq.merge(*shard_rows, key=lambda row: text(row, "sk")))
-    page = merged[:limit]
-    next_page = encode_cursor({"after": text(page[-1], "sk")}) if len(merged) > limit else None
+    page = merged[: query.limit]
+    next_page = encode_cursor({"after": text(page[-1], "sk")}) if len(merged) > query.limit else None
     return [_index_row(row) for row in page], next_page
 
 
