@@ -107,6 +107,24 @@ def test_a_credit_is_edited_by_its_id(api: Api, deal: dict[str, str]) -> None:
     assert edit.update_credits and edit.update_credits[0].id == credit["id"] and not edit.update_commits
 
 
+def test_specifiers_replace_applicable_products_only_when_those_are_cleared(api: Api, deal: dict[str, str]) -> None:
+    """As at creation, a commit never holds specifiers beside applicable_product_ids or tags, in either
+    operation (the check is the one both share)."""
+    commit = _commit(api, deal)
+    on_commit = {"customer_id": deal["customer"], "commit_id": commit["id"]}
+    api.ok("/v2/contracts/commits/edit", {**on_commit, "applicable_product_tags": ["gpu"]})
+    by_tag = {"product_tags": ["cpu"]}
+    refused = api.post("/v2/contracts/commits/edit", {**on_commit, "specifiers": [by_tag]})
+    assert refused.status == 400 and refused.message.startswith("specifiers:"), refused.body
+    in_edit = {**ref(deal), "update_commits": [{"commit_id": commit["id"], "specifiers": [by_tag]}]}
+    refused = api.post("/v2/contracts/edit", in_edit)
+    assert refused.status == 400 and refused.message.startswith("update_commits[0].specifiers:"), refused.body
+    api.ok("/v2/contracts/commits/edit", {**on_commit, "specifiers": [by_tag], "applicable_product_tags": None})
+    now = _term(api, deal, "commits", commit["id"])
+    assert now["specifiers"] == [by_tag] and "applicable_product_tags" not in now
+    assert len(api.ok("/v2/contracts/getEditHistory", ref(deal))) == 2
+
+
 def test_a_commit_added_by_an_edit_is_found_and_edited(api: Api, deal: dict[str, str]) -> None:
     added = {"product_id": deal["usage"], "type": "PREPAID", "access_schedule": {"schedule_items": [
         {"amount": 40, "starting_at": "2027-05-31T00:00:00Z", "ending_before": "2027-06-30T00:00:00Z"}]}}  # fmt: skip
@@ -185,6 +203,8 @@ def _refusals(deal: dict[str, str], commit: dict[str, Any], credit: dict[str, An
          "access_schedule.remove_schedule_items"),
         (commits, {**on_commit, "product_id": foreign}, "product_id"),
         (credits, {**on_credit, "applicable_product_ids": [foreign]}, "applicable_product_ids"),
+        (commits, {**on_commit, "applicable_product_ids": [deal["usage"]], "specifiers": [{"product_tags": ["a"]}]},
+         "specifiers"),
         (commits, {**on_commit, "commit_id": "not-a-uuid", "name": "x"}, "commit_id"),
         (commits, {"commit_id": commit["id"], "name": "x"}, "customer_id"),
     ]  # fmt: skip
