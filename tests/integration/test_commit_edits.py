@@ -299,3 +299,17 @@ def test_concurrent_edits_of_one_commit_each_apply_once(api: Api, deal: dict[str
     items = _term(api, deal, "commits", commit["id"])["access_schedule"]["schedule_items"]
     assert len(items) == 1 + applied == 1 + len(api.ok("/v2/contracts/getEditHistory", ref(deal)))
     assert len({i["amount"] for i in items[1:]}) == applied
+
+
+def test_calls_per_edit(api: Api, deal: dict[str, str], dynamodb_calls: Counter[str]) -> None:
+    """Finding the holder: one Query of the customer's contracts (a page holds 100); then as any edit, one
+    consistent GetItem and one transaction (and one BatchGetItem when it names products)."""
+    commit = _commit(api, deal)
+    dynamodb_calls.clear()
+    api.ok("/v2/contracts/commits/edit", {"customer_id": deal["customer"], "commit_id": commit["id"], "name": "x"})
+    assert dynamodb_calls == Counter({"Query": 1, "GetItem": 1, "TransactWriteItems": 1})
+    dynamodb_calls.clear()
+    unknown = api.post(
+        "/v2/contracts/commits/edit", {"customer_id": deal["customer"], "commit_id": UNKNOWN, "name": "x"}
+    )
+    assert unknown.status == 404 and dynamodb_calls == Counter({"Query": 1, "BatchGetItem": 1})
