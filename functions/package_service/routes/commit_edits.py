@@ -15,7 +15,10 @@ TAGS = ["Contracts"]
 _HOW = (
     "The edit `/v2/contracts/edit` records with `{}` on the contract that holds it: checked, stored with its "
     "audit entry in one transaction, and listed by `getEditHistory`. An absent field is left as it is; a "
-    "contract's own {} cannot change `applicable_contract_ids`{}. A {} of an archived contract cannot be edited."
+    "contract's own {} cannot change `applicable_contract_ids`{}. A {} of an archived contract cannot be edited; "
+    "one that two of the customer's live contracts hold (a package's terms keep their ids in each contract "
+    "provisioned from it) is refused: edit it with `/v2/contracts/edit` on the contract meant. An unknown "
+    "customer is a 400 with `code` CustomerNotFound."
 )
 
 
