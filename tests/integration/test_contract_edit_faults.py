@@ -88,3 +88,27 @@ def test_fifty_concurrent_edits_each_apply_once_or_are_refused(api: Api, deal: d
     # The history replays to the same contract, edit by edit (each saw the one before it).
     stamps = [edit["timestamp"] for edit in history]
     assert stamps == sorted(stamps)
+
+
+@pytest.mark.parametrize(
+    ("operation", "fault", "status"),
+    [("Query", throttled(), 429), ("Query", internal(), 503), ("TransactWriteItems", conflict(2), 503),
+     ("TransactWriteItems", "timeout", 503)],
+    ids=["finding-throttled", "finding-internal", "writing-conflict", "writing-timeout"],
+)  # fmt: skip
+def test_a_failed_commit_edit_leaves_nothing_behind(
+    api: Api, faults: Faults, deal: dict[str, str], operation: str, fault: dict[str, Any] | str, status: int
+) -> None:
+    """`/v2/contracts/commits/edit` finds its contract (a Query), then writes as any edit: a fault in either is
+    a retryable answer with nothing stored, and the retry applies it once."""
+    commit = next(c for c in api.ok("/v2/contracts/get", ref(deal))["commits"] if "invoice_schedule" in c)
+    body = {"customer_id": deal["customer"], "commit_id": commit["id"], "name": "After the fault"}
+    before_items = scan_count()
+    faults.fail(operation, fault)
+    reply = api.post("/v2/contracts/commits/edit", body)
+    assert reply.status == status and "retry" in reply.message, reply.body
+    faults.plans.clear()
+    assert scan_count() == before_items and _edit_log(api, deal) == []
+    assert api.post("/v2/contracts/commits/edit", body).status == 200
+    named = {c["id"]: c for c in api.ok("/v2/contracts/get", ref(deal))["commits"]}[commit["id"]]
+    assert named["name"] == "After the fault" and len(_edit_log(api, deal)) == 1
