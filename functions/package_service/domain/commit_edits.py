@@ -59,7 +59,7 @@ def kind_of(request: CommitEdit | CreditEdit) -> Drawdown:
     return COMMIT if isinstance(request, CommitEdit) else CREDIT
 
 
-def term_id(request: CommitEdit | CreditEdit) -> str:
+def id_of(request: CommitEdit | CreditEdit) -> str:
     return request.commit_id if isinstance(request, CommitEdit) else request.credit_id
 
 
@@ -102,7 +102,7 @@ def holding_contract(holders: list[Holder], kind: Drawdown, drawdown_id: str) ->
 def as_contract_edit(request: CommitEdit | CreditEdit, contract_id: str) -> ContractEdit:
     """The `/v2/contracts/edit` request that makes this change on the contract holding the commit or credit.
     Raises InvalidRequest naming this request's field."""
-    kind, drawdown_id = kind_of(request), term_id(request)
+    kind, drawdown_id = kind_of(request), id_of(request)
     fields = request.model_fields_set - {"customer_id", kind.id_field}
     if "applicable_contract_ids" in fields:
         raise InvalidRequest(

@@ -20,10 +20,10 @@ from ..domain.commit_edits import (
     as_contract_edit,
     holding_contract,
     holds,
+    id_of,
     in_request_terms,
     kind_of,
 )
-from ..domain.commit_edits import term_id as drawdown_id
 from ..domain.errors import CustomerNotFound, InvalidRequest
 from ..domain.principal import Principal
 from ..store.contracts import list_contract_records
@@ -39,7 +39,7 @@ Doc = dict[str, Any]
 
 def edit_drawdown(principal: Principal, request: CommitEdit | CreditEdit, now: datetime) -> Doc:
     """`{"id": <the commit's or credit's id>}` once the edit is stored on the contract that holds it."""
-    kind, term = kind_of(request), drawdown_id(request)
+    kind, term = kind_of(request), id_of(request)
     holder = holding_contract(_holders(principal, request.customer_id, kind, term), kind, term)
     edit = as_contract_edit(request, holder)
     try:
