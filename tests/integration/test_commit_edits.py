@@ -5,6 +5,7 @@
 from collections import Counter
 from typing import Any
 
+import pytest
 from metronome.types.shared import ContractV2
 from metronome.types.v2 import ContractEditCommitResponse, ContractEditCreditResponse, ContractGetEditHistoryResponse
 
@@ -141,6 +142,27 @@ def test_the_contract_is_found_among_the_customers_others(api: Api, deal: dict[s
     assert {c["id"]: c for c in api.ok("/v2/contracts/get", custom)["credits"]}[credit["id"]]["name"] == "Cc"
     assert len(api.ok("/v2/contracts/getEditHistory", custom)) == 1
     assert api.ok("/v2/contracts/getEditHistory", ref(deal)) == []
+
+
+def test_every_page_of_the_customers_contracts_is_read(
+    api: Api, deal: dict[str, str], dynamodb_calls: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one contract a page (the service reads 100), the holder is found on a later page, and every page
+    is read: another contract could hold the same package id."""
+    from package_service.services import commit_edits
+
+    monkeypatch.setattr(commit_edits, "_PAGE", 1)
+    body = payloads.full_custom_contract(deal["customer"], deal["usage"], deal["seats"], deal["rate_card"])
+    custom = {"contract_id": api.ok("/v1/contracts/create", body)["id"], "customer_id": deal["customer"]}
+    listed = [c["id"] for c in api.ok("/v2/contracts/list", {"customer_id": deal["customer"]})]
+    assert sorted(listed) == sorted([deal["contract"], custom["contract_id"]])
+    for contract in ({"contract_id": listed[0], "customer_id": deal["customer"]},
+                     {"contract_id": listed[1], "customer_id": deal["customer"]}):  # fmt: skip
+        credit = api.ok("/v2/contracts/get", contract)["credits"][0]["id"]
+        dynamodb_calls.clear()
+        api.ok("/v2/contracts/credits/edit", {"customer_id": deal["customer"], "credit_id": credit, "name": "Paged"})
+        assert dynamodb_calls["Query"] == 2
+        assert {c["id"]: c for c in api.ok("/v2/contracts/get", contract)["credits"]}[credit]["name"] == "Paged"
 
 
 def test_a_package_commit_two_live_contracts_hold_is_refused_until_one_is_archived(
