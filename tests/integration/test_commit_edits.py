@@ -79,14 +79,17 @@ def test_a_commit_is_edited_by_its_id_as_update_commits_would(api: Api, deal: di
     assert [e["action"] for e in entries].count("update") == 1
 
 
-def test_update_commits_in_a_contract_edit_takes_the_same_hierarchy_configuration(
-    api: Api, deal: dict[str, str]
-) -> None:
-    """The two operations share one model of a commit's change: what one accepts, the other does too."""
+def test_update_commits_in_a_contract_edit_takes_the_same_fields(api: Api, deal: dict[str, str]) -> None:
+    """The two operations share one model of a commit's change: what one accepts, the other does too
+    (`hierarchy_configuration`; `specifiers` null, as Metronome publishes both)."""
     commit = _commit(api, deal)
-    change = {"commit_id": commit["id"], "hierarchy_configuration": {"child_access": {"type": "ALL"}}}
+    api.ok("/v2/contracts/commits/edit", {"customer_id": deal["customer"], "commit_id": commit["id"],
+                                          "specifiers": [{"product_tags": ["gpu"]}]})  # fmt: skip
+    change = {"commit_id": commit["id"], "hierarchy_configuration": {"child_access": {"type": "ALL"}},
+              "specifiers": None}  # fmt: skip
     api.ok("/v2/contracts/edit", {**ref(deal), "update_commits": [change]})
-    assert _term(api, deal, "commits", commit["id"])["hierarchy_configuration"] == {"child_access": {"type": "ALL"}}
+    now = _term(api, deal, "commits", commit["id"])
+    assert now["hierarchy_configuration"] == {"child_access": {"type": "ALL"}} and "specifiers" not in now
 
 
 def test_a_credit_is_edited_by_its_id(api: Api, deal: dict[str, str]) -> None:

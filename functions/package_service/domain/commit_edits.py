@@ -22,7 +22,7 @@ class CommitEdit(DrawdownChange):
     """The body of `/v2/contracts/commits/edit`, field for field as metronome-sdk's
     `contract_edit_commit_params`."""
 
-    nullable: ClassVar[frozenset[str]] = DrawdownChange.nullable | {"applicable_contract_ids", "specifiers"}
+    nullable: ClassVar[frozenset[str]] = DrawdownChange.nullable | {"applicable_contract_ids"}
 
     commit_id: Id
     customer_id: Id
@@ -34,7 +34,7 @@ class CommitEdit(DrawdownChange):
 class CreditEdit(DrawdownChange):
     """The body of `/v2/contracts/credits/edit`, as `contract_edit_credit_params`."""
 
-    nullable: ClassVar[frozenset[str]] = DrawdownChange.nullable | {"applicable_contract_ids", "specifiers"}
+    nullable: ClassVar[frozenset[str]] = DrawdownChange.nullable | {"applicable_contract_ids"}
 
     credit_id: Id
     customer_id: Id

@@ -111,7 +111,9 @@ class DrawdownChange(RequestModel):
     """What an edit may change on a commit or a credit, here and in `/v2/contracts/commits/edit` and
     `/v2/contracts/credits/edit` (commit_edits.py); an absent field is left as it is."""
 
-    nullable: ClassVar[frozenset[str]] = frozenset({"applicable_product_ids", "applicable_product_tags", "priority"})
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"applicable_product_ids", "applicable_product_tags", "priority", "specifiers"}
+    )
 
     access_schedule: AccessScheduleUpdate | None = None
     applicable_product_ids: list[Id] | None = None
