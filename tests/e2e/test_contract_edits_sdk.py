@@ -16,7 +16,13 @@ import yaml
 from metronome import Metronome
 from metronome.types.shared import ContractV2
 from metronome.types.v1 import ContractCreateResponse, ContractUpdateEndDateResponse
-from metronome.types.v2 import ContractEditResponse, ContractGetEditHistoryResponse, ContractRetrieveResponse
+from metronome.types.v2 import (
+    ContractEditCommitResponse,
+    ContractEditCreditResponse,
+    ContractEditResponse,
+    ContractGetEditHistoryResponse,
+    ContractRetrieveResponse,
+)
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
@@ -128,6 +134,54 @@ def test_bad_edits_name_the_field(client: Metronome, catalog: dict[str, str]) ->
     assert client.v2.contracts.get_edit_history(contract_id=contract_id, customer_id=buyer).data == []
 
 
+def test_a_commit_and_a_credit_are_edited_by_their_ids(client: Metronome, catalog: dict[str, str]) -> None:
+    """`edit_commit` / `edit_credit` name only the term and its customer; the edit lands on the contract
+    holding it, as `edit`'s update_commits / update_credits would record it."""
+    buyer = customer(client)
+    contract_id = client.v1.contracts.create(
+        customer_id=buyer, package_alias=catalog["alias"], starting_at=START
+    ).data.id
+    got = client.v2.contracts.retrieve(contract_id=contract_id, customer_id=buyer).data
+    commit = next(c for c in got.commits if c.invoice_schedule)
+    credit = next(c for c in got.credits or [] if c.recurring_credit_id is None)
+    [item] = commit.access_schedule.schedule_items
+    edited = client.v2.contracts.with_raw_response.edit_commit(
+        commit_id=commit.id, customer_id=buyer, name="Prepaid, doubled", priority=None,
+        access_schedule={"update_schedule_items": [{"id": item.id, "amount": 200}]},
+        hierarchy_configuration={"child_access": {"type": "ALL"}},
+    )  # fmt: skip
+    assert ContractEditCommitResponse.model_validate(edited.json()).data.id == commit.id
+    later = {"amount": 10, "starting_at": "2027-06-30T00:00:00Z", "ending_before": "2027-07-31T00:00:00Z"}
+    answer = client.v2.contracts.with_raw_response.edit_credit(
+        credit_id=credit.id, customer_id=buyer, description="goodwill", access_schedule={"add_schedule_items": [later]}
+    )
+    assert ContractEditCreditResponse.model_validate(answer.json()).data.id == credit.id
+
+    now = ContractRetrieveResponse.model_validate(
+        client.v2.contracts.with_raw_response.retrieve(contract_id=contract_id, customer_id=buyer).json()
+    ).data
+    commit_now = next(c for c in now.commits if c.id == commit.id)
+    assert commit_now.name == "Prepaid, doubled" and commit_now.priority is None
+    assert [i.amount for i in commit_now.access_schedule.schedule_items] == [200]
+    assert commit_now.hierarchy_configuration and commit_now.hierarchy_configuration.child_access.type == "ALL"
+    credit_now = next(c for c in now.credits or [] if c.id == credit.id)
+    assert credit_now.description == "goodwill" and len(credit_now.access_schedule.schedule_items) == 2
+    history = client.v2.contracts.with_raw_response.get_edit_history(contract_id=contract_id, customer_id=buyer)
+    edits = ContractGetEditHistoryResponse.model_validate(history.json()).data
+    assert [(bool(e.update_commits), bool(e.update_credits)) for e in edits] == [(True, False), (False, True)]
+
+    with pytest.raises(metronome.BadRequestError) as refused:
+        client.v2.contracts.edit_commit(commit_id=commit.id, customer_id=buyer, applicable_contract_ids=None)
+    assert refused.value.body["message"].startswith("applicable_contract_ids"), refused.value.body  # type: ignore[index]
+    with pytest.raises(metronome.NotFoundError) as unknown:
+        client.v2.contracts.edit_credit(credit_id=str(uuid.uuid4()), customer_id=buyer, name="x")
+    assert unknown.value.body["message"].startswith("credit_id"), unknown.value.body  # type: ignore[index]
+    with pytest.raises(metronome.BadRequestError) as stranger:
+        client.v2.contracts.edit_commit(commit_id=commit.id, customer_id=str(uuid.uuid4()), name="x")
+    assert stranger.value.body["code"] == "CustomerNotFound", stranger.value.body  # type: ignore[index]
+    assert len(client.v2.contracts.get_edit_history(contract_id=contract_id, customer_id=buyer).data) == 2
+
+
 def test_a_migration_keeps_an_edited_contracts_edits(client: Metronome, base_url: str, catalog: dict[str, str]) -> None:
     buyer = customer(client)
     contract_id = client.v1.contracts.create(
@@ -165,9 +219,10 @@ CHECKS = [not_a_server_error, content_type_conformance, response_schema_conforma
 
 
 def test_generated_requests_get_answers_in_the_published_shapes(base_url: str, catalog: dict[str, str]) -> None:
-    """schemathesis over Metronome's published edit, v2 get/list, getEditHistory and updateEndDate blocks
+    """schemathesis over Metronome's published edit, commit and credit edit, v2 get/list, getEditHistory and
+    updateEndDate blocks
     (tests/published/metronome-contract-edits-openapi.yaml): no 5xx, every answer in the published shape."""
-    fuzz_published(EDITS_DOCUMENT, base_url, operations=5)
+    fuzz_published(EDITS_DOCUMENT, base_url, operations=7)
 
 
 def test_every_edit_operation_answers_real_records_in_the_published_shape(
@@ -178,7 +233,11 @@ def test_every_edit_operation_answers_real_records_in_the_published_shape(
         customer_id=buyer, package_alias=catalog["alias"], starting_at=START
     ).data.id
     ref = {"contract_id": contract_id, "customer_id": buyer}
+    terms = client.v2.contracts.retrieve(**ref).data
+    assert terms.commits and terms.credits
     calls: list[tuple[str, dict[str, Any]]] = [
+        ("/v2/contracts/commits/edit", {"customer_id": buyer, "commit_id": terms.commits[0].id, "priority": 3}),
+        ("/v2/contracts/credits/edit", {"customer_id": buyer, "credit_id": terms.credits[0].id, "name": "P"}),
         ("/v2/contracts/edit", {**ref, "add_overrides": [discount(catalog["usage"])], "update_contract_name": "P"}),
         ("/v2/contracts/getEditHistory", ref),
         ("/v2/contracts/get", ref),

@@ -326,6 +326,10 @@ def every_operation(api: Api, world: dict[str, str]) -> list[tuple[str, Reply]]:
     }
     call("/v2/contracts/edit", {**edited, "add_overrides": [override], "update_contract_name": "Renegotiated"})
     call("/v1/contracts/updateEndDate", {**edited, "ending_before": "2027-12-31T00:00:00Z"})
+    terms = call("/v2/contracts/get", edited).data
+    drawdown = {"customer_id": customer, "commit_id": terms["commits"][0]["id"], "name": "Renegotiated commit"}
+    call("/v2/contracts/commits/edit", drawdown)
+    call("/v2/contracts/credits/edit", {"customer_id": customer, "credit_id": terms["credits"][0]["id"], "priority": 2})
     call("/v2/contracts/getEditHistory", edited)
     call("/v2/contracts/get", {**edited, "as_of_date": "2027-06-30T00:00:00Z"})
     call("/v2/contracts/list", {"customer_id": customer})

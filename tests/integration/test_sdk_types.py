@@ -39,7 +39,12 @@ from metronome.types.v1.contracts import (
     RateCardUpdateResponse,
 )
 from metronome.types.v1.contracts.rate_cards import RateAddManyResponse, RateAddResponse, RateListResponse
-from metronome.types.v2 import ContractEditResponse, ContractGetEditHistoryResponse
+from metronome.types.v2 import (
+    ContractEditCommitResponse,
+    ContractEditCreditResponse,
+    ContractEditResponse,
+    ContractGetEditHistoryResponse,
+)
 from metronome.types.v2 import ContractRetrieveResponse as ContractRetrieveResponseV2
 from pydantic import BaseModel
 
@@ -80,6 +85,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "/v1/contracts/archive": ContractArchiveResponse,
     "/v1/contracts/updateEndDate": ContractUpdateEndDateResponse,
     "/v2/contracts/edit": ContractEditResponse,
+    "/v2/contracts/commits/edit": ContractEditCommitResponse,
+    "/v2/contracts/credits/edit": ContractEditCreditResponse,
     "/v2/contracts/getEditHistory": ContractGetEditHistoryResponse,
     "/v2/contracts/get": ContractRetrieveResponseV2,
     "/v2/contracts/list": ContractV2,

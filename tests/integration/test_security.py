@@ -52,9 +52,11 @@ def globex(door: FrontDoor) -> dict[str, str]:
     target = ok("/v1/packages/create", {"name": f"{SECRET} v2", "duration": {"unit": "MONTHS", "value": 12}})["id"]
     moving = {"from_package_id": package, "to_package_id": target, "effective": {"type": "END_OF_TERM"}}
     migration = ok("/v1/packageMigrations/create", moving)["id"]
+    terms = ok("/v2/contracts/get", {"contract_id": contract, "customer_id": customer})
     return {"usage": usage, "rate_card": rate_card, "package": package, "customer": customer,
             "contract": contract, "job": job["id"], "config": config, "target": target,
-            "migration": migration}  # fmt: skip
+            "migration": migration, "commit": terms["commits"][0]["id"],
+            "credit": terms["credits"][0]["id"]}  # fmt: skip
 
 
 def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
@@ -106,6 +108,8 @@ def requests_with(ids: dict[str, str]) -> dict[tuple[str, str], Any]:
         ("POST", "/v2/contracts/get"): {"contract_id": ids["contract"], "customer_id": c},
         ("POST", "/v2/contracts/list"): {"customer_id": c, "include_archived": True},
         ("POST", "/v2/contracts/getEditHistory"): {"contract_id": ids["contract"], "customer_id": c},
+        ("POST", "/v2/contracts/commits/edit"): {"commit_id": ids["commit"], "customer_id": c, "name": "x"},
+        ("POST", "/v2/contracts/credits/edit"): {"credit_id": ids["credit"], "customer_id": c, "name": "x"},
         ("POST", "/v1/provisioningJobs/create"): {"package_id": p, "starting_at": START, "customer_ids": [c]},
         ("POST", "/v1/provisioningJobs/get"): {"job_id": ids["job"]},
         ("POST", "/v1/provisioningJobs/listResults"): {"job_id": ids["job"]},
@@ -151,6 +155,8 @@ CONTRACT_NOT_FOUND = {
     "/v1/contracts/updateEndDate",
 }
 
+CUSTOMER_NOT_FOUND = {"/v2/contracts/commits/edit", "/v2/contracts/credits/edit"}
+
 
 def test_another_tenants_ids_are_not_found_and_nothing_leaks(door: FrontDoor, globex: dict[str, str]) -> None:
     acme = create_token("acme", "acme-admin")
@@ -165,6 +171,8 @@ def test_another_tenants_ids_are_not_found_and_nothing_leaks(door: FrontDoor, gl
             ("/get", "/update", "/archive", "/listResults", "/cancel", "/listPlan", "/apply")
         ):
             assert status == 404, (method, path, text)
+        if path in CUSTOMER_NOT_FOUND:  # Metronome publishes 400 CustomerNotFound for these
+            assert status == 400 and json.loads(text)["code"] == "CustomerNotFound", (path, text)
         if path.endswith("listContractsOnPackage"):  # Metronome publishes 400 PackageNotFound here
             assert status == 400 and json.loads(text)["code"] == "PackageNotFound", text
         for secret in leaked:

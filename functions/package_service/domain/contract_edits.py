@@ -210,11 +210,27 @@ def _drawdown_update(current: Doc, update: DrawdownUpdate, path: str, start: dat
         if "invoice_schedule" not in term:
             raise InvalidRequest(f"{path}.invoice_schedule: commit {term_id} has no invoice schedule")
         out["invoice_schedule"] = _invoice_update(term, update.invoice_schedule, f"{path}.invoice_schedule", start, end)
+    updated = updated_drawdown(term, out)
+    _specifiers_alone(updated, update.model_fields_set, path)
     if term.get("type") == "POSTPAID":
-        _true_up_whole(
-            updated_drawdown(term, out), path, "access_schedule" if "access_schedule" in out else "invoice_schedule"
-        )
+        _true_up_whole(updated, path, "access_schedule" if "access_schedule" in out else "invoice_schedule")
     return out
+
+
+_TARGETING = ("specifiers", "applicable_product_ids", "applicable_product_tags")
+
+
+def _specifiers_alone(updated: Doc, stated: set[str], path: str) -> None:
+    """As at creation (terms._Drawdown), the commit or credit once updated does not combine specifiers with
+    applicable_product_ids or applicable_product_tags; the refusal names the field this update set."""
+    named = [field for field in _TARGETING if field in stated]
+    if not named:  # this update leaves what the term applies to as it was
+        return
+    if updated.get("specifiers") and (updated.get("applicable_product_ids") or updated.get("applicable_product_tags")):
+        raise InvalidRequest(
+            f"{path}.{named[0]}: specifiers cannot be used together with applicable_product_ids or "
+            "applicable_product_tags (set the other to null to replace it)"
+        )
 
 
 def _true_up_whole(commit: Doc, path: str, field: str) -> None:

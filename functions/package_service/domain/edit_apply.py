@@ -29,8 +29,8 @@ REMOVED = {
     "remove_overrides": "overrides",
 }
 _DRAWDOWN_FIELDS = (
-    "applicable_product_ids", "applicable_product_tags", "description", "name", "netsuite_sales_order_id",
-    "priority", "product_id", "rate_type", "rollover_fraction", "specifiers",
+    "applicable_product_ids", "applicable_product_tags", "description", "hierarchy_configuration", "name",
+    "netsuite_sales_order_id", "priority", "product_id", "rate_type", "rollover_fraction", "specifiers",
 )  # fmt: skip
 
 

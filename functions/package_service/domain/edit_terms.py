@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from .base import Id, NonEmptyStr, RateType, RequestModel, Timestamp, UniquenessKey
 from .contract_terms import (
+    CommitHierarchyConfiguration,
     ContractCommit,
     ContractCredit,
     ContractOverride,
@@ -106,25 +107,33 @@ class InvoiceScheduleUpdate(RequestModel):
     update_schedule_items: list[InvoiceItemUpdate] | None = None
 
 
-class DrawdownUpdate(RequestModel):
-    """What an update may change on a commit or a credit; an absent field is left as it is."""
+class DrawdownChange(RequestModel):
+    """What an edit may change on a commit or a credit, here and in `/v2/contracts/commits/edit` and
+    `/v2/contracts/credits/edit` (commit_edits.py); an absent field is left as it is."""
 
     nullable: ClassVar[frozenset[str]] = frozenset(
-        {"applicable_product_ids", "applicable_product_tags", "netsuite_sales_order_id", "priority",
-         "rollover_fraction"}
-    )  # fmt: skip
+        {"applicable_product_ids", "applicable_product_tags", "priority", "specifiers"}
+    )
 
     access_schedule: AccessScheduleUpdate | None = None
     applicable_product_ids: list[Id] | None = None
     applicable_product_tags: list[str] | None = None
     description: str | None = None
+    hierarchy_configuration: CommitHierarchyConfiguration | None = None
     name: str | None = None
-    netsuite_sales_order_id: str | None = None
     priority: float | None = None
     product_id: Id | None = None
     rate_type: RateType | None = None
-    rollover_fraction: float | None = Field(default=None, ge=0, le=1)
     specifiers: list[CommitSpecifierInput] | None = None
+
+
+class DrawdownUpdate(DrawdownChange):
+    """A commit's or a credit's entry in `/v2/contracts/edit`'s `update_commits` / `update_credits`."""
+
+    nullable: ClassVar[frozenset[str]] = DrawdownChange.nullable | {"netsuite_sales_order_id", "rollover_fraction"}
+
+    netsuite_sales_order_id: str | None = None
+    rollover_fraction: float | None = Field(default=None, ge=0, le=1)
 
 
 class CommitUpdate(DrawdownUpdate):

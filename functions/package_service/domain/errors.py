@@ -40,6 +40,14 @@ class ContractNotFound(InvalidRequest):
         return {"code": "ContractNotFound", "message": self.message}
 
 
+class CustomerNotFound(InvalidRequest):
+    """`/v2/contracts/commits/edit` and `credits/edit`'s answer for a customer the tenant does not have: the one
+    400 Metronome publishes for them, with `code`."""
+
+    def body(self) -> dict[str, object]:
+        return {"code": "CustomerNotFound", "message": self.message}
+
+
 class Conflict(DomainError):
     """The thing to create exists already; it was left as it is."""
 

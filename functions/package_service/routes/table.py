@@ -48,6 +48,10 @@ ROUTES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("POST", "/v2/contracts/list", "list_contracts"),
         ("POST", "/v2/contracts/getEditHistory", "get_edit_history"),
     ),
+    "commit_edits": (
+        ("POST", "/v2/contracts/commits/edit", "edit_commit"),
+        ("POST", "/v2/contracts/credits/edit", "edit_credit"),
+    ),
     "jobs": (
         ("POST", "/v1/provisioningJobs/create", "create_job"),
         ("POST", "/v1/provisioningJobs/get", "get_job"),

@@ -39,17 +39,19 @@ Doc = dict[str, Any]
 
 def edit_contract(principal: Principal, request: ContractEdit, now: datetime) -> Doc:
     """`/v2/contracts/edit`: `{"id": <the contract's id>}` once the edit is stored."""
-    _edit(principal, request, now, "update_contract_end_date")
+    record_edit(principal, request, now, "update_contract_end_date")
     return {"id": request.contract_id}
 
 
 def update_end_date(principal: Principal, request: ContractEndDate, now: datetime) -> Doc:
     """`/v1/contracts/updateEndDate`: an edit that moves the end alone (its history shows it as one)."""
-    _edit(principal, request.as_edit(), now, "ending_before")
+    record_edit(principal, request.as_edit(), now, "ending_before")
     return {"id": request.contract_id}
 
 
-def _edit(principal: Principal, request: ContractEdit, now: datetime, end_field: str) -> None:
+def record_edit(principal: Principal, request: ContractEdit, now: datetime, end_field: str) -> None:
+    """Plan the edit against the contract as it now is and store it (services/commit_edits.py records its
+    edits through here too). Raises InvalidRequest naming the edit's fields."""
     tenant, edit_id = principal.tenant_id, str(uuid4())
     products = edit_products(request)
     for attempt in range(_ATTEMPTS):
