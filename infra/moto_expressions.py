@@ -69,9 +69,11 @@ def _parsed_once(create: Callable[..., Any]) -> Callable[..., Any]:
             return create(expression, names, values)
         # Only the names and values the expression mentions shape its parse: an update's condition shares
         # the update's values (new ids, timestamps), which would otherwise make every key new.
-        names = {k: v for k, v in (names or {}).items() if k in expression}
-        values = {k: v for k, v in (values or {}).items() if k in expression}
-        key = (expression, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True, default=str))
+        names = {k: v for k, v in names.items() if k in expression} if names else {}
+        values = {k: v for k, v in values.items() if k in expression} if values else {}
+        # repr, not json.dumps(sort_keys=True) (a new encoder each call): the same request spells its values
+        # the same way, and a value spelled otherwise is only parsed once more.
+        key = (expression, repr(sorted(names.items())), repr(sorted(values.items())))
         found = parsed.get(key)
         if found is not None:
             return found

@@ -528,3 +528,54 @@ def test_an_item_is_refused_past_the_size_moto_refuses_it_at(client, monkeypatch
     sized_once = outcomes()
     monkeypatch.setattr(Item, "__init__", moto_items.MOTO_ITEM_INIT)
     assert sized_once == outcomes() == ["written", "ValidationException"]
+
+
+_EVERY_VALUE = {"pk": {"S": "a"}, "n": {"N": "1.50"}, "ok": {"BOOL": False}, "none": {"NULL": True},
+                "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2"]}, "quoted": {"S": 'say "B" and \\u00e9 é'},
+                "l": {"L": [{"S": "x"}, {"M": {"deep": {"N": "3"}}}]}, "m": {"M": {"k": {"L": []}}}}  # fmt: skip
+_REQUESTS = [
+    ("TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "t", "Item": _EVERY_VALUE, "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Update": {"TableName": "t", "Key": {"pk": {"S": "b"}}, "UpdateExpression": "SET #v = :v ADD c :one",
+                    "ExpressionAttributeNames": {"#v": "v"},
+                    "ExpressionAttributeValues": {":v": {"M": {"x": {"S": "y"}}}, ":one": {"N": "1"}}}},
+        {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "c"}}, "ConditionExpression": "attribute_exists(pk)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        {"Delete": {"TableName": "t", "Key": {"pk": {"S": "d"}}}}]}),
+    ("BatchGetItem", {"RequestItems": {"t": {"Keys": [{"pk": {"S": "a"}}], "ConsistentRead": True,
+                                             "ProjectionExpression": "pk, n"}}}),
+    ("Query", {"TableName": "t", "IndexName": "gsi1", "KeyConditionExpression": "pk = :pk", "Limit": 25,
+               "ScanIndexForward": False, "ExpressionAttributeValues": {":pk": {"S": "a"}},
+               "ExclusiveStartKey": {"pk": {"S": "a"}}, "FilterExpression": "n > :pk"}),
+    ("PutItem", {"TableName": "t", "Item": _EVERY_VALUE, "ReturnValues": "ALL_OLD"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("operation", "params"), _REQUESTS, ids=[name for name, _ in _REQUESTS])
+def test_an_item_request_reads_as_moto_s_parser_reads_it(operation: str, params: dict[str, Any]) -> None:
+    """The body the SDK sends (botocore's serializer), read by moto's parser and as plain JSON: the same."""
+    import botocore.session
+    from botocore.serialize import create_serializer
+    from moto.core.model import ServiceModel
+    from moto.core.parse import PROTOCOL_PARSERS
+    from moto.core.utils import get_service_model
+
+    from infra import moto_requests
+
+    model = botocore.session.get_session().get_service_model("dynamodb").operation_model(operation)
+    body = create_serializer("json", include_validation=True).serialize_to_request(params, model)["body"]
+    moto_model = get_service_model("dynamodb")
+    assert isinstance(moto_model, ServiceModel)
+    parser = PROTOCOL_PARSERS["json"](moto_model.operation_model(operation), map_type=dict)
+    by_moto = parser.parse({"method": "POST", "values": {}, "headers": {}, "body": body, "url_path": "/",
+                            "url_params": {}})  # fmt: skip
+    assert moto_requests.plain_json(operation, body) == by_moto == params
+
+
+def test_a_binary_attribute_or_another_operation_is_left_to_moto_s_parser() -> None:
+    from infra import moto_requests
+
+    assert moto_requests.plain_json("PutItem", b'{"TableName": "t", "Item": {"b": {"B": "AAE="}}}') is None
+    assert moto_requests.plain_json("PutItem", b'{"TableName": "t", "Item": {"b": {"BS": ["AAE="]}}}') is None
+    assert moto_requests.plain_json("CreateTable", b'{"TableName": "t"}') is None
+    assert moto_requests.plain_json("PutItem", b'{"TableName": "t"}') == {"TableName": "t"}
