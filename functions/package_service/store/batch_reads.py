@@ -15,10 +15,16 @@ class Found:
 
     tenant: str
     items: dict[str, Item] = field(default_factory=dict)
+    # Each record parsed once, however often it is asked for (a migration asks for the contract it
+    # moves twice: to check it, then to end it); the domain never changes a record it is given.
+    _parsed: dict[str, StoredRecord] = field(default_factory=dict, repr=False)
 
     def record(self, kind: str, record_id: str) -> StoredRecord | None:
-        item = self.items.get(text(record_key(self.tenant, kind, record_id), "pk"))
-        return record_from_item(item) if item else None
+        pk = text(record_key(self.tenant, kind, record_id), "pk")
+        parsed = self._parsed.get(pk)
+        if parsed is None and pk in self.items:
+            parsed = self._parsed[pk] = record_from_item(self.items[pk])
+        return parsed
 
     def alias_history(self, kind: str, name: str) -> list[AliasAssignment]:
         """The alias's assignments ([] when it was not found)."""
@@ -27,6 +33,8 @@ class Found:
 
     def add(self, other: "Found") -> None:
         self.items.update(other.items)
+        for pk in other.items:
+            self._parsed.pop(pk, None)
 
 
 def read_together(
