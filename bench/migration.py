@@ -141,8 +141,9 @@ def run(small: int = 1_000, large: int = 10_000) -> list[str]:
         "(customers and target package, then rate card and products), one transaction of the plan rows; the",
         "Provisioner pages the index 250 rows at a time. Applying: one batch read of the plan rows, two reads per",
         "(target, effective_at), and the moves packed several to a transaction (store/packing.py, as cohorts",
-        "are): per contract the successor, its guard and index row, the old contract's end and index row, the",
-        "plan row, two audit entries and the customer check; one package check and one counter per transaction.",
+        "are): per contract the successor and its index row, the old contract put whole with its end (decision",
+        "0020) and its index row, the plan row (the move's guard), two audit entries and the customer check; one",
+        "package check and one counter per transaction.",
         "",
     ]
 

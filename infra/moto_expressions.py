@@ -1,6 +1,6 @@
 """The embedded DynamoDB's expressions (moto), parsed once. Applied by moto_patches.apply().
 
-moto parses a condition or filter expression on every use (twice for each item of a transaction) and an
+moto parses a condition or filter expression on every use (three times for each item of a transaction) and an
 update expression on every update: a sharded counter's `ADD #c0 :d0, #c1 :d1` took ~2 ms to parse each
 time. A parsed condition only reads the item it is given, and moto's update validator works on a deep
 copy of the parsed update expression, so one parse serves every use of the same text."""
@@ -12,6 +12,7 @@ from typing import Any
 import moto.dynamodb.comparisons as comparisons
 import moto.dynamodb.models as dynamodb_models
 import moto.dynamodb.models.table as table_module
+import moto.dynamodb.responses as dynamodb_responses
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]  # untyped module
 from moto.dynamodb.parsing.validators import (
     ActionCountValidator,
@@ -23,28 +24,63 @@ from moto.dynamodb.parsing.validators import (
 _KEPT = 20_000  # distinct expressions remembered (the service uses a few dozen)
 
 
-def _parsed_once(parse: Callable[..., Any]) -> Callable[..., Any]:
-    """moto parses a condition or filter expression on every use (twice for each item of a transaction);
-    the parsed expression only reads the item it is given, so one parse serves every use of the same
-    expression, names and values."""
-    parsed: dict[tuple[str, str, str], Any] = {}
+class _Parsed:
+    """A moto condition parser that has parsed its expression, standing in for a new one: `parse()` answers
+    the tree it built; what the parse found (the names and values the expression uses) is read as from
+    moto's parser, each list a copy (moto's request validation appends to the list it is given)."""
 
-    def parse_once(expression: str | None, names: Any, values: Any) -> Any:
+    def __init__(self, parser: Any, op: Any) -> None:
+        self._parser, self._op = parser, op
+
+    def parse(self) -> Any:
+        return self._op
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._parser, name)
+        return list(value) if isinstance(value, list) else value
+
+
+class _Remembering:
+    """moto's parser for an expression not parsed yet: its parse is remembered once it succeeds."""
+
+    def __init__(self, parser: Any, key: tuple[str, str, str], parsed: dict[tuple[str, str, str], _Parsed]) -> None:
+        self._parser, self._key, self._parsed = parser, key, parsed
+
+    def parse(self) -> Any:
+        op = self._parser.parse()
+        if len(self._parsed) < _KEPT:
+            self._parsed[self._key] = _Parsed(self._parser, op)
+        return op
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._parser, name)
+
+
+def _parsed_once(create: Callable[..., Any]) -> Callable[..., Any]:
+    """moto parses a condition or filter expression on every use (three times for each item of a
+    transaction: its request validation, the transaction, the write); the parsed expression only reads
+    the item it is given, so one parse serves every use of the same expression, names and values.
+    Returns a stand-in for moto's `create_condition_expression_parser`: a parser whose `parse()` is
+    remembered once it succeeds (an invalid expression raises every time, as moto's does)."""
+    parsed: dict[tuple[str, str, str], _Parsed] = {}
+
+    def create_once(expression: str | None, names: Any, values: Any) -> Any:
         if expression is None:
-            return parse(expression, names, values)
+            return create(expression, names, values)
         # Only the names and values the expression mentions shape its parse: an update's condition shares
         # the update's values (new ids, timestamps), which would otherwise make every key new.
-        names = {k: v for k, v in (names or {}).items() if k in expression}
-        values = {k: v for k, v in (values or {}).items() if k in expression}
-        key = (expression, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True, default=str))
+        names = {k: v for k, v in names.items() if k in expression} if names else {}
+        values = {k: v for k, v in values.items() if k in expression} if values else {}
+        # repr, not json.dumps(sort_keys=True) (a new encoder each call): the same request spells its values
+        # the same way, and a value spelled otherwise is only parsed once more.
+        key = (expression, repr(sorted(names.items())), repr(sorted(values.items())))
         found = parsed.get(key)
-        if found is None:
-            found = parse(expression, names, values)
-            if len(parsed) < _KEPT:
-                parsed[key] = found
-        return found
+        if found is not None:
+            return found
+        return _Remembering(create(expression, names, values), key, parsed)
 
-    return parse_once
+    create_once.original = create  # type: ignore[attr-defined]  # for the test that compares both
+    return create_once
 
 
 def _update_parsed_once(make: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -93,8 +129,14 @@ def _structure_checked_once(validator: Any) -> None:
 
 
 def apply() -> None:
-    cached = _parsed_once(comparisons.get_filter_expression)
+    create = _parsed_once(comparisons.create_condition_expression_parser)
+
+    def get_filter_expression(expression: str | None, names: Any, values: Any) -> Any:
+        return create(expression, names, values).parse()
+
     for module in (dynamodb_models, table_module):  # each imported the function by name
-        vars(module)["get_filter_expression"] = cached
+        vars(module)["get_filter_expression"] = get_filter_expression
+    for module in (dynamodb_models, dynamodb_responses):
+        vars(module)["create_condition_expression_parser"] = create
     UpdateExpressionParser.make = _update_parsed_once(UpdateExpressionParser.make)
     _structure_checked_once(UpdateExpressionValidator)

@@ -34,7 +34,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
-from . import moto_expressions, moto_sqs, moto_streams
+from . import moto_expressions, moto_items, moto_requests, moto_sqs, moto_streams
 from .moto_streams import next_sequence
 
 _lock = threading.RLock()
@@ -108,6 +108,8 @@ def apply() -> None:
 
     DynamoDBBackend.transact_write_items = _reindexed(transact_write_items, _transaction_keys)  # type: ignore[method-assign]
     moto_expressions.apply()
+    moto_items.apply()
+    moto_requests.apply()
     DynamoDBBackend.put_item = _reindexed(_serialised(DynamoDBBackend.put_item), _put_key)  # type: ignore[method-assign]
     for name in ("update_item", "delete_item"):
         setattr(DynamoDBBackend, name, _reindexed(_serialised(getattr(DynamoDBBackend, name)), _key_argument))

@@ -15,10 +15,22 @@ class Found:
 
     tenant: str
     items: dict[str, Item] = field(default_factory=dict)
+    # The last record of each kind parsed, kept: a migration asks for the contract it moves twice (to
+    # check it, then, its customer read between, to end it), and its ~8 KB document is parsed once. The
+    # last only: a batch's records all kept would stay in memory until the batch is done.
+    _last: dict[str, tuple[str, StoredRecord]] = field(default_factory=dict, repr=False)
 
     def record(self, kind: str, record_id: str) -> StoredRecord | None:
-        item = self.items.get(text(record_key(self.tenant, kind, record_id), "pk"))
-        return record_from_item(item) if item else None
+        pk = text(record_key(self.tenant, kind, record_id), "pk")
+        last = self._last.get(kind)
+        if last is not None and last[0] == pk:
+            return last[1]
+        item = self.items.get(pk)
+        if item is None:
+            return None
+        parsed = record_from_item(item)
+        self._last[kind] = (pk, parsed)
+        return parsed
 
     def alias_history(self, kind: str, name: str) -> list[AliasAssignment]:
         """The alias's assignments ([] when it was not found)."""
@@ -27,6 +39,7 @@ class Found:
 
     def add(self, other: "Found") -> None:
         self.items.update(other.items)
+        self._last.clear()
 
 
 def read_together(

@@ -8,6 +8,7 @@ settled on their own, the others can go together again.
 """
 
 import json
+import marshal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +17,7 @@ from .dynamo import Item
 from .records import MAX_TRANSACTION_ITEMS
 from .transaction import Transaction
 
-TRANSACTION_BYTES = 3_000_000  # DynamoDB's cap is 4 MB; items are measured as their JSON, with room to spare
+TRANSACTION_BYTES = 3_000_000  # DynamoDB's cap is 4 MB of items; they are measured from above, with room to spare
 
 
 @dataclass
@@ -27,7 +28,10 @@ class Writes:
 
     @cached_property
     def size(self) -> int:
-        return len(json.dumps(self.items))
+        """At least the items' bytes as DynamoDB counts them (names and values, UTF-8): marshal's version 2
+        writes every string whole, as UTF-8, with a few bytes around it and no back-references. A fifth
+        of the cost of measuring them as JSON (a migration's move is ~20 KB of items)."""
+        return len(marshal.dumps(self.items, 2))
 
     @property
     def writes(self) -> list[Item]:

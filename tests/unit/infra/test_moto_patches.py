@@ -457,3 +457,125 @@ def test_an_update_expressions_structure_is_checked_once_and_a_bad_one_refused_e
             with pytest.raises(ClientError):
                 client.update_item(TableName="t", Key={"pk": {"S": "a"}}, UpdateExpression=invalid,
                                    ExpressionAttributeValues={":v": {"N": "1"}})  # fmt: skip
+
+
+def _conditional_writes(client, prefix: str) -> list[Any]:  # type: ignore[no-untyped-def]
+    """Transactions whose conditions pass, fail, name unused attributes or do not parse; what each did."""
+    key = {"pk": {"S": f"{prefix}-row"}}
+    put = {"Put": {"TableName": "t", "Item": {**key, "status": {"S": "PLANNED"}},
+                   "ConditionExpression": "attribute_not_exists(pk)"}}  # fmt: skip
+
+    def settle(status: str, expected: str, names: dict[str, str] | None = None) -> dict[str, Any]:
+        update = {"TableName": "t", "Key": key, "UpdateExpression": "SET #s = :to",
+                  "ConditionExpression": "#s = :from", "ExpressionAttributeNames": names or {"#s": "status"},
+                  "ExpressionAttributeValues": {":to": {"S": status}, ":from": {"S": expected}}}  # fmt: skip
+        return {"Update": update}
+
+    broken = {"ConditionCheck": {"TableName": "t", "Key": key, "ConditionExpression": "pk = :undefined"}}
+    outcomes: list[Any] = []
+    for items in ([put], [put], [settle("APPLIED", "PLANNED")], [settle("APPLIED", "PLANNED")],
+                  [settle("DONE", "APPLIED", {"#s": "status", "#unused": "x"})], [broken], [broken],
+                  [settle("DONE", "APPLIED")]):  # fmt: skip
+        try:
+            client.transact_write_items(TransactItems=items)
+            outcomes.append("written")
+        except ClientError as error:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            outcomes.append((error.response["Error"]["Code"], reasons))
+        except KeyError as error:  # moto's answer to an undefined value (DynamoDB's: a ValidationException)
+            outcomes.append(type(error).__name__)
+    item = client.get_item(TableName="t", Key=key)["Item"]
+    return [*outcomes, {**item, "pk": None}]
+
+
+def test_conditions_through_the_parsed_once_parser_do_what_moto_s_own_parse_does(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import moto.dynamodb.comparisons as comparisons
+    import moto.dynamodb.models as dynamodb_models
+    import moto.dynamodb.models.table as table_module
+    import moto.dynamodb.responses as dynamodb_responses
+
+    cached = _conditional_writes(client, "cached")
+    for module in (dynamodb_models, table_module, dynamodb_responses):
+        for name in ("create_condition_expression_parser", "get_filter_expression"):
+            if name in vars(module):
+                monkeypatch.setitem(vars(module), name, getattr(comparisons, name))
+    assert dynamodb_responses.create_condition_expression_parser is comparisons.create_condition_expression_parser
+    original = _conditional_writes(client, "original")
+    assert cached == original
+    assert cached[0] == "written" and cached[1][1] == ["ConditionalCheckFailed"] and cached[-2] == "written"
+    assert cached[4][0] == "ValidationException" and cached[5] == cached[6] == "KeyError"  # refused every time
+    assert cached[-1]["status"] == {"S": "DONE"}
+
+
+def test_an_item_is_refused_past_the_size_moto_refuses_it_at(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Sized once when built (infra/moto_items.py), the limit falls where moto's own check puts it."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from infra import moto_items
+
+    def outcomes() -> list[str]:
+        found = []
+        for filler in (moto_items.ITEM_BYTES - 7, moto_items.ITEM_BYTES - 6):  # with the names: the limit, 1 over
+            item = {"pk": {"S": "big"}, "a": {"S": "x" * (filler // 2)}, "b": {"S": "y" * (filler - filler // 2)}}
+            try:
+                client.put_item(TableName="t", Item=item)
+                found.append("written")
+            except ClientError as error:
+                found.append(error.response["Error"]["Code"])
+        return found
+
+    assert Item.__init__ is moto_items.built_then_sized
+    sized_once = outcomes()
+    monkeypatch.setattr(Item, "__init__", moto_items.MOTO_ITEM_INIT)
+    assert sized_once == outcomes() == ["written", "ValidationException"]
+
+
+_EVERY_VALUE = {"pk": {"S": "a"}, "n": {"N": "1.50"}, "ok": {"BOOL": False}, "none": {"NULL": True},
+                "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2"]}, "quoted": {"S": 'say "B" and \\u00e9 é'},
+                "l": {"L": [{"S": "x"}, {"M": {"deep": {"N": "3"}}}]}, "m": {"M": {"k": {"L": []}}}}  # fmt: skip
+_REQUESTS = [
+    ("TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "t", "Item": _EVERY_VALUE, "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Update": {"TableName": "t", "Key": {"pk": {"S": "b"}}, "UpdateExpression": "SET #v = :v ADD c :one",
+                    "ExpressionAttributeNames": {"#v": "v"},
+                    "ExpressionAttributeValues": {":v": {"M": {"x": {"S": "y"}}}, ":one": {"N": "1"}}}},
+        {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "c"}}, "ConditionExpression": "attribute_exists(pk)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        {"Delete": {"TableName": "t", "Key": {"pk": {"S": "d"}}}}]}),
+    ("BatchGetItem", {"RequestItems": {"t": {"Keys": [{"pk": {"S": "a"}}], "ConsistentRead": True,
+                                             "ProjectionExpression": "pk, n"}}}),
+    ("Query", {"TableName": "t", "IndexName": "gsi1", "KeyConditionExpression": "pk = :pk", "Limit": 25,
+               "ScanIndexForward": False, "ExpressionAttributeValues": {":pk": {"S": "a"}},
+               "ExclusiveStartKey": {"pk": {"S": "a"}}, "FilterExpression": "n > :pk"}),
+    ("PutItem", {"TableName": "t", "Item": _EVERY_VALUE, "ReturnValues": "ALL_OLD"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("operation", "params"), _REQUESTS, ids=[name for name, _ in _REQUESTS])
+def test_an_item_request_reads_as_moto_s_parser_reads_it(operation: str, params: dict[str, Any]) -> None:
+    """The body the SDK sends (botocore's serializer), read by moto's parser and as plain JSON: the same."""
+    import botocore.session
+    from botocore.serialize import create_serializer
+    from moto.core.model import ServiceModel
+    from moto.core.parse import PROTOCOL_PARSERS
+    from moto.core.utils import get_service_model
+
+    from infra import moto_requests
+
+    model = botocore.session.get_session().get_service_model("dynamodb").operation_model(operation)
+    body = create_serializer("json", include_validation=True).serialize_to_request(params, model)["body"]
+    moto_model = get_service_model("dynamodb")
+    assert isinstance(moto_model, ServiceModel)
+    parser = PROTOCOL_PARSERS["json"](moto_model.operation_model(operation), map_type=dict)
+    by_moto = parser.parse({"method": "POST", "values": {}, "headers": {}, "body": body, "url_path": "/",
+                            "url_params": {}})  # fmt: skip
+    assert moto_requests.plain_json(operation, body) == by_moto == params
+
+
+def test_a_binary_attribute_or_another_operation_is_left_to_moto_s_parser() -> None:
+    from infra import moto_requests
+
+    assert moto_requests.plain_json("PutItem", b'{"TableName": "t", "Item": {"b": {"B": "AAE="}}}') is None
+    assert moto_requests.plain_json("PutItem", b'{"TableName": "t", "Item": {"b": {"BS": ["AAE="]}}}') is None
+    assert moto_requests.plain_json("CreateTable", b'{"TableName": "t"}') is None
+    assert moto_requests.plain_json("PutItem", b'{"TableName": "t"}') == {"TableName": "t"}
