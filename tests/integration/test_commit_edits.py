@@ -193,6 +193,7 @@ def _refusals(deal: dict[str, str], commit: dict[str, Any], credit: dict[str, An
     on_commit = {"customer_id": deal["customer"], "commit_id": commit["id"]}
     on_credit = {"customer_id": deal["customer"], "credit_id": credit["id"]}
     access_item = commit["access_schedule"]["schedule_items"][0]["id"]
+    invoice_item = commit["invoice_schedule"]["schedule_items"][0]["id"]
     outside = {"amount": 5, "starting_at": "2027-12-31T00:00:00Z", "ending_before": "2028-03-31T00:00:00Z"}
     commits, credits = "/v2/contracts/commits/edit", "/v2/contracts/credits/edit"
     return [
@@ -225,6 +226,13 @@ def _refusals(deal: dict[str, str], commit: dict[str, Any], credit: dict[str, An
          "access_schedule.update_schedule_items[0].id"),
         (commits, {**on_commit, "access_schedule": {"remove_schedule_items": [{"id": access_item}]}},
          "access_schedule.remove_schedule_items"),
+        # A refusal naming two of the request's fields names both in its words.
+        (commits, {**on_commit, "access_schedule": {"remove_schedule_items": [{"id": access_item}],
+                                                    "update_schedule_items": [{"id": access_item, "amount": 1}]}},
+         "access_schedule.update_schedule_items[0].id"),
+        (commits, {**on_commit, "invoice_schedule": {"update_schedule_items": [{"id": invoice_item, "amount": 1},
+                                                                               {"id": invoice_item, "amount": 2}]}},
+         "invoice_schedule.update_schedule_items[1].id"),
         (commits, {**on_commit, "product_id": foreign}, "product_id"),
         (credits, {**on_credit, "applicable_product_ids": [foreign]}, "applicable_product_ids"),
         (commits, {**on_commit, "applicable_product_ids": [deal["usage"]], "specifiers": [{"product_tags": ["a"]}]},

@@ -130,8 +130,9 @@ def as_contract_edit(request: CommitEdit | CreditEdit, contract_id: str) -> Cont
 
 def in_request_terms(message: str, kind: Drawdown) -> str:
     """A refusal of the edit in this request's words: `update_commits[0].access_schedule...` is this
-    request's `access_schedule...`, and the contract is named by the commit's (or credit's) id."""
-    for prefix, field in ((f"{kind.update_field}[0].", ""), ("contract_id:", f"{kind.id_field}:")):
-        if message.startswith(prefix):
-            return field + message[len(prefix) :]
+    request's `access_schedule...` wherever the message names it (a refusal may name a second field: "already
+    named by ..."), and the contract is named by the commit's (or credit's) id."""
+    message = message.replace(f"{kind.update_field}[0].", "")
+    if message.startswith("contract_id:"):
+        return f"{kind.id_field}:" + message.removeprefix("contract_id:")
     return message
