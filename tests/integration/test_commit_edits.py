@@ -226,6 +226,10 @@ def _refusals(deal: dict[str, str], commit: dict[str, Any], credit: dict[str, An
          "access_schedule.update_schedule_items[0].id"),
         (commits, {**on_commit, "access_schedule": {"remove_schedule_items": [{"id": access_item}]}},
          "access_schedule.remove_schedule_items"),
+        # A start moved past the item's end: the field the request moved is named.
+        (commits, {**on_commit, "access_schedule": {"update_schedule_items": [
+            {"id": access_item, "starting_at": "2027-05-01T00:00:00Z"}]}},
+         "access_schedule.update_schedule_items[0].starting_at"),
         # A refusal naming two of the request's fields names both in its words.
         (commits, {**on_commit, "access_schedule": {"remove_schedule_items": [{"id": access_item}],
                                                     "update_schedule_items": [{"id": access_item, "amount": 1}]}},
