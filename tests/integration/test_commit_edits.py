@@ -203,6 +203,11 @@ def _refusals(deal: dict[str, str], commit: dict[str, Any], credit: dict[str, An
         (commits, {**on_commit, "invoice_contract_id": UNKNOWN}, "invoice_contract_id"),
         (commits, {**on_commit, "invoice_contract_id": deal["contract"]}, "request body"),  # changes nothing
         (commits, on_commit, "request body"),
+        # Schedules without an item to add, change or remove change nothing either.
+        (commits, {**on_commit, "access_schedule": {}}, "request body"),
+        (commits, {**on_commit, "access_schedule": {"add_schedule_items": []}, "invoice_schedule": {}}, "request body"),
+        (credits, {**on_credit, "access_schedule": {"remove_schedule_items": [], "update_schedule_items": []}},
+         "request body"),
         (credits, on_credit, "request body"),
         # What update_commits has and these operations do not: refused, never ignored.
         (commits, {**on_commit, "rollover_fraction": 0.5}, "rollover_fraction"),

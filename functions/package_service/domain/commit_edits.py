@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base import Id
-from .edit_terms import CommitUpdate, ContractEdit, CreditUpdate, DrawdownChange, InvoiceScheduleUpdate
+from .edit_terms import (
+    AccessScheduleUpdate,
+    CommitUpdate,
+    ContractEdit,
+    CreditUpdate,
+    DrawdownChange,
+    InvoiceScheduleUpdate,
+)
 from .errors import InvalidRequest, NotFound
 
 Doc = dict[str, Any]
@@ -104,6 +111,7 @@ def as_contract_edit(request: CommitEdit | CreditEdit, contract_id: str) -> Cont
     Raises InvalidRequest naming this request's field."""
     kind, drawdown_id = kind_of(request), id_of(request)
     fields = request.model_fields_set - {"customer_id", kind.id_field}
+    fields -= {field for field in _SCHEDULES if field in fields and not _has_items(getattr(request, field))}
     if "applicable_contract_ids" in fields:
         raise InvalidRequest(
             f"applicable_contract_ids: {kind.noun} {drawdown_id} belongs to contract {contract_id}; which contracts "
@@ -126,6 +134,15 @@ def as_contract_edit(request: CommitEdit | CreditEdit, contract_id: str) -> Cont
         kind.update_field: [model.model_construct(set(stated), **stated)],
     }
     return ContractEdit.model_construct(set(edit), **edit)
+
+
+_SCHEDULES = ("access_schedule", "invoice_schedule")
+
+
+def _has_items(schedule: AccessScheduleUpdate | InvoiceScheduleUpdate) -> bool:
+    """A schedule's update changes it only with an item to add, change or remove (`{}` or empty lists would
+    otherwise be recorded as an edit that changes nothing)."""
+    return bool(schedule.add_schedule_items or schedule.update_schedule_items or schedule.remove_schedule_items)
 
 
 def in_request_terms(message: str, kind: Drawdown) -> str:
