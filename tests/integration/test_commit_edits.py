@@ -79,6 +79,18 @@ def test_a_commit_is_edited_by_its_id_as_update_commits_would(api: Api, deal: di
     assert [e["action"] for e in entries].count("update") == 1
 
 
+def test_as_of_date_answers_the_commit_as_it_stood(api: Api, deal: dict[str, str]) -> None:
+    """The edit is one of the contract's: `/v2/contracts/get` with `as_of_date` replays it from its time on."""
+    before = _contract(api, deal)
+    commit = _commit(api, deal)
+    api.ok("/v2/contracts/commits/edit", {"customer_id": deal["customer"], "commit_id": commit["id"], "name": "Later"})
+    [edit] = api.ok("/v2/contracts/getEditHistory", ref(deal))
+    as_of_then = api.ok("/v2/contracts/get", {**ref(deal), "as_of_date": before["created_at"]})
+    assert as_of_then == before
+    as_of_edit = api.ok("/v2/contracts/get", {**ref(deal), "as_of_date": edit["timestamp"]})
+    assert {c["id"]: c for c in as_of_edit["commits"]}[commit["id"]]["name"] == "Later"
+
+
 def test_update_commits_in_a_contract_edit_takes_the_same_fields(api: Api, deal: dict[str, str]) -> None:
     """The two operations share one model of a commit's change: what one accepts, the other does too
     (`hierarchy_configuration`; `specifiers` null, as Metronome publishes both)."""
