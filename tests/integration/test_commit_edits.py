@@ -79,6 +79,18 @@ def test_a_commit_is_edited_by_its_id_as_update_commits_would(api: Api, deal: di
     assert [e["action"] for e in entries].count("update") == 1
 
 
+def test_as_of_date_answers_the_commit_as_it_stood(api: Api, deal: dict[str, str]) -> None:
+    """The edit is one of the contract's: `/v2/contracts/get` with `as_of_date` replays it from its time on."""
+    before = _contract(api, deal)
+    commit = _commit(api, deal)
+    api.ok("/v2/contracts/commits/edit", {"customer_id": deal["customer"], "commit_id": commit["id"], "name": "Later"})
+    [edit] = api.ok("/v2/contracts/getEditHistory", ref(deal))
+    as_of_then = api.ok("/v2/contracts/get", {**ref(deal), "as_of_date": before["created_at"]})
+    assert as_of_then == before
+    as_of_edit = api.ok("/v2/contracts/get", {**ref(deal), "as_of_date": edit["timestamp"]})
+    assert {c["id"]: c for c in as_of_edit["commits"]}[commit["id"]]["name"] == "Later"
+
+
 def test_update_commits_in_a_contract_edit_takes_the_same_fields(api: Api, deal: dict[str, str]) -> None:
     """The two operations share one model of a commit's change: what one accepts, the other does too
     (`hierarchy_configuration`; `specifiers` null, as Metronome publishes both)."""
@@ -193,6 +205,7 @@ def _refusals(deal: dict[str, str], commit: dict[str, Any], credit: dict[str, An
     on_commit = {"customer_id": deal["customer"], "commit_id": commit["id"]}
     on_credit = {"customer_id": deal["customer"], "credit_id": credit["id"]}
     access_item = commit["access_schedule"]["schedule_items"][0]["id"]
+    invoice_item = commit["invoice_schedule"]["schedule_items"][0]["id"]
     outside = {"amount": 5, "starting_at": "2027-12-31T00:00:00Z", "ending_before": "2028-03-31T00:00:00Z"}
     commits, credits = "/v2/contracts/commits/edit", "/v2/contracts/credits/edit"
     return [
@@ -202,6 +215,11 @@ def _refusals(deal: dict[str, str], commit: dict[str, Any], credit: dict[str, An
         (commits, {**on_commit, "invoice_contract_id": UNKNOWN}, "invoice_contract_id"),
         (commits, {**on_commit, "invoice_contract_id": deal["contract"]}, "request body"),  # changes nothing
         (commits, on_commit, "request body"),
+        # Schedules without an item to add, change or remove change nothing either.
+        (commits, {**on_commit, "access_schedule": {}}, "request body"),
+        (commits, {**on_commit, "access_schedule": {"add_schedule_items": []}, "invoice_schedule": {}}, "request body"),
+        (credits, {**on_credit, "access_schedule": {"remove_schedule_items": [], "update_schedule_items": []}},
+         "request body"),
         (credits, on_credit, "request body"),
         # What update_commits has and these operations do not: refused, never ignored.
         (commits, {**on_commit, "rollover_fraction": 0.5}, "rollover_fraction"),
@@ -225,6 +243,17 @@ def _refusals(deal: dict[str, str], commit: dict[str, Any], credit: dict[str, An
          "access_schedule.update_schedule_items[0].id"),
         (commits, {**on_commit, "access_schedule": {"remove_schedule_items": [{"id": access_item}]}},
          "access_schedule.remove_schedule_items"),
+        # A start moved past the item's end: the field the request moved is named.
+        (commits, {**on_commit, "access_schedule": {"update_schedule_items": [
+            {"id": access_item, "starting_at": "2027-05-01T00:00:00Z"}]}},
+         "access_schedule.update_schedule_items[0].starting_at"),
+        # A refusal naming two of the request's fields names both in its words.
+        (commits, {**on_commit, "access_schedule": {"remove_schedule_items": [{"id": access_item}],
+                                                    "update_schedule_items": [{"id": access_item, "amount": 1}]}},
+         "access_schedule.update_schedule_items[0].id"),
+        (commits, {**on_commit, "invoice_schedule": {"update_schedule_items": [{"id": invoice_item, "amount": 1},
+                                                                               {"id": invoice_item, "amount": 2}]}},
+         "invoice_schedule.update_schedule_items[1].id"),
         (commits, {**on_commit, "product_id": foreign}, "product_id"),
         (credits, {**on_credit, "applicable_product_ids": [foreign]}, "applicable_product_ids"),
         (commits, {**on_commit, "applicable_product_ids": [deal["usage"]], "specifiers": [{"product_tags": ["a"]}]},

@@ -159,6 +159,10 @@ def _bad_edits(deal: dict[str, str], foreign_product: str) -> list[tuple[str, di
         ("/v2/contracts/edit", {**ref(deal), "update_subscriptions": [
             {"subscription_id": deal["subscription"], "seat_updates": {}}]}, "update_subscriptions[0].seat_updates"),
         ("/v2/contracts/edit", ref(deal), "request body"),
+        # Empty lists change nothing either (they would be recorded as an edit with nothing in it).
+        ("/v2/contracts/edit", {**ref(deal), "update_commits": [], "add_overrides": [], "uniqueness_key": "k"},
+         "request body"),
+        ("/v2/contracts/edit", {**ref(deal), "archive_credits": []}, "request body"),
     ]  # fmt: skip
 
 

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base import Id
-from .edit_terms import CommitUpdate, ContractEdit, CreditUpdate, DrawdownChange, InvoiceScheduleUpdate
+from .edit_terms import (
+    AccessScheduleUpdate,
+    CommitUpdate,
+    ContractEdit,
+    CreditUpdate,
+    DrawdownChange,
+    InvoiceScheduleUpdate,
+)
 from .errors import InvalidRequest, NotFound
 
 Doc = dict[str, Any]
@@ -104,6 +111,7 @@ def as_contract_edit(request: CommitEdit | CreditEdit, contract_id: str) -> Cont
     Raises InvalidRequest naming this request's field."""
     kind, drawdown_id = kind_of(request), id_of(request)
     fields = request.model_fields_set - {"customer_id", kind.id_field}
+    fields -= {field for field in _SCHEDULES if field in fields and not _has_items(getattr(request, field))}
     if "applicable_contract_ids" in fields:
         raise InvalidRequest(
             f"applicable_contract_ids: {kind.noun} {drawdown_id} belongs to contract {contract_id}; which contracts "
@@ -128,10 +136,20 @@ def as_contract_edit(request: CommitEdit | CreditEdit, contract_id: str) -> Cont
     return ContractEdit.model_construct(set(edit), **edit)
 
 
+_SCHEDULES = ("access_schedule", "invoice_schedule")
+
+
+def _has_items(schedule: AccessScheduleUpdate | InvoiceScheduleUpdate) -> bool:
+    """A schedule's update changes it only with an item to add, change or remove (`{}` or empty lists would
+    otherwise be recorded as an edit that changes nothing)."""
+    return bool(schedule.add_schedule_items or schedule.update_schedule_items or schedule.remove_schedule_items)
+
+
 def in_request_terms(message: str, kind: Drawdown) -> str:
     """A refusal of the edit in this request's words: `update_commits[0].access_schedule...` is this
-    request's `access_schedule...`, and the contract is named by the commit's (or credit's) id."""
-    for prefix, field in ((f"{kind.update_field}[0].", ""), ("contract_id:", f"{kind.id_field}:")):
-        if message.startswith(prefix):
-            return field + message[len(prefix) :]
+    request's `access_schedule...` wherever the message names it (a refusal may name a second field: "already
+    named by ..."), and the contract is named by the commit's (or credit's) id."""
+    message = message.replace(f"{kind.update_field}[0].", "")
+    if message.startswith("contract_id:"):
+        return f"{kind.id_field}:" + message.removeprefix("contract_id:")
     return message

@@ -287,9 +287,13 @@ def _schedule_update(schedule: Doc, update: AccessScheduleUpdate | InvoiceSchedu
 
 
 def _access_update(term: Doc, update: AccessScheduleUpdate, path: str, start: datetime, end: str | None) -> Doc:
-    def whole(item: Doc, _: Doc, item_path: str) -> Doc:
+    def whole(item: Doc, stated: Doc, item_path: str) -> Doc:
         starting_at, ending_before = parse_timestamp(item["starting_at"]), parse_timestamp(item["ending_before"])
         if ending_before <= starting_at:
+            if "ending_before" not in stated:  # the update moved the start alone: name what it moved
+                raise InvalidRequest(
+                    f"{item_path}.starting_at: must be before the item's ending_before {item['ending_before']}"
+                )
             raise InvalidRequest(f"{item_path}.ending_before: must be after starting_at")
         _within(f"{item_path}.starting_at", starting_at, start, end)
         _within(f"{item_path}.ending_before", ending_before, start, end, at_end=True)

@@ -172,8 +172,11 @@ class ContractEdit(ContractRefBody):
         return "update_contract_end_date" in self.model_fields_set
 
     def changes_anything(self) -> bool:
-        return bool(self.model_fields_set - {"contract_id", "customer_id", "uniqueness_key",
-                                             "allow_contract_ending_before_finalized_invoice"})  # fmt: skip
+        """A field stated with a change: an empty list (`update_commits: []`) changes nothing; null does
+        (`update_contract_name: null` clears the name)."""
+        stated = self.model_fields_set - {"contract_id", "customer_id", "uniqueness_key",
+                                          "allow_contract_ending_before_finalized_invoice"}  # fmt: skip
+        return any(getattr(self, field) != [] for field in stated)
 
 
 class ContractEndDate(ContractRefBody):

@@ -40,6 +40,10 @@ def test_only_archived_holders_or_none_are_refused() -> None:
       "access_schedule.add_schedule_items[0].ending_before: late"),
      ("update_commits[0].commit_id: contract x has no commit y", "commit_id: contract x has no commit y"),
      ("contract_id: contract x is archived", "commit_id: contract x is archived"),
+     ("update_commits[0].access_schedule.update_schedule_items[0].id: item i is already named by "
+      "update_commits[0].access_schedule.remove_schedule_items[0].id",
+      "access_schedule.update_schedule_items[0].id: item i is already named by "
+      "access_schedule.remove_schedule_items[0].id"),
      ("request body: the edit names 120 distinct products", "request body: the edit names 120 distinct products"),
      ("update_credits[0].name: x", "update_credits[0].name: x")],
 )  # fmt: skip
