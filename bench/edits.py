@@ -1,6 +1,7 @@
 """Contract edits: what the edits a contract carries cost its reads (every read replays them, decision 0017)
 and what one edit costs to write — latency and DynamoDB calls, in-process against the embedded DynamoDB in
-another process. A custom contract with every term kind gets 0, 20 and 100 edits (a seat change each)."""
+another process. A custom contract with every term kind gets 0, 20 and 100 edits (each a change of a
+subscription's stated quantity)."""
 
 import statistics
 import time
@@ -53,8 +54,13 @@ def _contract(principal: Any) -> tuple[str, str, str]:
     customer = create_customer(principal, CustomerCreate(name="Acme"), NOW)["id"]
     body = full_custom_contract(customer, usage, seats, "")
     body = {k: v for k, v in body.items() if k not in ("rate_card_id", "billing_provider_configuration")}
+    # The edits change a stated quantity: a SEAT_BASED subscription's follows its seats and is refused.
+    seated = body["subscriptions"][0]
+    stated = {k: v for k, v in seated.items() if k not in ("temporary_id", "seat_config", "quantity_management_mode")}
+    body["subscriptions"] = [*body["subscriptions"], {**stated, "name": "Licences", "initial_quantity": 1}]
     contract = create_contract(principal, ContractCreate.model_validate(body), NOW)["id"]
-    subscription = get_contract_v2(principal, contract, customer, None)["subscriptions"][0]["id"]
+    subscriptions = get_contract_v2(principal, contract, customer, None)["subscriptions"]
+    subscription = next(s["id"] for s in subscriptions if s.get("quantity_management_mode") != "SEAT_BASED")
     return customer, contract, subscription
 
 
@@ -103,7 +109,7 @@ def run() -> list[str]:
     lines += [
         "",
         f"Median of {REPEATS} calls after one counted call. A custom contract with every term kind; each edit a",
-        "seat change. A read is one GetItem (and",
+        "change of a QUANTITY_ONLY subscription's quantity. A read is one GetItem (and",
         "one BatchGetItem for product names) whatever the number of edits; the replay adds parsing and applying",
         "each edit. A write is GetItem, BatchGetItem (products it names, if any) and one TransactWriteItems.",
         "",
